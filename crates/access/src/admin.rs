@@ -1,0 +1,292 @@
+//! Account-level decisions (ACCESS-MODEL.md, "Account-level actions"): login, account
+//! permissions, managing users (no escalation, last `account.manage`), editing roles, passwords.
+
+use crate::ids::UserId;
+use crate::model::{Account, Conversation, Role, User};
+use crate::permission::{Permission, PermissionSet};
+use crate::principal::{Principal, Standing};
+use crate::reason::{Decision, MissingNote, Reason};
+use crate::visibility::gate;
+
+/// A change to a user, as `manage_user` decides it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UserChange<'a> {
+    /// Create this user (its bindings are the "after").
+    Create(&'a User),
+    /// Change the user `target` into `after` (edit, deactivate, set roles).
+    Edit {
+        /// The user as stored.
+        target: UserId,
+        /// The user after the change.
+        after: &'a User,
+    },
+    /// Any change that leaves memberships and bindings as they are (reset a password, or just
+    /// "may U manage T").
+    Touch(UserId),
+}
+
+/// A change to a role, as role editing decides it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RoleChange<'a> {
+    /// Create a custom role.
+    Create(&'a Role),
+    /// Change a role.
+    Edit(&'a Role),
+    /// Delete a role (its bindings go with it).
+    Delete(crate::RoleId),
+}
+
+impl Principal {
+    fn standing_reason(&self) -> Option<Reason> {
+        match self.standing {
+            Standing::Active => None,
+            Standing::Inactive => Some(Reason::UserInactive),
+            Standing::NoActiveBinding => Some(Reason::NoActiveBinding),
+        }
+    }
+
+    /// `login`: active, with at least one binding active from the client address.
+    pub fn decide_login(&self) -> Decision {
+        match self.standing_reason() {
+            Some(r) => Decision::deny(vec![r]),
+            None => Decision::allow(
+                self.active_bindings
+                    .iter()
+                    .map(|b| Reason::ActiveBinding(b.binding))
+                    .collect(),
+            ),
+        }
+    }
+
+    /// `has(U, p)`: an active account-scoped binding grants `p`.
+    pub fn decide_permission(&self, p: Permission) -> Decision {
+        match self.standing {
+            Standing::Active => {}
+            Standing::Inactive => return Decision::deny(vec![Reason::UserInactive]),
+            // Say which permission the address cost, when a network-restricted role grants it.
+            Standing::NoActiveBinding => {
+                let mut reasons = vec![Reason::NoActiveBinding];
+                if self
+                    .network_blocked
+                    .iter()
+                    .any(|(b, set)| b.scope == crate::Scope::Account && set.contains(p))
+                {
+                    reasons.push(Reason::MissingPermission(
+                        p,
+                        MissingNote::OutsideAllowedNetworks,
+                    ));
+                }
+                return Decision::deny(reasons);
+            }
+        }
+        match self
+            .account_permissions
+            .contains(p)
+            .then(|| self.granting_binding(p, None))
+            .flatten()
+        {
+            Some(b) => Decision::allow(vec![Reason::Permission(p, b)]),
+            None => Decision::deny(vec![Reason::MissingPermission(
+                p,
+                self.missing_note(p, None),
+            )]),
+        }
+    }
+
+    /// Whether the account-level permission `p` is held.
+    pub fn has(&self, p: Permission) -> bool {
+        self.is_operational() && self.account_permissions.contains(p)
+    }
+
+    /// `has(U, p, C)`: an active binding grants `p` with a scope covering the conversation's
+    /// department. Visibility is not part of it; a conversation of another account is not found.
+    pub fn decide_permission_in(&self, p: Permission, c: &Conversation) -> Decision {
+        if let Some(r) = gate(self, c) {
+            return if r == Reason::OtherAccount {
+                Decision::not_found(vec![r])
+            } else {
+                Decision::deny(vec![r])
+            };
+        }
+        match self
+            .has_in(p, c.department)
+            .then(|| self.granting_binding(p, Some(c.department)))
+            .flatten()
+        {
+            Some(b) => Decision::allow(vec![Reason::Permission(p, b)]),
+            None => Decision::deny(vec![Reason::MissingPermission(
+                p,
+                self.missing_note(p, Some(c.department)),
+            )]),
+        }
+    }
+
+    /// `manage_user`: `users.manage` at account level, no escalation (the target's whole
+    /// permission set, before and after, within the actor's), and the account keeps an active
+    /// `account.manage` holder. A target of another account is not found.
+    pub fn decide_manage_user(&self, account: &Account, change: UserChange<'_>) -> Decision {
+        let config = &account.config;
+        let (before, after) = match change {
+            UserChange::Create(after) => (None, Some(after)),
+            UserChange::Edit { target, after } => match account.users.get(&target) {
+                Some(before) => (Some(before), Some(after)),
+                None => return Decision::not_found(vec![Reason::TargetNotFound]),
+            },
+            UserChange::Touch(target) => match account.users.get(&target) {
+                Some(before) => (Some(before), None),
+                None => return Decision::not_found(vec![Reason::TargetNotFound]),
+            },
+        };
+        if config.account != self.account
+            || before.is_some_and(|u| u.account != self.account)
+            || after.is_some_and(|u| u.account != self.account)
+        {
+            return Decision::not_found(vec![Reason::TargetNotFound]);
+        }
+        let base = self.decide_permission(Permission::UsersManage);
+        let mut grants = Vec::new();
+        let mut missing = Vec::new();
+        if base.is_allowed() {
+            grants.extend_from_slice(base.reasons());
+        } else {
+            missing.extend_from_slice(base.reasons());
+        }
+        let target_perms = before
+            .into_iter()
+            .chain(after)
+            .fold(PermissionSet::EMPTY, |acc, u| {
+                acc.union(config.held_permissions(u))
+            });
+        let excess = target_perms.difference(self.held_permissions);
+        if excess.is_empty() {
+            grants.push(Reason::WithinActorPermissions);
+        } else {
+            missing.push(Reason::Escalation(excess));
+        }
+        if let (Some(after), Some(before)) = (after, before)
+            && config.is_account_manager(before)
+            && !config.is_account_manager(after)
+            && account.account_managers() <= 1
+        {
+            missing.push(Reason::LastAccountManager);
+        }
+        if missing.is_empty() {
+            Decision::allow(grants)
+        } else {
+            Decision::deny(missing)
+        }
+    }
+
+    /// Role editing: `roles.manage`, no permission the actor does not hold in the role before or
+    /// after, built-in roles unchanged, and the account keeps an active `account.manage` holder.
+    pub fn decide_role_change(&self, account: &Account, change: RoleChange<'_>) -> Decision {
+        let config = &account.config;
+        if config.account != self.account {
+            return Decision::not_found(vec![Reason::TargetNotFound]);
+        }
+        let (before, after) = match change {
+            RoleChange::Create(r) => (None, Some(r)),
+            RoleChange::Edit(r) => match config.roles.get(&r.id) {
+                Some(b) => (Some(b), Some(r)),
+                None => return Decision::not_found(vec![Reason::TargetNotFound]),
+            },
+            RoleChange::Delete(id) => match config.roles.get(&id) {
+                Some(b) => (Some(b), None),
+                None => return Decision::not_found(vec![Reason::TargetNotFound]),
+            },
+        };
+        let base = self.decide_permission(Permission::RolesManage);
+        let mut grants = Vec::new();
+        let mut missing = Vec::new();
+        if base.is_allowed() {
+            grants.extend_from_slice(base.reasons());
+        } else {
+            missing.extend_from_slice(base.reasons());
+        }
+        if before.is_some_and(|r| r.builtin.is_some()) || after.is_some_and(|r| r.builtin.is_some())
+        {
+            missing.push(Reason::BuiltinRole);
+        }
+        let perms = before
+            .into_iter()
+            .chain(after)
+            .fold(PermissionSet::EMPTY, |acc, r| acc.union(r.permissions));
+        let excess = perms.difference(self.held_permissions);
+        if excess.is_empty() {
+            grants.push(Reason::WithinActorPermissions);
+        } else {
+            missing.push(Reason::Escalation(excess));
+        }
+        if let Some(before) = before {
+            let loses = before.permissions.contains(Permission::AccountManage)
+                && after.is_none_or(|a| !a.permissions.contains(Permission::AccountManage));
+            if loses {
+                let mut changed = config.clone();
+                match after {
+                    Some(a) => {
+                        changed.roles.insert(a.id, a.clone());
+                    }
+                    None => {
+                        changed.roles.remove(&before.id);
+                    }
+                }
+                let remaining = account
+                    .users
+                    .values()
+                    .filter(|u| changed.is_account_manager(u))
+                    .count();
+                if remaining == 0 && account.account_managers() > 0 {
+                    missing.push(Reason::LastAccountManager);
+                }
+            }
+        }
+        if missing.is_empty() {
+            Decision::allow(grants)
+        } else {
+            Decision::deny(missing)
+        }
+    }
+
+    /// Changing one's own password: the current password, or
+    /// `user.password.change_without_current`.
+    pub fn decide_own_password(&self, current_given: bool) -> Decision {
+        if let Some(r) = self.standing_reason() {
+            return Decision::deny(vec![r]);
+        }
+        if current_given {
+            return Decision::allow(vec![Reason::CurrentPasswordGiven]);
+        }
+        let d = self.decide_permission(Permission::PasswordChangeWithoutCurrent);
+        if d.is_allowed() {
+            d
+        } else {
+            let mut reasons = vec![Reason::CurrentPasswordRequired];
+            reasons.extend_from_slice(d.reasons());
+            Decision::deny(reasons)
+        }
+    }
+
+    /// Changing another user's password: `user.password.change_others` and `manage_user` T.
+    pub fn decide_password_of(&self, account: &Account, target: UserId) -> Decision {
+        let manage = self.decide_manage_user(account, UserChange::Touch(target));
+        if manage.outcome() == crate::Outcome::NotFound {
+            return manage;
+        }
+        let perm = self.decide_permission(Permission::PasswordChangeOthers);
+        let mut grants = Vec::new();
+        let mut missing = Vec::new();
+        for d in [&perm, &manage] {
+            if d.is_allowed() {
+                grants.extend_from_slice(d.reasons());
+            } else {
+                missing.extend_from_slice(d.reasons());
+            }
+        }
+        missing.dedup();
+        if missing.is_empty() {
+            Decision::allow(grants)
+        } else {
+            Decision::deny(missing)
+        }
+    }
+}
