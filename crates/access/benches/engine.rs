@@ -73,6 +73,9 @@ fn world() -> World {
                     vec![Binding { role: RoleId(1), scope: Scope::Account }],
                 ),
                 3 => (vec![Membership { department: home, kind: MembershipKind::Member }], vec![Binding { role: RoleId(4), scope: Scope::Account }]),
+                // An agent of no team: sees what is assigned to them, and finished conversations of
+                // departments whose access is `all`.
+                4 => (vec![], vec![Binding { role: RoleId(1), scope: Scope::Account }]),
                 _ => (vec![Membership { department: home, kind: MembershipKind::Member }], vec![Binding { role: RoleId(1), scope: Scope::Account }]),
             };
             User { id: UserId(i), account: ACCOUNT, active: true, memberships, bindings }
@@ -172,22 +175,16 @@ fn main() {
 
     // Tab listings: by plan over the indexed inbox vs `visible` per row, one run.
     let inbox = Inbox::new(w.conversations.iter().copied());
+    // Indexes into `principals` (user id - 1): see `world` for who is who.
     let kinds: [(&str, usize); 4] = [
         ("agent in one team", 10),
-        ("supervisor of a subtree", 0),
+        ("supervisor of a subtree", 1),
         ("company-wide viewer (admin)", 49),
-        ("agent who sees almost nothing", 5),
+        ("agent who sees almost nothing", 3),
     ];
     let reps = if full { 200 } else { 3 };
     println!("tab listing, first page of 50 (and the whole tab), plan vs visible per row, {reps} repetitions:");
-    for (name, idx) in kinds {
-        // Users 1, 2 (mod 50) supervise; 0 admins; others agents. Pick representative indexes.
-        let user = match idx {
-            0 => 1,   // UserId(2): i % 50 == 2 → supervisor
-            49 => 49, // UserId(50): admin
-            5 => 5,   // UserId(6): agent in one team
-            _ => 10,  // UserId(11): agent in one team
-        };
+    for (name, user) in kinds {
         let p = &principals[user];
         let mut ratio_page = Vec::new();
         for tab in [Tab::Mine, Tab::Waiting, Tab::Others, Tab::Finished] {
