@@ -5,7 +5,11 @@
 //! Std-only on purpose (no criterion): it prints percentiles of single calls, timed one by one,
 //! next to the cost of an empty timed call, so the timer's own overhead is visible.
 
-#![expect(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, reason = "a benchmark: a failure should stop it loudly")]
+#![expect(
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    reason = "a benchmark: a failure should stop it loudly"
+)]
 
 use std::collections::BTreeMap;
 use std::hint::black_box;
@@ -13,9 +17,9 @@ use std::net::{IpAddr, Ipv4Addr};
 use std::time::{Duration, Instant};
 
 use access::{
-    AccessOption, AccountConfig, AccountId, Action, Binding, BuiltinRole, Conversation, ConversationId, Department,
-    DepartmentId, DepartmentTree, Inbox, Membership, MembershipKind, Permission, Principal, Role, RoleId, Scope,
-    Settings, Status, Tab, User, UserId,
+    AccessOption, AccountConfig, AccountId, Action, Binding, BuiltinRole, Conversation,
+    ConversationId, Department, DepartmentId, DepartmentTree, Inbox, Membership, MembershipKind,
+    Permission, Principal, Role, RoleId, Scope, Settings, Status, Tab, User, UserId,
 };
 
 const DEPARTMENTS: i64 = 50;
@@ -50,7 +54,11 @@ fn world() -> World {
     let departments = (1..=DEPARTMENTS).map(|i| Department {
         id: DepartmentId(i),
         name: format!("d{i}"),
-        parent: if i <= 10 { None } else { Some(DepartmentId((i - 11) / 4 + 1)) },
+        parent: if i <= 10 {
+            None
+        } else {
+            Some(DepartmentId((i - 11) / 4 + 1))
+        },
         access: [AccessOption::Team, AccessOption::Agent, AccessOption::All][(i % 3) as usize],
     });
     let tree = DepartmentTree::new(departments, DepartmentId(1)).unwrap();
@@ -58,41 +66,119 @@ fn world() -> World {
     for (i, b) in BuiltinRole::ALL.into_iter().enumerate() {
         roles.insert(RoleId(i as i64 + 1), Role::builtin(RoleId(i as i64 + 1), b));
     }
-    let viewer: access::PermissionSet = BuiltinRole::Agent
-        .permissions()
-        .union([Permission::InProgressViewDepartment, Permission::FinishedViewDepartment].into_iter().collect());
-    roles.insert(RoleId(4), Role { id: RoleId(4), name: "viewer".into(), builtin: None, permissions: viewer, allowed_networks: vec![] });
-    let config = AccountConfig { account: ACCOUNT, settings: Settings::default(), departments: tree, roles };
+    let viewer: access::PermissionSet = BuiltinRole::Agent.permissions().union(
+        [
+            Permission::InProgressViewDepartment,
+            Permission::FinishedViewDepartment,
+        ]
+        .into_iter()
+        .collect(),
+    );
+    roles.insert(
+        RoleId(4),
+        Role {
+            id: RoleId(4),
+            name: "viewer".into(),
+            builtin: None,
+            permissions: viewer,
+            allowed_networks: vec![],
+        },
+    );
+    let config = AccountConfig {
+        account: ACCOUNT,
+        settings: Settings::default(),
+        departments: tree,
+        roles,
+    };
     let users = (1..=USERS)
         .map(|i| {
             let home = DepartmentId(rng.below(DEPARTMENTS) + 1);
             let (memberships, bindings) = match i % 50 {
-                0 => (vec![], vec![Binding { role: RoleId(2), scope: Scope::Account }]),
-                1 | 2 => (
-                    vec![Membership { department: DepartmentId(rng.below(10) + 1), kind: MembershipKind::Supervisor }],
-                    vec![Binding { role: RoleId(1), scope: Scope::Account }],
+                0 => (
+                    vec![],
+                    vec![Binding {
+                        role: RoleId(2),
+                        scope: Scope::Account,
+                    }],
                 ),
-                3 => (vec![Membership { department: home, kind: MembershipKind::Member }], vec![Binding { role: RoleId(4), scope: Scope::Account }]),
+                1 | 2 => (
+                    vec![Membership {
+                        department: DepartmentId(rng.below(10) + 1),
+                        kind: MembershipKind::Supervisor,
+                    }],
+                    vec![Binding {
+                        role: RoleId(1),
+                        scope: Scope::Account,
+                    }],
+                ),
+                3 => (
+                    vec![Membership {
+                        department: home,
+                        kind: MembershipKind::Member,
+                    }],
+                    vec![Binding {
+                        role: RoleId(4),
+                        scope: Scope::Account,
+                    }],
+                ),
                 // An agent of no team: sees what is assigned to them, and finished conversations of
                 // departments whose access is `all`.
-                4 => (vec![], vec![Binding { role: RoleId(1), scope: Scope::Account }]),
-                _ => (vec![Membership { department: home, kind: MembershipKind::Member }], vec![Binding { role: RoleId(1), scope: Scope::Account }]),
+                4 => (
+                    vec![],
+                    vec![Binding {
+                        role: RoleId(1),
+                        scope: Scope::Account,
+                    }],
+                ),
+                _ => (
+                    vec![Membership {
+                        department: home,
+                        kind: MembershipKind::Member,
+                    }],
+                    vec![Binding {
+                        role: RoleId(1),
+                        scope: Scope::Account,
+                    }],
+                ),
             };
-            User { id: UserId(i), account: ACCOUNT, active: true, memberships, bindings }
+            User {
+                id: UserId(i),
+                account: ACCOUNT,
+                active: true,
+                memberships,
+                bindings,
+            }
         })
         .collect();
     let conversations = (1..=CONVERSATIONS)
         .map(|i| {
-            let status = [Status::Waiting, Status::InProgress, Status::InProgress, Status::Survey, Status::Finished, Status::Finished][rng.below(6) as usize];
+            let status = [
+                Status::Waiting,
+                Status::InProgress,
+                Status::InProgress,
+                Status::Survey,
+                Status::Finished,
+                Status::Finished,
+            ][rng.below(6) as usize];
             let assignee = match status {
                 Status::Waiting => None,
                 _ => Some(UserId(rng.below(USERS) + 1)),
             };
-            let c = Conversation { id: ConversationId(i), account: ACCOUNT, department: DepartmentId(rng.below(DEPARTMENTS) + 1), status, assignee };
+            let c = Conversation {
+                id: ConversationId(i),
+                account: ACCOUNT,
+                department: DepartmentId(rng.below(DEPARTMENTS) + 1),
+                status,
+                assignee,
+            };
             (c, rng.below(10_000_000))
         })
         .collect();
-    World { config, users, conversations }
+    World {
+        config,
+        users,
+        conversations,
+    }
 }
 
 fn percentiles(mut samples: Vec<Duration>) -> (Duration, Duration, Duration) {
@@ -103,7 +189,10 @@ fn percentiles(mut samples: Vec<Duration>) -> (Duration, Duration, Duration) {
 
 fn show(name: &str, samples: Vec<Duration>) {
     let (p50, p99, p999) = percentiles(samples);
-    println!("{name:<44} p50 {:>9.3?}  p99 {:>9.3?}  p99.9 {:>9.3?}", p50, p99, p999);
+    println!(
+        "{name:<44} p50 {:>9.3?}  p99 {:>9.3?}  p99.9 {:>9.3?}",
+        p50, p99, p999
+    );
 }
 
 fn main() {
@@ -132,12 +221,17 @@ fn main() {
         }
     }
     show("principal resolution", samples);
-    let principals: Vec<Principal> = w.users.iter().map(|u| Principal::resolve(&w.config, u, client)).collect();
+    let principals: Vec<Principal> = w
+        .users
+        .iter()
+        .map(|u| Principal::resolve(&w.config, u, client))
+        .collect();
 
     // Timer overhead, then single decisions on random (principal, conversation) pairs.
     let mut rng = Rng(42);
-    let pairs: Vec<(usize, usize)> =
-        (0..rounds).map(|_| (rng.below(USERS) as usize, rng.below(CONVERSATIONS) as usize)).collect();
+    let pairs: Vec<(usize, usize)> = (0..rounds)
+        .map(|_| (rng.below(USERS) as usize, rng.below(CONVERSATIONS) as usize))
+        .collect();
     let mut samples = Vec::with_capacity(rounds);
     for _ in 0..rounds {
         let t = Instant::now();
@@ -183,7 +277,9 @@ fn main() {
         ("agent who sees almost nothing", 3),
     ];
     let reps = if full { 200 } else { 3 };
-    println!("tab listing, first page of 50 (and the whole tab), plan vs visible per row, {reps} repetitions:");
+    println!(
+        "tab listing, first page of 50 (and the whole tab), plan vs visible per row, {reps} repetitions:"
+    );
     for (name, user) in kinds {
         let p = &principals[user];
         let mut ratio_page = Vec::new();
@@ -202,7 +298,10 @@ fn main() {
                     .conversations
                     .iter()
                     .filter(|(c, _)| p.visible(c) && tab.filter(c, p.user()))
-                    .map(|(c, at)| access::Cursor { last_activity: *at, id: c.id })
+                    .map(|(c, at)| access::Cursor {
+                        last_activity: *at,
+                        id: c.id,
+                    })
                     .collect();
                 naive.sort_unstable_by(|a, b| b.cmp(a));
                 naive.truncate(50);
@@ -212,7 +311,12 @@ fn main() {
                 black_box(inbox.list(&plan, None, usize::MAX));
                 whole_plan.push(t.elapsed());
                 let t = Instant::now();
-                black_box(w.conversations.iter().filter(|(c, _)| p.visible(c) && tab.filter(c, p.user())).count());
+                black_box(
+                    w.conversations
+                        .iter()
+                        .filter(|(c, _)| p.visible(c) && tab.filter(c, p.user()))
+                        .count(),
+                );
                 whole_row.push(t.elapsed());
             }
             let (plan50, _, _) = percentiles(by_plan);

@@ -67,9 +67,19 @@ impl Inbox {
     pub fn new(items: impl IntoIterator<Item = (Conversation, i64)>) -> Inbox {
         let mut inbox = Inbox::default();
         for (c, at) in items {
-            let entry = Entry { key: Cursor { last_activity: at, id: c.id }, conversation: c };
+            let entry = Entry {
+                key: Cursor {
+                    last_activity: at,
+                    id: c.id,
+                },
+                conversation: c,
+            };
             let k = c.status.class();
-            inbox.by_department.entry((k, c.department)).or_default().push(entry);
+            inbox
+                .by_department
+                .entry((k, c.department))
+                .or_default()
+                .push(entry);
             if let Some(a) = c.assignee {
                 inbox.by_assignee.entry((k, a)).or_default().push(entry);
             }
@@ -112,11 +122,23 @@ impl Inbox {
     /// The buckets a term reads, each sorted newest first.
     fn buckets<'a>(&'a self, t: &'a Term) -> Vec<&'a [Entry]> {
         match (&t.departments, t.assignee) {
-            (_, AssigneeFilter::Is(u)) => self.by_assignee.get(&(t.class, u)).map(Vec::as_slice).into_iter().collect(),
-            (DeptSet::Only(ds), _) => {
-                ds.iter().filter_map(|d| self.by_department.get(&(t.class, *d))).map(Vec::as_slice).collect()
-            }
-            (DeptSet::Any, _) => self.by_class.get(t.class.index()).map(Vec::as_slice).into_iter().collect(),
+            (_, AssigneeFilter::Is(u)) => self
+                .by_assignee
+                .get(&(t.class, u))
+                .map(Vec::as_slice)
+                .into_iter()
+                .collect(),
+            (DeptSet::Only(ds), _) => ds
+                .iter()
+                .filter_map(|d| self.by_department.get(&(t.class, *d)))
+                .map(Vec::as_slice)
+                .collect(),
+            (DeptSet::Any, _) => self
+                .by_class
+                .get(t.class.index())
+                .map(Vec::as_slice)
+                .into_iter()
+                .collect(),
         }
     }
 
@@ -128,12 +150,18 @@ impl Inbox {
         for term in &plan.terms {
             for bucket in self.buckets(term) {
                 let start = match after {
-                    Some(cursor) => bucket.partition_point(|e| newest_first(&e.key, &cursor).is_le()),
+                    Some(cursor) => {
+                        bucket.partition_point(|e| newest_first(&e.key, &cursor).is_le())
+                    }
                     None => 0,
                 };
                 let mut rest = bucket.get(start..).unwrap_or_default().iter();
                 if let Some(head) = next_match(&mut rest, term, plan) {
-                    heap.push(Head { key: head, term, rest });
+                    heap.push(Head {
+                        key: head,
+                        term,
+                        rest,
+                    });
                 }
             }
         }
@@ -153,7 +181,13 @@ impl Inbox {
     pub fn count(&self, plan: &Plan) -> usize {
         plan.terms
             .iter()
-            .map(|t| self.buckets(t).into_iter().flatten().filter(|e| matches(e, t, plan)).count())
+            .map(|t| {
+                self.buckets(t)
+                    .into_iter()
+                    .flatten()
+                    .filter(|e| matches(e, t, plan))
+                    .count()
+            })
             .sum()
     }
 }

@@ -296,6 +296,7 @@ fn explain_cmd(a: &ExplainArgs) -> Result<ExitCode> {
             }
         }
     };
+    reject_unused(a, &subject)?;
     let decision = backend.decide(user, a.from, &subject)?;
     let question = describe(n, &a.user, a.from, &subject, pt);
     writeln!(out, "{question}")?;
@@ -337,5 +338,48 @@ fn describe(n: &scenario::Names, user: &str, from: IpAddr, subject: &Subject, pt
         format!("{user} pode {what}? (a partir de {from})")
     } else {
         format!("Can {user} {what}? (from {from})")
+    }
+}
+
+/// Options that do not belong to the question are errors, as they are in access test files:
+/// answering another question than the one asked would mislead.
+fn reject_unused(a: &ExplainArgs, subject: &Subject) -> Result<()> {
+    let (transfer, change, manage, conversation) = match subject {
+        Subject::Action { action, .. } => (
+            *action == ActionKind::Transfer,
+            *action == ActionKind::ChangeDepartment,
+            false,
+            true,
+        ),
+        Subject::Login => (false, false, false, false),
+        Subject::ManageUser { .. } => (false, false, true, false),
+        Subject::Permission { permission, .. } => (
+            false,
+            false,
+            false,
+            permission.scope() == access::PermissionScope::Conversation,
+        ),
+    };
+    let checks = [
+        (
+            a.to_user.is_some() && !transfer,
+            "--to-user goes with --action transfer only",
+        ),
+        (
+            a.to_department.is_some() && !change,
+            "--to-department goes with --action change_department only",
+        ),
+        (
+            a.target.is_some() && !manage,
+            "--target goes with --action manage_user only",
+        ),
+        (
+            a.conversation.is_some() && !conversation,
+            "--conversation does not apply to this question (login, manage_user and account permissions are decided for the whole account)",
+        ),
+    ];
+    match checks.iter().find(|(bad, _)| *bad) {
+        Some((_, message)) => bail!("{message}"),
+        None => Ok(()),
     }
 }

@@ -162,3 +162,124 @@ pub struct Scenario {
     /// The expectations, in file order.
     pub expectations: Vec<Expectation>,
 }
+
+/// New ids for a scenario's objects (a database gives its own).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct IdMap {
+    /// The account.
+    pub account: Option<access::AccountId>,
+    /// Users.
+    pub users: BTreeMap<UserId, UserId>,
+    /// Departments.
+    pub departments: BTreeMap<DepartmentId, DepartmentId>,
+    /// Roles.
+    pub roles: BTreeMap<RoleId, RoleId>,
+    /// Conversations.
+    pub conversations: BTreeMap<ConversationId, ConversationId>,
+}
+
+fn map_id<T: Ord + Copy>(map: &BTreeMap<T, T>, id: T) -> T {
+    map.get(&id).copied().unwrap_or(id)
+}
+
+impl IdMap {
+    fn user(&self, u: UserId) -> UserId {
+        map_id(&self.users, u)
+    }
+    fn department(&self, d: DepartmentId) -> DepartmentId {
+        map_id(&self.departments, d)
+    }
+    fn conversation(&self, c: ConversationId) -> ConversationId {
+        map_id(&self.conversations, c)
+    }
+    fn subject(&self, s: &Subject) -> Subject {
+        match s {
+            Subject::Action {
+                action,
+                conversation,
+                to_user,
+                to_department,
+            } => Subject::Action {
+                action: *action,
+                conversation: self.conversation(*conversation),
+                to_user: to_user.map(|u| self.user(u)),
+                to_department: to_department.map(|d| self.department(d)),
+            },
+            Subject::Login => Subject::Login,
+            Subject::ManageUser { target } => Subject::ManageUser {
+                target: self.user(*target),
+            },
+            Subject::Permission {
+                permission,
+                conversation,
+            } => Subject::Permission {
+                permission: *permission,
+                conversation: conversation.map(|c| self.conversation(c)),
+            },
+        }
+    }
+}
+
+impl Scenario {
+    /// The same scenario with its names and expectations speaking of the ids in `map` (ids not
+    /// in the map stay). The account itself is left as parsed: a backend that loaded it elsewhere
+    /// answers from there.
+    pub fn remapped(&self, map: &IdMap) -> Scenario {
+        let names = Names {
+            users: self
+                .names
+                .users
+                .iter()
+                .map(|(k, v)| (k.clone(), map.user(*v)))
+                .collect(),
+            departments: self
+                .names
+                .departments
+                .iter()
+                .map(|(k, v)| (k.clone(), map.department(*v)))
+                .collect(),
+            roles: self
+                .names
+                .roles
+                .iter()
+                .map(|(k, v)| (k.clone(), map_id(&map.roles, *v)))
+                .collect(),
+            conversations: self
+                .names
+                .conversations
+                .iter()
+                .map(|(k, v)| (k.clone(), map.conversation(*v)))
+                .collect(),
+        };
+        let expectations = self
+            .expectations
+            .iter()
+            .map(|e| Expectation {
+                user: map.user(e.user),
+                check: match &e.check {
+                    Check::Decision {
+                        subject,
+                        allowed,
+                        because,
+                    } => Check::Decision {
+                        subject: map.subject(subject),
+                        allowed: *allowed,
+                        because: *because,
+                    },
+                    Check::Tab { tab, sees } => Check::Tab {
+                        tab: *tab,
+                        sees: sees.iter().map(|c| map.conversation(*c)).collect(),
+                    },
+                },
+                ..e.clone()
+            })
+            .collect();
+        Scenario {
+            name: self.name.clone(),
+            account: self.account.clone(),
+            conversations: self.conversations.clone(),
+            names,
+            expectations,
+        }
+    }
+}

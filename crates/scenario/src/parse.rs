@@ -95,8 +95,8 @@ fn permission(node: Node<'_, '_>, what: &str) -> Result<Permission, Problem> {
     let text = node.string(what)?;
     Permission::from_id(&text).ok_or_else(|| {
         let hint = crate::suggest(&text, Permission::ALL.iter().map(|p| p.id()))
-            .map(|s| format!("did you mean `{s}`? "))
-            .unwrap_or_else(|| "see the permission catalogue in ACCESS-MODEL.md. ".to_owned());
+            .map(|s| format!("did you mean `{s}`?"))
+            .unwrap_or_else(|| "see the permission catalogue in ACCESS-MODEL.md".to_owned());
         Problem::new(node.line(), format!("`{text}` is not a permission: {hint}"))
     })
 }
@@ -331,7 +331,37 @@ pub fn parse(text: &str) -> Result<Scenario, Vec<Problem>> {
             access: access.unwrap_or_default(),
         });
     }
-    let tree = if departments.is_empty() {
+    // Every cycle is reported (the tree itself stops at the first), at its first-listed member.
+    let parent_of: BTreeMap<DepartmentId, Option<DepartmentId>> =
+        departments.iter().map(|d| (d.id, d.parent)).collect();
+    let mut reported: BTreeSet<DepartmentId> = BTreeSet::new();
+    for d in &departments {
+        let mut cycle = vec![d.id];
+        let mut cur = d.parent;
+        while let Some(c) = cur.filter(|c| *c != d.id && cycle.len() <= departments.len()) {
+            cycle.push(c);
+            cur = parent_of.get(&c).copied().flatten();
+        }
+        if cur == Some(d.id) && !reported.contains(&d.id) {
+            let names_in: Vec<String> = cycle
+                .iter()
+                .map(|c| format!("`{}`", names.department_name(*c)))
+                .collect();
+            reported.extend(cycle.iter().copied());
+            p.problems.push(Problem::new(
+                dept_lines.get(&d.id).copied().unwrap_or(top.line),
+                format!(
+                    "departments form a cycle through `{}`: following `parent:` goes {} → back to `{}`; a department cannot be its own ancestor, break the cycle",
+                    names.department_name(d.id),
+                    names_in.join(" → "),
+                    names.department_name(d.id)
+                ),
+            ));
+        }
+    }
+    let tree = if !reported.is_empty() {
+        None
+    } else if departments.is_empty() {
         if !dept_nodes.is_empty()
             || top.has("conversations")
             || top.has("departments")
@@ -675,13 +705,17 @@ fn expectation(
             only(p, key, false, "does not apply to a `tab:` expectation");
         }
         let tab = p.ok(enum_value(tab_node, "tab", Tab::ALL, Tab::id));
-        let sees = match map.require("sees").and_then(|n| n.list("`sees`")) {
-            Ok(list) => list
+        let sees = match map.get("sees") {
+            Some(n) => p
+                .ok(n.list("`sees`"))
+                .unwrap_or_default()
                 .into_iter()
                 .filter_map(|n| p.ok(lookup(n, "conversation", &names.conversations)))
                 .collect(),
-            Err(e) => {
-                p.problems.push(Problem::new(e.line, format!("expectation #{index}: a `tab:` expectation needs `sees:` (the exact list of conversations, `[]` for none)")));
+            None => {
+                p.problems.push(problem(
+                    "a `tab:` expectation needs `sees:` (the exact list of conversations, `[]` for none)".to_owned(),
+                ));
                 Vec::new()
             }
         };
@@ -818,10 +852,10 @@ fn expectation(
                     .map(|r| r.id())
                     .chain(Permission::ALL.iter().map(|p| p.id()))
                     .chain(access::Reason::OTHER_CODES.iter().copied());
-                let hint = crate::suggest(&text, all).map(|s| format!("did you mean `{s}`? ")).unwrap_or_default();
+                let hint = crate::suggest(&text, all).map(|s| format!(" (did you mean `{s}`?)")).unwrap_or_default();
                 p.problems.push(Problem::new(
                     n.line(),
-                    format!("expectation #{index}: `because: {text}` names neither a rule (V1, V2, V3, V4w, V4p, V4f, V5), a permission, nor a reason code of the engine (such as inactive, status, not_owner): {hint}"),
+                    format!("expectation #{index}: `because: {text}` names neither a rule (V1, V2, V3, V4w, V4p, V4f, V5), a permission, nor a reason code of the engine (such as inactive, status, not_owner){hint}"),
                 ));
                 None
             }

@@ -56,8 +56,14 @@ pub struct Missing(String);
 impl<'s> Memory<'s> {
     /// Builds the in-memory account of a scenario.
     pub fn new(scenario: &'s Scenario) -> Memory<'s> {
-        // Later conversations in the file count as newer activity.
-        let inbox = Inbox::new(scenario.conversations.iter().map(|c| (*c, c.id.0)));
+        // Later conversations in the list count as newer activity.
+        let inbox = Inbox::new(
+            scenario
+                .conversations
+                .iter()
+                .zip(1..)
+                .map(|(c, at)| (*c, at)),
+        );
         Memory { scenario, inbox }
     }
 

@@ -39,7 +39,7 @@ pub(crate) fn load(text: &str) -> Result<MarkedYaml<'_>, Problem> {
         )),
         1 => Ok(docs.remove(0)),
         _ => Err(Problem::new(
-            1,
+            docs.get(1).map_or(1, |d| d.span.start.line().max(1)),
             "the file holds several YAML documents (`---`): write one account per file",
         )),
     }

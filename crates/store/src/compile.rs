@@ -1,0 +1,224 @@
+//! The compiler from the engine's visibility [`Plan`]s to SQL.
+//!
+//! A listing is one index-ordered, `LIMIT`ed branch per plan term and department (each seeks a
+//! composite index `(account_id, class, department_id | assignee_id, last_activity DESC, id
+//! DESC)`), merged by `UNION ALL … ORDER BY last_activity DESC, id DESC LIMIT n`: plan terms are
+//! disjoint, so no row appears twice. Pages continue from a keyset cursor `(last_activity, id)`,
+//! never an `OFFSET`. A count sums the `conversation_counts` rows the terms select.
+//!
+//! Ids are typed integers, so department sets are written inline; everything else is bound.
+
+use access::{AssigneeFilter, Cursor, DeptSet, Plan, Term};
+
+use crate::codec::class_code;
+
+/// Above this many departments a term reads the class index with an `IN` filter instead of one
+/// branch per department.
+pub const MAX_BRANCHES_PER_TERM: usize = 24;
+
+/// SQL text and its bound integers, in `$N` order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Compiled {
+    /// The statement.
+    pub sql: String,
+    /// Values for `$1`, `$2`, ...
+    pub binds: Vec<i64>,
+}
+
+struct Builder {
+    binds: Vec<i64>,
+}
+
+impl Builder {
+    fn bind(&mut self, v: i64) -> String {
+        self.binds.push(v);
+        format!("${}", self.binds.len())
+    }
+}
+
+fn in_list(ds: &[access::DepartmentId]) -> String {
+    ds.iter()
+        .map(|d| d.0.to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The `WHERE` conditions shared by a term's branches (account, class, assignee). The counters
+/// hold 0 for "unassigned", conversations hold `NULL`.
+fn term_conditions(b: &mut Builder, plan: &Plan, t: &Term, counters: bool) -> Vec<String> {
+    let mut w = vec![
+        format!("account_id = {}", b.bind(plan.account.0)),
+        format!("class = {}", b.bind(class_code(t.class))),
+    ];
+    match t.assignee {
+        AssigneeFilter::Any => {}
+        AssigneeFilter::Is(u) => w.push(format!("assignee_id = {}", b.bind(u.0))),
+        AssigneeFilter::IsNot(u) => {
+            let p = b.bind(u.0);
+            w.push(if counters {
+                format!("assignee_id <> {p}")
+            } else {
+                format!("(assignee_id IS NULL OR assignee_id <> {p})")
+            });
+        }
+    }
+    w
+}
+
+/// The department condition of each branch of a term: one per department when the term's index
+/// is the department one and the set is small, else one branch for the whole set.
+fn branch_departments(t: &Term) -> Vec<Option<String>> {
+    match (&t.departments, t.assignee) {
+        (DeptSet::Any, _) => vec![None],
+        (DeptSet::Only(ds), AssigneeFilter::Is(_)) => {
+            vec![Some(format!("department_id IN ({})", in_list(ds)))]
+        }
+        (DeptSet::Only(ds), _) if ds.len() <= MAX_BRANCHES_PER_TERM => ds
+            .iter()
+            .map(|d| Some(format!("department_id = {}", d.0)))
+            .collect(),
+        (DeptSet::Only(ds), _) => vec![Some(format!("department_id IN ({})", in_list(ds)))],
+    }
+}
+
+const ORDER: &str = "ORDER BY last_activity DESC, id DESC";
+
+/// A page of the plan: up to `limit` `(id, last_activity)` rows older than `after`, newest
+/// first. `None` when the plan is empty (nothing to ask the database).
+pub fn list(plan: &Plan, after: Option<Cursor>, limit: u32) -> Option<Compiled> {
+    let mut b = Builder { binds: Vec::new() };
+    let mut branches = Vec::new();
+    let limit_param = |b: &mut Builder| b.bind(i64::from(limit));
+    for t in &plan.terms {
+        for dept in branch_departments(t) {
+            let mut w = term_conditions(&mut b, plan, t, false);
+            w.extend(dept);
+            if let Some(c) = after {
+                let (at, id) = (b.bind(c.last_activity), b.bind(c.id.0));
+                w.push(format!(
+                    "(last_activity < {at} OR (last_activity = {at} AND id < {id}))"
+                ));
+            }
+            let lim = limit_param(&mut b);
+            branches.push(format!(
+                "SELECT id, last_activity FROM conversations WHERE {} {ORDER} LIMIT {lim}",
+                w.join(" AND ")
+            ));
+        }
+    }
+    let sql = match branches.len() {
+        0 => return None,
+        1 => branches.pop().unwrap_or_default(),
+        _ => {
+            let lim = limit_param(&mut b);
+            let parts: Vec<String> = branches
+                .iter()
+                .enumerate()
+                .map(|(i, s)| format!("SELECT id, last_activity FROM ({s}) AS b{i}"))
+                .collect();
+            format!("{} {ORDER} LIMIT {lim}", parts.join(" UNION ALL "))
+        }
+    };
+    Some(Compiled {
+        sql,
+        binds: b.binds,
+    })
+}
+
+/// The number of conversations the plan lists, from the counters. `None` when the plan is empty.
+pub fn count(plan: &Plan) -> Option<Compiled> {
+    let mut b = Builder { binds: Vec::new() };
+    let mut parts = Vec::new();
+    for t in &plan.terms {
+        let mut w = term_conditions(&mut b, plan, t, true);
+        if let DeptSet::Only(ds) = &t.departments {
+            w.push(format!("department_id IN ({})", in_list(ds)));
+        }
+        parts.push(format!(
+            "SELECT n FROM conversation_counts WHERE {}",
+            w.join(" AND ")
+        ));
+    }
+    if parts.is_empty() {
+        return None;
+    }
+    Some(Compiled {
+        sql: format!(
+            "SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM ({}) AS t",
+            parts.join(" UNION ALL ")
+        ),
+        binds: b.binds,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use access::{AccountId, DepartmentId, StatusClass, UserId};
+
+    fn plan(terms: Vec<Term>) -> Plan {
+        Plan {
+            account: AccountId(7),
+            terms,
+        }
+    }
+
+    #[test]
+    fn empty_plan_compiles_to_nothing() {
+        assert_eq!(list(&plan(vec![]), None, 50), None);
+        assert_eq!(count(&plan(vec![])), None);
+    }
+
+    #[test]
+    fn one_branch_per_department_merged_by_union_all() {
+        let p = plan(vec![Term {
+            class: StatusClass::InProgress,
+            departments: DeptSet::Only(vec![DepartmentId(3), DepartmentId(4)]),
+            assignee: AssigneeFilter::IsNot(UserId(9)),
+        }]);
+        let c = list(
+            &p,
+            Some(Cursor {
+                last_activity: 100,
+                id: access::ConversationId(5),
+            }),
+            50,
+        )
+        .unwrap();
+        assert_eq!(c.sql.matches("UNION ALL").count(), 1);
+        assert!(c.sql.contains("department_id = 3") && c.sql.contains("department_id = 4"));
+        assert!(
+            c.sql
+                .ends_with("ORDER BY last_activity DESC, id DESC LIMIT $13"),
+            "{}",
+            c.sql
+        );
+        assert_eq!(c.binds, vec![7, 1, 9, 100, 5, 50, 7, 1, 9, 100, 5, 50, 50]);
+    }
+
+    #[test]
+    fn mine_is_a_single_assignee_branch() {
+        let p = plan(vec![Term {
+            class: StatusClass::InProgress,
+            departments: DeptSet::Any,
+            assignee: AssigneeFilter::Is(UserId(2)),
+        }]);
+        let c = list(&p, None, 20).unwrap();
+        assert_eq!(
+            c.sql,
+            "SELECT id, last_activity FROM conversations WHERE account_id = $1 AND class = $2 AND assignee_id = $3 ORDER BY last_activity DESC, id DESC LIMIT $4"
+        );
+        assert_eq!(c.binds, vec![7, 1, 2, 20]);
+    }
+
+    #[test]
+    fn counts_read_the_counters() {
+        let p = plan(vec![Term {
+            class: StatusClass::Finished,
+            departments: DeptSet::Only(vec![DepartmentId(1)]),
+            assignee: AssigneeFilter::IsNot(UserId(4)),
+        }]);
+        let c = count(&p).unwrap();
+        assert!(c.sql.contains("FROM conversation_counts WHERE account_id = $1 AND class = $2 AND assignee_id <> $3 AND department_id IN (1)"), "{}", c.sql);
+    }
+}

@@ -1,0 +1,191 @@
+//! Conversations: creating them, reading them, applying the engine's transitions atomically
+//! (with the tab counters in the same transaction), and listing a plan's page through the
+//! compiled SQL.
+
+use access::{
+    AccountId, Conversation, ConversationId, Cursor, DepartmentId, Plan, Status, Transition, UserId,
+};
+use sqlx::Row;
+
+use crate::codec::{class_code, status_code, status_from};
+use crate::{Result, Store, StoreError, compile, with_pool};
+
+/// A conversation to create.
+#[derive(Clone, Copy, Debug)]
+pub struct NewConversation<'a> {
+    /// Its account.
+    pub account: AccountId,
+    /// Its department.
+    pub department: DepartmentId,
+    /// Its status.
+    pub status: Status,
+    /// Its assignee.
+    pub assignee: Option<UserId>,
+    /// The channel it came from (`whatsapp`, `api`, ...).
+    pub channel: &'a str,
+    /// Creation and last-activity time, µs since the epoch.
+    pub at: i64,
+}
+
+/// A conversation as stored: what the engine needs, plus times and the version.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ConversationRecord {
+    /// What the engine decides on.
+    pub conversation: Conversation,
+    /// Last activity, µs since the epoch.
+    pub last_activity: i64,
+    /// Incremented by every change, for optimistic concurrency.
+    pub version: i64,
+}
+
+const BUMP: &str = "INSERT INTO conversation_counts (account_id, class, department_id, assignee_id, n) VALUES ($1, $2, $3, $4, $5) \
+                    ON CONFLICT (account_id, class, department_id, assignee_id) DO UPDATE SET n = conversation_counts.n + excluded.n";
+
+impl Store {
+    /// Creates a conversation and counts it.
+    pub async fn create_conversation(&self, c: &NewConversation<'_>) -> Result<ConversationId> {
+        let class = class_code(c.status.class());
+        let id: i64 = with_pool!(self, pool, begin => {
+            let mut tx = pool.begin_with(begin).await?;
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO conversations (account_id, department_id, status, class, assignee_id, contact_id, channel, \
+                 last_activity, last_customer_message_at, created_at, version) \
+                 SELECT $1, d.id, $3, $4, $5, NULL, $6, $7, NULL, $7, 1 FROM departments d WHERE d.id = $2 AND d.account_id = $1 RETURNING id",
+            )
+            .bind(c.account.0)
+            .bind(c.department.0)
+            .bind(status_code(c.status))
+            .bind(class)
+            .bind(c.assignee.map(|u| u.0))
+            .bind(c.channel)
+            .bind(c.at)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or(StoreError::NotFound("department"))?;
+            sqlx::query(BUMP)
+                .bind(c.account.0)
+                .bind(class)
+                .bind(c.department.0)
+                .bind(c.assignee.map_or(0, |u| u.0))
+                .bind(1_i64)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            id
+        });
+        Ok(ConversationId(id))
+    }
+
+    /// A conversation of the account; `None` when it does not exist there.
+    pub async fn conversation(
+        &self,
+        account: AccountId,
+        id: ConversationId,
+    ) -> Result<Option<ConversationRecord>> {
+        with_pool!(self, pool => {
+            let row = sqlx::query("SELECT department_id, status, assignee_id, last_activity, version FROM conversations WHERE id = $1 AND account_id = $2")
+                .bind(id.0)
+                .bind(account.0)
+                .fetch_optional(pool)
+                .await?;
+            let Some(r) = row else { return Ok(None) };
+            Ok(Some(ConversationRecord {
+                conversation: Conversation {
+                    id,
+                    account,
+                    department: DepartmentId(r.try_get(0)?),
+                    status: status_from(r.try_get(1)?)?,
+                    assignee: r.try_get::<Option<i64>, _>(2)?.map(UserId),
+                },
+                last_activity: r.try_get(3)?,
+                version: r.try_get(4)?,
+            }))
+        })
+    }
+
+    /// Applies a transition the engine allowed on `record` (as read): succeeds only if the
+    /// conversation is still at `record.version`, else [`StoreError::Conflict`]. Counters move in
+    /// the same transaction; the change is durable when this returns.
+    pub async fn apply_transition(
+        &self,
+        record: &ConversationRecord,
+        t: &Transition,
+        at: i64,
+    ) -> Result<ConversationRecord> {
+        let c = &record.conversation;
+        let (old_class, new_class) = (class_code(c.status.class()), class_code(t.status.class()));
+        with_pool!(self, pool, begin => {
+            let mut tx = pool.begin_with(begin).await?;
+            let done = sqlx::query(
+                "UPDATE conversations SET status = $1, class = $2, assignee_id = $3, department_id = $4, last_activity = $5, version = version + 1 \
+                 WHERE id = $6 AND account_id = $7 AND version = $8 \
+                 AND EXISTS (SELECT 1 FROM departments d WHERE d.id = $4 AND d.account_id = $7)",
+            )
+            .bind(status_code(t.status))
+            .bind(new_class)
+            .bind(t.assignee.map(|u| u.0))
+            .bind(t.department.0)
+            .bind(at)
+            .bind(c.id.0)
+            .bind(c.account.0)
+            .bind(record.version)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if done == 0 {
+                return Err(StoreError::Conflict(format!("conversation {} changed meanwhile; read it again", c.id.0)));
+            }
+            for (class, dept, assignee, n) in [
+                (old_class, c.department.0, c.assignee.map_or(0, |u| u.0), -1_i64),
+                (new_class, t.department.0, t.assignee.map_or(0, |u| u.0), 1),
+            ] {
+                sqlx::query(BUMP).bind(c.account.0).bind(class).bind(dept).bind(assignee).bind(n).execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
+            Ok(ConversationRecord {
+                conversation: Conversation { status: t.status, assignee: t.assignee, department: t.department, ..*c },
+                last_activity: at,
+                version: record.version + 1,
+            })
+        })
+    }
+
+    /// A page of a plan: up to `limit` conversations older than `after`, newest activity first,
+    /// as one indexed query compiled from the plan.
+    pub async fn list(
+        &self,
+        plan: &Plan,
+        after: Option<Cursor>,
+        limit: u32,
+    ) -> Result<Vec<Cursor>> {
+        let Some(q) = compile::list(plan, after, limit) else {
+            return Ok(Vec::new());
+        };
+        with_pool!(self, pool => {
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(q.sql));
+            for v in q.binds {
+                query = query.bind(v);
+            }
+            let rows = query.fetch_all(pool).await?;
+            rows.iter()
+                .map(|r| Ok(Cursor { id: ConversationId(r.try_get(0)?), last_activity: r.try_get(1)? }))
+                .collect()
+        })
+    }
+
+    /// How many conversations a plan lists, from the counters.
+    pub async fn count(&self, plan: &Plan) -> Result<u64> {
+        let Some(q) = compile::count(plan) else {
+            return Ok(0);
+        };
+        let n: i64 = with_pool!(self, pool => {
+            let mut query = sqlx::query_scalar(sqlx::AssertSqlSafe(q.sql));
+            for v in q.binds {
+                query = query.bind(v);
+            }
+            query.fetch_one(pool).await?
+        });
+        u64::try_from(n)
+            .map_err(|_| StoreError::corrupt("conversation_counts", format!("negative count {n}")))
+    }
+}

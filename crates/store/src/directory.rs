@@ -1,0 +1,373 @@
+//! Accounts, departments, roles, users, memberships and bindings: writing them, and reading them
+//! back as the engine's [`AccountConfig`], [`User`] and [`Account`].
+
+use std::collections::BTreeMap;
+
+use access::{
+    AccessOption, Account, AccountConfig, AccountId, Binding, BuiltinRole, Department,
+    DepartmentId, DepartmentTree, IpNet, Membership, PermissionSet, Role, RoleId, Scope, Settings,
+    User, UserId,
+};
+use sqlx::Row;
+
+use crate::codec::{self, flag};
+use crate::{Result, Store, StoreError, with_pool};
+
+/// A user to create.
+#[derive(Clone, Debug)]
+pub struct NewUser<'a> {
+    /// Login email, unique across the installation.
+    pub email: &'a str,
+    /// Display name.
+    pub name: &'a str,
+    /// Password hash (PHC string), or none for a user who cannot log in with a password yet.
+    pub password_hash: Option<&'a str>,
+    /// Active or not.
+    pub active: bool,
+}
+
+impl Store {
+    /// Creates an account with its built-in roles and default department.
+    pub async fn create_account(
+        &self,
+        name: &str,
+        settings: &Settings,
+        default_department: &str,
+        now: i64,
+    ) -> Result<AccountId> {
+        let id: i64 = with_pool!(self, pool, begin => {
+            let mut tx = pool.begin_with(begin).await?;
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO accounts (name, my_finished_queue, waiting_queue, finished_queue, hide_details_until_assumed, \
+                 shared_inbox, assignment, satisfaction_survey, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+            )
+            .bind(name)
+            .bind(flag(settings.my_finished_queue))
+            .bind(settings.waiting_queue.id())
+            .bind(settings.finished_queue.id())
+            .bind(flag(settings.hide_details_until_assumed))
+            .bind(flag(settings.shared_inbox))
+            .bind(settings.assignment.id())
+            .bind(flag(settings.satisfaction_survey))
+            .bind(now)
+            .fetch_one(&mut *tx)
+            .await?;
+            for b in BuiltinRole::ALL {
+                sqlx::query("INSERT INTO roles (account_id, name, builtin, permissions, allowed_networks) VALUES ($1, $2, $3, $4, '')")
+                    .bind(id)
+                    .bind(b.id())
+                    .bind(b.id())
+                    .bind(codec::permissions_text(b.permissions()))
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            let dept: i64 = sqlx::query_scalar("INSERT INTO departments (account_id, name, parent_id, access) VALUES ($1, $2, NULL, 'team') RETURNING id")
+                .bind(id)
+                .bind(default_department)
+                .fetch_one(&mut *tx)
+                .await?;
+            sqlx::query("UPDATE accounts SET default_department_id = $1 WHERE id = $2").bind(dept).bind(id).execute(&mut *tx).await?;
+            tx.commit().await?;
+            id
+        });
+        Ok(AccountId(id))
+    }
+
+    /// Replaces an account's settings.
+    pub async fn set_settings(&self, account: AccountId, s: &Settings) -> Result<()> {
+        let done = with_pool!(self, pool => sqlx::query(
+            "UPDATE accounts SET my_finished_queue = $1, waiting_queue = $2, finished_queue = $3, hide_details_until_assumed = $4, \
+             shared_inbox = $5, assignment = $6, satisfaction_survey = $7 WHERE id = $8",
+        )
+        .bind(flag(s.my_finished_queue))
+        .bind(s.waiting_queue.id())
+        .bind(s.finished_queue.id())
+        .bind(flag(s.hide_details_until_assumed))
+        .bind(flag(s.shared_inbox))
+        .bind(s.assignment.id())
+        .bind(flag(s.satisfaction_survey))
+        .bind(account.0)
+        .execute(pool)
+        .await?
+        .rows_affected());
+        if done == 0 {
+            Err(StoreError::NotFound("account"))
+        } else {
+            Ok(())
+        }
+    }
+
+    /// The account's default department.
+    pub async fn default_department(&self, account: AccountId) -> Result<DepartmentId> {
+        let id: Option<Option<i64>> = with_pool!(self, pool => sqlx::query_scalar("SELECT default_department_id FROM accounts WHERE id = $1")
+            .bind(account.0)
+            .fetch_optional(pool)
+            .await?);
+        id.flatten()
+            .map(DepartmentId)
+            .ok_or(StoreError::NotFound("account"))
+    }
+
+    /// Creates a department.
+    pub async fn create_department(
+        &self,
+        account: AccountId,
+        name: &str,
+        parent: Option<DepartmentId>,
+        access: AccessOption,
+    ) -> Result<DepartmentId> {
+        let id: i64 = with_pool!(self, pool => sqlx::query_scalar(
+            "INSERT INTO departments (account_id, name, parent_id, access) VALUES ($1, $2, $3, $4) RETURNING id",
+        )
+        .bind(account.0)
+        .bind(name)
+        .bind(parent.map(|p| p.0))
+        .bind(access.id())
+        .fetch_one(pool)
+        .await?);
+        Ok(DepartmentId(id))
+    }
+
+    /// Changes a department's name, parent and access option.
+    pub async fn update_department(&self, account: AccountId, d: &Department) -> Result<()> {
+        let done = with_pool!(self, pool => sqlx::query("UPDATE departments SET name = $1, parent_id = $2, access = $3 WHERE id = $4 AND account_id = $5")
+            .bind(&d.name)
+            .bind(d.parent.map(|p| p.0))
+            .bind(d.access.id())
+            .bind(d.id.0)
+            .bind(account.0)
+            .execute(pool)
+            .await?
+            .rows_affected());
+        if done == 0 {
+            Err(StoreError::NotFound("department"))
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Creates a custom role.
+    pub async fn create_role(
+        &self,
+        account: AccountId,
+        name: &str,
+        permissions: PermissionSet,
+        networks: &[IpNet],
+    ) -> Result<RoleId> {
+        let id: i64 = with_pool!(self, pool => sqlx::query_scalar(
+            "INSERT INTO roles (account_id, name, builtin, permissions, allowed_networks) VALUES ($1, $2, NULL, $3, $4) RETURNING id",
+        )
+        .bind(account.0)
+        .bind(name)
+        .bind(codec::permissions_text(permissions))
+        .bind(codec::networks_text(networks))
+        .fetch_one(pool)
+        .await?);
+        Ok(RoleId(id))
+    }
+
+    /// Creates a user without memberships or bindings.
+    pub async fn create_user(
+        &self,
+        account: AccountId,
+        u: &NewUser<'_>,
+        now: i64,
+    ) -> Result<UserId> {
+        let id: i64 = with_pool!(self, pool => sqlx::query_scalar(
+            "INSERT INTO users (account_id, email, name, password_hash, active, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        )
+        .bind(account.0)
+        .bind(u.email)
+        .bind(u.name)
+        .bind(u.password_hash)
+        .bind(flag(u.active))
+        .bind(now)
+        .fetch_one(pool)
+        .await?);
+        Ok(UserId(id))
+    }
+
+    /// Replaces a user's memberships and bindings (and active flag) in one transaction.
+    pub async fn set_user_access(&self, account: AccountId, user: &User) -> Result<()> {
+        with_pool!(self, pool, begin => {
+            let mut tx = pool.begin_with(begin).await?;
+            let done = sqlx::query("UPDATE users SET active = $1 WHERE id = $2 AND account_id = $3")
+                .bind(flag(user.active))
+                .bind(user.id.0)
+                .bind(account.0)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            if done == 0 {
+                return Err(StoreError::NotFound("user"));
+            }
+            sqlx::query("DELETE FROM memberships WHERE user_id = $1").bind(user.id.0).execute(&mut *tx).await?;
+            sqlx::query("DELETE FROM bindings WHERE user_id = $1").bind(user.id.0).execute(&mut *tx).await?;
+            for m in &user.memberships {
+                let inserted = sqlx::query(
+                    "INSERT INTO memberships (account_id, user_id, department_id, kind) \
+                     SELECT $1, $2, id, $4 FROM departments WHERE id = $3 AND account_id = $1",
+                )
+                .bind(account.0)
+                .bind(user.id.0)
+                .bind(m.department.0)
+                .bind(m.kind.id())
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                if inserted == 0 {
+                    return Err(StoreError::NotFound("department of a membership"));
+                }
+            }
+            for b in &user.bindings {
+                let department = match b.scope {
+                    Scope::Account => None,
+                    Scope::Department(d) => Some(d.0),
+                };
+                let inserted = sqlx::query(
+                    "INSERT INTO bindings (account_id, user_id, role_id, department_id) \
+                     SELECT $1, $2, r.id, $4 FROM roles r WHERE r.id = $3 AND r.account_id = $1 \
+                     AND ($4 IS NULL OR EXISTS (SELECT 1 FROM departments d WHERE d.id = $4 AND d.account_id = $1))",
+                )
+                .bind(account.0)
+                .bind(user.id.0)
+                .bind(b.role.0)
+                .bind(department)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                if inserted == 0 {
+                    return Err(StoreError::NotFound("role or department of a binding"));
+                }
+            }
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+
+    /// The account's settings, departments and roles.
+    pub async fn account_config(&self, account: AccountId) -> Result<AccountConfig> {
+        with_pool!(self, pool => {
+            let row = sqlx::query(
+                "SELECT my_finished_queue, waiting_queue, finished_queue, hide_details_until_assumed, shared_inbox, assignment, \
+                 satisfaction_survey, default_department_id FROM accounts WHERE id = $1",
+            )
+            .bind(account.0)
+            .fetch_optional(pool)
+            .await?
+            .ok_or(StoreError::NotFound("account"))?;
+            let settings = Settings {
+                my_finished_queue: row.try_get::<i64, _>(0)? != 0,
+                waiting_queue: codec::queue_from(&row.try_get::<String, _>(1)?)?,
+                finished_queue: codec::queue_from(&row.try_get::<String, _>(2)?)?,
+                hide_details_until_assumed: row.try_get::<i64, _>(3)? != 0,
+                shared_inbox: row.try_get::<i64, _>(4)? != 0,
+                assignment: codec::assignment_from(&row.try_get::<String, _>(5)?)?,
+                satisfaction_survey: row.try_get::<i64, _>(6)? != 0,
+            };
+            let default = row.try_get::<Option<i64>, _>(7)?.ok_or_else(|| StoreError::corrupt("accounts", "no default department"))?;
+            let mut departments = Vec::new();
+            for r in sqlx::query("SELECT id, name, parent_id, access FROM departments WHERE account_id = $1 ORDER BY id")
+                .bind(account.0)
+                .fetch_all(pool)
+                .await?
+            {
+                departments.push(Department {
+                    id: DepartmentId(r.try_get(0)?),
+                    name: r.try_get(1)?,
+                    parent: r.try_get::<Option<i64>, _>(2)?.map(DepartmentId),
+                    access: codec::access_from(&r.try_get::<String, _>(3)?)?,
+                });
+            }
+            let departments = DepartmentTree::new(departments, DepartmentId(default)).map_err(|e| StoreError::corrupt("departments", e.to_string()))?;
+            let mut roles = BTreeMap::new();
+            for r in sqlx::query("SELECT id, name, builtin, permissions, allowed_networks FROM roles WHERE account_id = $1 ORDER BY id")
+                .bind(account.0)
+                .fetch_all(pool)
+                .await?
+            {
+                let id = RoleId(r.try_get(0)?);
+                let builtin = codec::builtin_from(r.try_get::<Option<String>, _>(2)?.as_deref())?;
+                roles.insert(id, Role {
+                    id,
+                    name: r.try_get(1)?,
+                    builtin,
+                    // Built-in roles take their permissions from the code, so an upgrade that adds a
+                    // permission to `owner` applies at once.
+                    permissions: match builtin {
+                        Some(b) => b.permissions(),
+                        None => codec::permissions_from(&r.try_get::<String, _>(3)?)?,
+                    },
+                    allowed_networks: codec::networks_from(&r.try_get::<String, _>(4)?)?,
+                });
+            }
+            Ok(AccountConfig { account, settings, departments, roles })
+        })
+    }
+
+    /// One user of the account, as the engine sees them; `None` when the id is not a user of
+    /// this account.
+    pub async fn user(&self, account: AccountId, user: UserId) -> Result<Option<User>> {
+        Ok(self
+            .users_where(account, Some(user))
+            .await?
+            .into_iter()
+            .next())
+    }
+
+    /// Every user of the account with their configuration: what administrative decisions need.
+    pub async fn account(&self, account: AccountId) -> Result<Account> {
+        let config = self.account_config(account).await?;
+        let users = self
+            .users_where(account, None)
+            .await?
+            .into_iter()
+            .map(|u| (u.id, u))
+            .collect();
+        Ok(Account { config, users })
+    }
+
+    async fn users_where(&self, account: AccountId, only: Option<UserId>) -> Result<Vec<User>> {
+        let only = only.map(|u| u.0);
+        with_pool!(self, pool => {
+            let rows = sqlx::query("SELECT id, active FROM users WHERE account_id = $1 AND ($2 IS NULL OR id = $2) ORDER BY id")
+                .bind(account.0)
+                .bind(only)
+                .fetch_all(pool)
+                .await?;
+            let mut users: BTreeMap<i64, User> = BTreeMap::new();
+            for r in rows {
+                let id: i64 = r.try_get(0)?;
+                users.insert(id, User { id: UserId(id), account, active: r.try_get::<i64, _>(1)? != 0, memberships: Vec::new(), bindings: Vec::new() });
+            }
+            if users.is_empty() {
+                return Ok(Vec::new());
+            }
+            for r in sqlx::query("SELECT user_id, department_id, kind FROM memberships WHERE account_id = $1 AND ($2 IS NULL OR user_id = $2) ORDER BY user_id, department_id")
+                .bind(account.0)
+                .bind(only)
+                .fetch_all(pool)
+                .await?
+            {
+                if let Some(u) = users.get_mut(&r.try_get::<i64, _>(0)?) {
+                    u.memberships.push(Membership { department: DepartmentId(r.try_get(1)?), kind: codec::membership_from(&r.try_get::<String, _>(2)?)? });
+                }
+            }
+            for r in sqlx::query("SELECT user_id, role_id, department_id FROM bindings WHERE account_id = $1 AND ($2 IS NULL OR user_id = $2) ORDER BY id")
+                .bind(account.0)
+                .bind(only)
+                .fetch_all(pool)
+                .await?
+            {
+                if let Some(u) = users.get_mut(&r.try_get::<i64, _>(0)?) {
+                    let scope = match r.try_get::<Option<i64>, _>(2)? {
+                        Some(d) => Scope::Department(DepartmentId(d)),
+                        None => Scope::Account,
+                    };
+                    u.bindings.push(Binding { role: RoleId(r.try_get(1)?), scope });
+                }
+            }
+            Ok(users.into_values().collect())
+        })
+    }
+}

@@ -1,0 +1,139 @@
+//! Atende's persistence: migrations, queries, and the compiler from the access engine's
+//! visibility plans to SQL, on SQLite (embedded default) and PostgreSQL, behind one [`Store`].
+//!
+//! What belongs here: SQL and the mapping between rows and the engine's model. What does not:
+//! access decisions (the `access` crate makes them; this crate executes plans it is given) and
+//! HTTP. Queries are built at run time (no compile-time database), with `$N` placeholders that
+//! both SQLite and PostgreSQL read.
+
+mod codec;
+pub mod compile;
+mod conversations;
+mod directory;
+mod error;
+mod migrate;
+pub mod scenario_backend;
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+
+pub use conversations::{ConversationRecord, NewConversation};
+pub use directory::NewUser;
+pub use error::StoreError;
+
+/// Result of a store operation.
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Which database a store runs on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    /// Embedded SQLite (WAL, `synchronous = FULL`).
+    Sqlite,
+    /// PostgreSQL.
+    Postgres,
+}
+
+#[derive(Clone, Debug)]
+enum Db {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// The database, SQLite or PostgreSQL. Cheap to clone (a pool handle).
+#[derive(Clone, Debug)]
+pub struct Store {
+    db: Db,
+}
+
+/// Runs the same body against whichever pool the store has; the body is compiled once per
+/// backend, so each runs with its own driver and prepared statements. `$begin` is the statement
+/// that opens a write transaction (`BEGIN IMMEDIATE` on SQLite, so that two writers never
+/// deadlock upgrading a read lock).
+macro_rules! with_pool {
+    ($store:expr, $pool:ident => $body:expr) => {
+        match &$store.db {
+            $crate::Db::Sqlite($pool) => $body,
+            $crate::Db::Postgres($pool) => $body,
+        }
+    };
+    ($store:expr, $pool:ident, $begin:ident => $body:expr) => {
+        match &$store.db {
+            $crate::Db::Sqlite($pool) => {
+                let $begin: &'static str = "BEGIN IMMEDIATE";
+                $body
+            }
+            $crate::Db::Postgres($pool) => {
+                let $begin: &'static str = "BEGIN";
+                $body
+            }
+        }
+    };
+}
+pub(crate) use with_pool;
+
+impl Store {
+    /// Opens (creating it if needed) the SQLite database at `path`, in WAL mode with
+    /// `synchronous = FULL` so that a committed write survives a power cut.
+    pub async fn open_sqlite(path: &Path) -> Result<Store> {
+        let options = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(options)
+            .await?;
+        Ok(Store {
+            db: Db::Sqlite(pool),
+        })
+    }
+
+    /// A private in-memory SQLite database (one connection), for tests and `policy test`.
+    pub async fn open_sqlite_memory() -> Result<Store> {
+        let options = SqliteConnectOptions::from_str("sqlite::memory:")?.foreign_keys(true);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(1)
+            .min_connections(1)
+            .idle_timeout(None)
+            .max_lifetime(None)
+            .connect_with(options)
+            .await?;
+        Ok(Store {
+            db: Db::Sqlite(pool),
+        })
+    }
+
+    /// Connects to PostgreSQL (`postgres://user:password@host/database`).
+    pub async fn open_postgres(url: &str) -> Result<Store> {
+        let options = PgConnectOptions::from_str(url)?;
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .connect_with(options)
+            .await?;
+        Ok(Store {
+            db: Db::Postgres(pool),
+        })
+    }
+
+    /// Which database this is.
+    pub fn backend(&self) -> Backend {
+        match self.db {
+            Db::Sqlite(_) => Backend::Sqlite,
+            Db::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// Closes the pool, waiting for connections to finish.
+    pub async fn close(&self) {
+        with_pool!(self, pool => pool.close().await);
+    }
+}
