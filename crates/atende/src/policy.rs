@@ -31,6 +31,24 @@ pub struct TestArgs {
     /// Also print one line per file with its counts.
     #[arg(long, short)]
     verbose: bool,
+    /// Where the expectations are answered: the engine in memory, or the store (each file in a
+    /// fresh SQLite database in memory, or a fresh account of the PostgreSQL database).
+    #[arg(long, value_enum, default_value_t = BackendKind::Memory)]
+    backend: BackendKind,
+    /// PostgreSQL URL for `--backend postgres`.
+    #[arg(long, env = "ATENDE_DATABASE_URL", hide_env_values = true)]
+    database_url: Option<String>,
+}
+
+/// The backends `policy test` can check through.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum BackendKind {
+    /// The access engine in memory.
+    Memory,
+    /// The store on SQLite: tabs through the compiled SQL, principals from stored rows.
+    Sqlite,
+    /// The store on PostgreSQL.
+    Postgres,
 }
 
 #[derive(Debug, Args)]
@@ -129,14 +147,50 @@ fn test(args: &TestArgs) -> Result<ExitCode> {
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let (mut passed, mut failed, mut invalid) = (0usize, 0usize, 0usize);
+    let runtime = match args.backend {
+        BackendKind::Memory => None,
+        BackendKind::Sqlite | BackendKind::Postgres => Some(
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .context("starting the async runtime")?,
+        ),
+    };
     for path in expand(&args.files)? {
         let Some(s) = load(&path, &mut out)? else {
             invalid += 1;
             continue;
         };
-        let mut backend = Memory::new(&s);
-        let report = scenario::run(&s, &mut backend, args.lang)
-            .map_err(|e| anyhow!("{}: {e}", path.display()))?;
+        let report = match (args.backend, &runtime) {
+            (BackendKind::Memory, _) | (_, None) => {
+                scenario::run(&s, &mut Memory::new(&s), args.lang)
+                    .map_err(|e| anyhow!("{}: {e}", path.display()))?
+            }
+            (kind, Some(rt)) => {
+                let store = rt.block_on(async {
+                    let store = match kind {
+                        BackendKind::Postgres => {
+                            let url = args.database_url.as_deref().context(
+                                "--backend postgres needs --database-url or ATENDE_DATABASE_URL (postgres://user@host/database)",
+                            )?;
+                            store::Store::open_postgres(url).await?
+                        }
+                        BackendKind::Sqlite | BackendKind::Memory => store::Store::open_sqlite_memory().await?,
+                    };
+                    store.migrate().await?;
+                    anyhow::Ok(store)
+                })?;
+                let (account, remapped) = rt
+                    .block_on(store::scenario_backend::load(&store, &s))
+                    .with_context(|| format!("{}: loading into the database", path.display()))?;
+                let mut backend =
+                    store::scenario_backend::StoreBackend::new(store.clone(), account, rt);
+                let report = scenario::run(&remapped, &mut backend, args.lang)
+                    .map_err(|e| anyhow!("{}: {e}", path.display()))?;
+                rt.block_on(store.close());
+                report
+            }
+        };
         for f in &report.failed {
             writeln!(
                 out,
