@@ -166,6 +166,9 @@ impl Check<'_> {
 impl Principal {
     /// `owns(U, C)`: the assignee, a supervisor of its department, or `conversation.manage_any`.
     pub fn owns(&self, c: &Conversation) -> Option<Via> {
+        if c.account != self.account || !self.is_operational() {
+            return None;
+        }
         if c.assignee == Some(self.user) {
             return Some(Via::Assignee);
         }
@@ -212,6 +215,11 @@ impl Principal {
                 check.waiting_or_owns();
                 match target {
                     Some(t) if t.account == c.account => {
+                        // Taking a waiting conversation for oneself is assuming it: it needs the
+                        // permission to assume too (docs/access-model.md).
+                        if t.id == self.user && c.status == Status::Waiting {
+                            check.permission(Permission::ConversationAssume);
+                        }
                         check.require(t.active, Reason::TargetInactive(t.id));
                         check.require(
                             t.is_member_of(c.department),

@@ -69,7 +69,7 @@ impl Principal {
                 if self
                     .network_blocked
                     .iter()
-                    .any(|(b, set)| b.scope == crate::Scope::Account && set.contains(p))
+                    .any(|b| b.binding.scope == crate::Scope::Account && b.permissions.contains(p))
                 {
                     reasons.push(Reason::MissingPermission(
                         p,
@@ -128,10 +128,12 @@ impl Principal {
         let config = &account.config;
         let (before, after) = match change {
             UserChange::Create(after) => (None, Some(after)),
-            UserChange::Edit { target, after } => match account.users.get(&target) {
-                Some(before) => (Some(before), Some(after)),
-                None => return Decision::not_found(vec![Reason::TargetNotFound]),
-            },
+            UserChange::Edit { target, after } => {
+                match account.users.get(&target).filter(|_| after.id == target) {
+                    Some(before) => (Some(before), Some(after)),
+                    None => return Decision::not_found(vec![Reason::TargetNotFound]),
+                }
+            }
             UserChange::Touch(target) => match account.users.get(&target) {
                 Some(before) => (Some(before), None),
                 None => return Decision::not_found(vec![Reason::TargetNotFound]),

@@ -498,7 +498,7 @@ impl Account {
     pub fn account_managers(&self) -> usize {
         self.users
             .values()
-            .filter(|u| self.config.is_account_manager(u))
+            .filter(|u| u.account == self.config.account && self.config.is_account_manager(u))
             .count()
     }
 }

@@ -80,7 +80,7 @@ pub struct Principal {
     pub(crate) standing: Standing,
     pub(crate) active_bindings: Vec<ActiveBinding>,
     /// Bindings switched off by allowed networks.
-    pub(crate) network_blocked: Vec<(BindingRef, PermissionSet)>,
+    pub(crate) network_blocked: Vec<ActiveBinding>,
     /// Permissions of active account-scoped bindings.
     pub(crate) account_permissions: PermissionSet,
     /// Permissions of every binding, whatever scope or network (for no escalation).
@@ -127,10 +127,6 @@ impl Principal {
             };
             let active = role.allowed_networks.is_empty()
                 || role.allowed_networks.iter().any(|n| n.contains(client));
-            if !active {
-                network_blocked.push((binding, role.permissions));
-                continue;
-            }
             let covers = match b.scope {
                 Scope::Account => Vec::new(),
                 Scope::Department(root) => tree
@@ -139,11 +135,16 @@ impl Principal {
                     .filter(|d| tree.in_subtree(*d, root))
                     .collect(),
             };
-            active_bindings.push(ActiveBinding {
+            let resolved = ActiveBinding {
                 binding,
                 permissions: role.permissions,
                 covers,
-            });
+            };
+            if active {
+                active_bindings.push(resolved);
+            } else {
+                network_blocked.push(resolved);
+            }
         }
         let same_account = user.account == config.account;
         let standing = if !user.active || !same_account {
@@ -290,23 +291,33 @@ impl Principal {
     }
 
     /// Why a permission is missing: at account level (`department` is `None`) or for a
-    /// conversation in `department`.
+    /// conversation in `department`. The address is blamed only when a binding it switched off
+    /// would have granted the permission right there.
     pub(crate) fn missing_note(
         &self,
         p: Permission,
         department: Option<DepartmentId>,
     ) -> MissingNote {
-        if self
+        let grants_here = |b: &ActiveBinding| {
+            b.permissions.contains(p)
+                && match (b.binding.scope, department) {
+                    (Scope::Account, _) => true,
+                    (Scope::Department(_), Some(d)) => b.covers.binary_search(&d).is_ok(),
+                    (Scope::Department(_), None) => false,
+                }
+        };
+        let elsewhere = self
             .active_bindings
             .iter()
-            .any(|b| b.permissions.contains(p))
-        {
+            .chain(&self.network_blocked)
+            .any(|b| b.permissions.contains(p));
+        if self.network_blocked.iter().any(grants_here) {
+            MissingNote::OutsideAllowedNetworks
+        } else if elsewhere {
             match department {
                 None => MissingNote::OnlyDepartmentScoped,
                 Some(_) => MissingNote::OtherDepartments,
             }
-        } else if self.network_blocked.iter().any(|(_, set)| set.contains(p)) {
-            MissingNote::OutsideAllowedNetworks
         } else {
             MissingNote::NotGranted
         }
