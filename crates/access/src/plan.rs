@@ -59,6 +59,27 @@ impl DeptSet {
     }
 }
 
+impl DeptSet {
+    /// The departments in both sets.
+    #[must_use]
+    pub fn intersect(&self, other: &DeptSet) -> DeptSet {
+        match (self, other) {
+            (DeptSet::Any, x) | (x, DeptSet::Any) => x.clone(),
+            (DeptSet::Only(a), DeptSet::Only(b)) => DeptSet::Only(
+                a.iter()
+                    .copied()
+                    .filter(|d| b.binary_search(d).is_ok())
+                    .collect(),
+            ),
+        }
+    }
+
+    /// Whether the set is empty.
+    pub fn is_empty(&self) -> bool {
+        matches!(self, DeptSet::Only(ds) if ds.is_empty())
+    }
+}
+
 /// A condition on the assignee.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum AssigneeFilter {
@@ -119,6 +140,27 @@ impl Plan {
     /// Whether nothing can match.
     pub fn is_empty(&self) -> bool {
         self.terms.is_empty()
+    }
+}
+
+impl Plan {
+    /// The plan narrowed to conversations in `departments` (a listing filter): narrowing can
+    /// only remove conversations, never add one.
+    #[must_use]
+    pub fn within(&self, departments: &DeptSet) -> Plan {
+        let terms = self
+            .terms
+            .iter()
+            .map(|t| Term {
+                departments: t.departments.intersect(departments),
+                ..t.clone()
+            })
+            .filter(|t| !t.departments.is_empty())
+            .collect();
+        Plan {
+            account: self.account,
+            terms,
+        }
     }
 }
 
@@ -191,5 +233,44 @@ impl Principal {
             }
         }
         plan
+    }
+
+    /// `plan(tab)` narrowed to the conversations whose details the principal may see
+    /// (`details_visible`): what a search by contact or a filter by tag may look into, so that
+    /// neither reveals what hide-until-assumed hides.
+    pub fn details_plan(&self, tab: Tab) -> Plan {
+        let plan = self.plan(tab);
+        if !self.settings.hide_details_until_assumed {
+            return plan;
+        }
+        let p = crate::Permission::ConversationViewDetailsUnassigned;
+        let open = if self.account_permissions.contains(p) {
+            DeptSet::Any
+        } else {
+            DeptSet::Only(
+                self.departments
+                    .iter()
+                    .filter(|d| d.supervised_via.is_some() || d.permissions.contains(p))
+                    .map(|d| d.id)
+                    .collect(),
+            )
+        };
+        let terms = plan
+            .terms
+            .into_iter()
+            .map(|t| match t.class {
+                // Only waiting conversations hide their details.
+                StatusClass::Waiting => Term {
+                    departments: t.departments.intersect(&open),
+                    ..t
+                },
+                StatusClass::InProgress | StatusClass::Finished => t,
+            })
+            .filter(|t| !t.departments.is_empty())
+            .collect();
+        Plan {
+            account: plan.account,
+            terms,
+        }
     }
 }

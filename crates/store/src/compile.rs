@@ -22,18 +22,73 @@ pub struct Compiled {
     /// The statement.
     pub sql: String,
     /// Values for `$1`, `$2`, ...
-    pub binds: Vec<i64>,
+    pub binds: Vec<Value>,
+}
+
+/// Narrowing of a listing beyond its plan: a tag, a search in the contact's name or phone. Give
+/// them only with a plan that already excludes what the caller may not see the details of
+/// (`Principal::details_plan`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Filter {
+    /// Only conversations with this tag.
+    pub tag: Option<String>,
+    /// Only conversations whose contact's name or phone contains this text (case-insensitive).
+    pub search: Option<String>,
+}
+
+/// A bound value.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Value {
+    /// An integer.
+    Int(i64),
+    /// A text.
+    Text(String),
 }
 
 struct Builder {
-    binds: Vec<i64>,
+    binds: Vec<Value>,
 }
 
 impl Builder {
     fn bind(&mut self, v: i64) -> String {
-        self.binds.push(v);
+        self.binds.push(Value::Int(v));
         format!("${}", self.binds.len())
     }
+
+    fn bind_text(&mut self, v: &str) -> String {
+        self.binds.push(Value::Text(v.to_owned()));
+        format!("${}", self.binds.len())
+    }
+}
+
+/// `%text%` for `LIKE … ESCAPE '\'`, lower-cased.
+fn like_pattern(text: &str) -> String {
+    let mut p = String::from("%");
+    for ch in text.to_lowercase().chars() {
+        if matches!(ch, '%' | '_' | '\\') {
+            p.push('\\');
+        }
+        p.push(ch);
+    }
+    p.push('%');
+    p
+}
+
+fn filter_conditions(b: &mut Builder, plan: &Plan, f: &Filter) -> Vec<String> {
+    let mut w = Vec::new();
+    if let Some(tag) = &f.tag {
+        let (a, t) = (b.bind(plan.account.0), b.bind_text(tag));
+        w.push(format!(
+            "id IN (SELECT ct.conversation_id FROM conversation_tags ct JOIN tags t ON t.id = ct.tag_id WHERE t.account_id = {a} AND t.name = {t})"
+        ));
+    }
+    if let Some(q) = &f.search {
+        let (a, pat) = (b.bind(plan.account.0), b.bind_text(&like_pattern(q)));
+        w.push(format!(
+            "contact_id IN (SELECT c.id FROM contacts c WHERE c.account_id = {a} AND (LOWER(c.name) LIKE {pat} ESCAPE '\\' OR c.phone LIKE {pat} ESCAPE '\\'))"
+        ));
+    }
+    w
 }
 
 fn in_list(ds: &[access::DepartmentId]) -> String {
@@ -85,7 +140,7 @@ const ORDER: &str = "ORDER BY last_activity DESC, id DESC";
 
 /// A page of the plan: up to `limit` `(id, last_activity)` rows older than `after`, newest
 /// first. `None` when the plan is empty (nothing to ask the database).
-pub fn list(plan: &Plan, after: Option<Cursor>, limit: u32) -> Option<Compiled> {
+pub fn list(plan: &Plan, after: Option<Cursor>, limit: u32, filter: &Filter) -> Option<Compiled> {
     let mut b = Builder { binds: Vec::new() };
     let mut branches = Vec::new();
     let limit_param = |b: &mut Builder| b.bind(i64::from(limit));
@@ -93,6 +148,7 @@ pub fn list(plan: &Plan, after: Option<Cursor>, limit: u32) -> Option<Compiled> 
         for dept in branch_departments(t) {
             let mut w = term_conditions(&mut b, plan, t, false);
             w.extend(dept);
+            w.extend(filter_conditions(&mut b, plan, filter));
             if let Some(c) = after {
                 let (at, id) = (b.bind(c.last_activity), b.bind(c.id.0));
                 w.push(format!(
@@ -165,7 +221,7 @@ mod tests {
 
     #[test]
     fn empty_plan_compiles_to_nothing() {
-        assert_eq!(list(&plan(vec![]), None, 50), None);
+        assert_eq!(list(&plan(vec![]), None, 50, &Filter::default()), None);
         assert_eq!(count(&plan(vec![])), None);
     }
 
@@ -183,6 +239,7 @@ mod tests {
                 id: access::ConversationId(5),
             }),
             50,
+            &Filter::default(),
         )
         .unwrap();
         assert_eq!(c.sql.matches("UNION ALL").count(), 1);
@@ -193,7 +250,12 @@ mod tests {
             "{}",
             c.sql
         );
-        assert_eq!(c.binds, vec![7, 1, 9, 100, 5, 50, 7, 1, 9, 100, 5, 50, 50]);
+        assert_eq!(
+            c.binds,
+            [7, 1, 9, 100, 5, 50, 7, 1, 9, 100, 5, 50, 50]
+                .map(Value::Int)
+                .to_vec()
+        );
     }
 
     #[test]
@@ -203,12 +265,17 @@ mod tests {
             departments: DeptSet::Any,
             assignee: AssigneeFilter::Is(UserId(2)),
         }]);
-        let c = list(&p, None, 20).unwrap();
+        let c = list(&p, None, 20, &Filter::default()).unwrap();
         assert_eq!(
             c.sql,
             "SELECT id, last_activity FROM conversations WHERE account_id = $1 AND class = $2 AND assignee_id = $3 ORDER BY last_activity DESC, id DESC LIMIT $4"
         );
-        assert_eq!(c.binds, vec![7, 1, 2, 20]);
+        assert_eq!(c.binds, [7, 1, 2, 20].map(Value::Int).to_vec());
+    }
+
+    #[test]
+    fn search_patterns_escape_wildcards() {
+        assert_eq!(like_pattern("Ana_%"), "%ana\\_\\%%");
     }
 
     #[test]

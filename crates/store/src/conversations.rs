@@ -21,6 +21,8 @@ pub struct NewConversation<'a> {
     pub status: Status,
     /// Its assignee.
     pub assignee: Option<UserId>,
+    /// Its contact (of the same account).
+    pub contact: Option<i64>,
     /// The channel it came from (`whatsapp`, `api`, ...).
     pub channel: &'a str,
     /// Creation and last-activity time, µs since the epoch.
@@ -50,7 +52,7 @@ impl Store {
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO conversations (account_id, department_id, status, class, assignee_id, contact_id, channel, \
                  last_activity, last_customer_message_at, created_at, version) \
-                 SELECT $1, d.id, $3, $4, $5, NULL, $6, $7, NULL, $7, 1 FROM departments d WHERE d.id = $2 AND d.account_id = $1 RETURNING id",
+                 SELECT $1, d.id, $3, $4, $5, $8, $6, $7, NULL, $7, 1 FROM departments d WHERE d.id = $2 AND d.account_id = $1                  AND ($8 IS NULL OR EXISTS (SELECT 1 FROM contacts c WHERE c.id = $8 AND c.account_id = $1)) RETURNING id",
             )
             .bind(c.account.0)
             .bind(c.department.0)
@@ -59,9 +61,10 @@ impl Store {
             .bind(c.assignee.map(|u| u.0))
             .bind(c.channel)
             .bind(c.at)
+            .bind(c.contact)
             .fetch_optional(&mut *tx)
             .await?
-            .ok_or(StoreError::NotFound("department"))?;
+            .ok_or(StoreError::NotFound("department or contact"))?;
             sqlx::query(BUMP)
                 .bind(c.account.0)
                 .bind(class)
@@ -158,13 +161,28 @@ impl Store {
         after: Option<Cursor>,
         limit: u32,
     ) -> Result<Vec<Cursor>> {
-        let Some(q) = compile::list(plan, after, limit) else {
+        self.list_filtered(plan, after, limit, &compile::Filter::default())
+            .await
+    }
+
+    /// A page of a plan narrowed by a filter (tag, contact search): see [`compile::Filter`].
+    pub async fn list_filtered(
+        &self,
+        plan: &Plan,
+        after: Option<Cursor>,
+        limit: u32,
+        filter: &compile::Filter,
+    ) -> Result<Vec<Cursor>> {
+        let Some(q) = compile::list(plan, after, limit, filter) else {
             return Ok(Vec::new());
         };
         with_pool!(self, pool => {
             let mut query = sqlx::query(sqlx::AssertSqlSafe(q.sql));
             for v in q.binds {
-                query = query.bind(v);
+                query = match v {
+                    compile::Value::Int(i) => query.bind(i),
+                    compile::Value::Text(t) => query.bind(t),
+                };
             }
             let rows = query.fetch_all(pool).await?;
             rows.iter()
@@ -181,11 +199,85 @@ impl Store {
         let n: i64 = with_pool!(self, pool => {
             let mut query = sqlx::query_scalar(sqlx::AssertSqlSafe(q.sql));
             for v in q.binds {
-                query = query.bind(v);
+                query = match v {
+                    compile::Value::Int(i) => query.bind(i),
+                    compile::Value::Text(t) => query.bind(t),
+                };
             }
             query.fetch_one(pool).await?
         });
         u64::try_from(n)
             .map_err(|_| StoreError::corrupt("conversation_counts", format!("negative count {n}")))
+    }
+}
+
+/// A conversation with what a listing shows: channel, times, contact.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConversationRow {
+    /// The conversation as the engine sees it, with its activity time and version.
+    pub record: ConversationRecord,
+    /// The channel it came from.
+    pub channel: String,
+    /// When it was created, µs since the epoch.
+    pub created_at: i64,
+    /// The customer's last message, µs since the epoch.
+    pub last_customer_message_at: Option<i64>,
+    /// The contact, if linked.
+    pub contact: Option<crate::Contact>,
+}
+
+impl Store {
+    /// The rows of these conversations of the account, in the order of `ids` (missing ids are
+    /// skipped).
+    pub async fn conversation_rows(
+        &self,
+        account: AccountId,
+        ids: &[ConversationId],
+    ) -> Result<Vec<ConversationRow>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        // Ids are typed integers: written inline.
+        let list = ids
+            .iter()
+            .map(|c| c.0.to_string())
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "SELECT v.id, v.department_id, v.status, v.assignee_id, v.last_activity, v.version, v.channel, v.created_at, \
+             v.last_customer_message_at, c.id, c.name, c.phone, c.email \
+             FROM conversations v LEFT JOIN contacts c ON c.id = v.contact_id AND c.account_id = v.account_id \
+             WHERE v.account_id = $1 AND v.id IN ({list})"
+        );
+        let mut rows: Vec<ConversationRow> = with_pool!(self, pool => {
+            let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(account.0).fetch_all(pool).await?;
+            rows.iter()
+                .map(|r| {
+                    let contact = match r.try_get::<Option<i64>, _>(9)? {
+                        Some(id) => Some(crate::Contact { id, name: r.try_get(10)?, phone: r.try_get(11)?, email: r.try_get(12)? }),
+                        None => None,
+                    };
+                    Ok(ConversationRow {
+                        record: ConversationRecord {
+                            conversation: Conversation {
+                                id: ConversationId(r.try_get(0)?),
+                                account,
+                                department: DepartmentId(r.try_get(1)?),
+                                status: status_from(r.try_get(2)?)?,
+                                assignee: r.try_get::<Option<i64>, _>(3)?.map(UserId),
+                            },
+                            last_activity: r.try_get(4)?,
+                            version: r.try_get(5)?,
+                        },
+                        channel: r.try_get(6)?,
+                        created_at: r.try_get(7)?,
+                        last_customer_message_at: r.try_get(8)?,
+                        contact,
+                    })
+                })
+                .collect::<Result<Vec<_>>>()?
+        });
+        rows.sort_by_key(|r| ids.iter().position(|id| *id == r.record.conversation.id));
+        Ok(rows)
     }
 }

@@ -6,11 +6,14 @@
 //! HTTP. Queries are built at run time (no compile-time database), with `$N` placeholders that
 //! both SQLite and PostgreSQL read.
 
+mod audit;
+mod auth;
 mod codec;
 pub mod compile;
 mod conversations;
 mod directory;
 mod error;
+mod inbox;
 mod migrate;
 pub mod scenario_backend;
 
@@ -23,9 +26,12 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
-pub use conversations::{ConversationRecord, NewConversation};
+pub use audit::AuditEntry;
+pub use auth::{Credentials, Profile, SessionOwner};
+pub use conversations::{ConversationRecord, ConversationRow, NewConversation};
 pub use directory::NewUser;
 pub use error::StoreError;
+pub use inbox::{Contact, Message, MessageKind};
 
 /// Result of a store operation.
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -135,5 +141,55 @@ impl Store {
     /// Closes the pool, waiting for connections to finish.
     pub async fn close(&self) {
         with_pool!(self, pool => pool.close().await);
+    }
+}
+
+impl Store {
+    /// Whether the database answers.
+    pub async fn ping(&self) -> Result<()> {
+        with_pool!(self, pool => {
+            sqlx::query("SELECT 1").execute(pool).await?;
+        });
+        Ok(())
+    }
+}
+
+impl Store {
+    /// What makes an acknowledged write less than durable on this database, in words (empty when
+    /// nothing): SQLite must run in WAL with `synchronous = FULL`; PostgreSQL must have `fsync`
+    /// and `synchronous_commit` on.
+    pub async fn durability_problems(&self) -> Result<Vec<String>> {
+        let mut problems = Vec::new();
+        match &self.db {
+            Db::Sqlite(pool) => {
+                let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
+                    .fetch_one(pool)
+                    .await?;
+                let sync: i64 = sqlx::query_scalar("PRAGMA synchronous")
+                    .fetch_one(pool)
+                    .await?;
+                if !mode.eq_ignore_ascii_case("wal") && !mode.eq_ignore_ascii_case("memory") {
+                    problems.push(format!("SQLite journal_mode is {mode}, not wal"));
+                }
+                // 2 = FULL, 3 = EXTRA.
+                if sync < 2 && !mode.eq_ignore_ascii_case("memory") {
+                    problems.push(format!(
+                        "SQLite synchronous is {sync}, weaker than FULL (2)"
+                    ));
+                }
+            }
+            Db::Postgres(pool) => {
+                for setting in ["fsync", "synchronous_commit"] {
+                    let value: String =
+                        sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SHOW {setting}")))
+                            .fetch_one(pool)
+                            .await?;
+                    if value.eq_ignore_ascii_case("off") {
+                        problems.push(format!("PostgreSQL {setting} is off"));
+                    }
+                }
+            }
+        }
+        Ok(problems)
     }
 }

@@ -151,6 +151,7 @@ pub async fn load(store: &Store, s: &Scenario) -> Result<(AccountId, Scenario), 
                 department: dept(c.department)?,
                 status: c.status,
                 assignee: c.assignee.and_then(|a| map.users.get(&a).copied()),
+                contact: None,
                 channel: "test",
                 at,
             })

@@ -110,6 +110,22 @@ proptest! {
                     for c in w.all_convs() {
                         prop_assert!(plan.terms.iter().filter(|t| t.matches(c)).count() <= 1, "{plan:?} {c:?}");
                     }
+                    // The details plan (search, tag filter) is exactly visible ∧ filter ∧ details.
+                    let details = p.details_plan(tab);
+                    for c in w.all_convs() {
+                        prop_assert_eq!(
+                            details.matches(c),
+                            p.details_visible(c) && tab.filter(c, u.id),
+                            "details plan: user {:?} tab {} conversation {:?} plan {:?}", u, tab, c, details
+                        );
+                    }
+                    // Narrowing to one department keeps exactly that department's rows.
+                    for d in w.config().departments.iter().map(|d| d.id) {
+                        let narrowed = plan.within(&access::DeptSet::Only(vec![d]));
+                        for c in w.all_convs() {
+                            prop_assert_eq!(narrowed.matches(c), plan.matches(c) && c.department == d);
+                        }
+                    }
                 }
             }
         }

@@ -1,0 +1,1393 @@
+//! The demo account ("Loja Demo"): departments, roles and users for each kind of user the access
+//! model knows, and a few hundred conversations in Portuguese, filled into an empty database.
+//!
+//! Everything is deterministic: contacts, messages and times come from a small xorshift generator
+//! seeded with a constant, and times are spread over the seven days before the `now` given. Every
+//! demo user's password is the one the caller hashed (`demo`): the demo is for trying Atende out,
+//! never for a server with real data.
+
+use std::collections::BTreeMap;
+
+use access::{
+    AccessOption, AccountId, Binding, BuiltinRole, Department, DepartmentId, Membership,
+    MembershipKind, Permission, PermissionSet, RoleId, Scope, Settings, Status, User, UserId,
+};
+use anyhow::{Context, Result, anyhow};
+use store::{MessageKind, NewConversation, NewUser, Store, StoreError};
+
+/// The demo users' password, in clear: the caller hashes it once and passes the hash to [`fill`].
+pub const PASSWORD: &str = "demo";
+
+/// The demo account's name.
+pub const ACCOUNT_NAME: &str = "Loja Demo";
+
+/// The demo account's owner.
+pub const OWNER_EMAIL: &str = "owner@demo.example";
+
+/// How many conversations the demo creates.
+pub const CONVERSATIONS: usize = 300;
+
+/// What [`fill`] did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DemoSummary {
+    /// Whether the demo account was created now (`false`: the database already had an account,
+    /// and nothing was changed).
+    pub created: bool,
+    /// The demo account, or the account that was already there.
+    pub account: AccountId,
+    /// Each demo user's email and, in one line of English, what they see. Also given when the
+    /// demo account was already there; empty when another account was.
+    pub logins: Vec<(String, String)>,
+    /// How many conversations were created now.
+    pub conversations: usize,
+}
+
+const MINUTE: i64 = 60 * 1_000_000;
+const HOUR: i64 = 60 * MINUTE;
+const DAY: i64 = 24 * HOUR;
+
+/// A department of the demo.
+struct DeptSpec {
+    name: &'static str,
+    parent: Option<&'static str>,
+    access: AccessOption,
+    /// Relative share of the conversations.
+    weight: u64,
+    /// What customers write about there.
+    topic: Topic,
+}
+
+const GERAL: &str = "Geral";
+const VENDAS: &str = "Vendas";
+const SUPORTE: &str = "Suporte";
+const SUPORTE_N1: &str = "Suporte N1";
+const SUPORTE_N2: &str = "Suporte N2";
+const FINANCEIRO: &str = "Financeiro";
+const VIP: &str = "VIP";
+const POS_VENDA: &str = "Pós-venda";
+
+/// The departments, the default one (Geral) first, parents before children.
+const DEPARTMENTS: &[DeptSpec] = &[
+    DeptSpec {
+        name: GERAL,
+        parent: None,
+        access: AccessOption::Team,
+        weight: 30,
+        topic: Topic::General,
+    },
+    DeptSpec {
+        name: VENDAS,
+        parent: None,
+        access: AccessOption::Team,
+        weight: 80,
+        topic: Topic::Sales,
+    },
+    DeptSpec {
+        name: SUPORTE,
+        parent: None,
+        access: AccessOption::Team,
+        weight: 30,
+        topic: Topic::Support,
+    },
+    DeptSpec {
+        name: SUPORTE_N1,
+        parent: Some(SUPORTE),
+        access: AccessOption::Team,
+        weight: 45,
+        topic: Topic::Support,
+    },
+    DeptSpec {
+        name: SUPORTE_N2,
+        parent: Some(SUPORTE),
+        access: AccessOption::Agent,
+        weight: 35,
+        topic: Topic::Support,
+    },
+    DeptSpec {
+        name: FINANCEIRO,
+        parent: None,
+        access: AccessOption::Agent,
+        weight: 30,
+        topic: Topic::Billing,
+    },
+    DeptSpec {
+        name: VIP,
+        parent: None,
+        access: AccessOption::Agent,
+        weight: 15,
+        topic: Topic::Sales,
+    },
+    DeptSpec {
+        name: POS_VENDA,
+        parent: None,
+        access: AccessOption::All,
+        weight: 35,
+        topic: Topic::AfterSales,
+    },
+];
+
+const ROLE_COMPANY_SUPERVISOR: &str = "Supervisor Opa (empresa)";
+const ROLE_DEPARTMENT_AGENT: &str = "Atendente Opa (departamento)";
+
+/// The role a demo user is bound to.
+#[derive(Clone, Copy)]
+enum RoleRef {
+    Builtin(BuiltinRole),
+    Custom(&'static str),
+}
+
+/// A demo user.
+struct UserSpec {
+    email: &'static str,
+    name: &'static str,
+    role: RoleRef,
+    /// The binding's scope: a department's subtree, or the account (`None`).
+    scope: Option<&'static str>,
+    members_of: &'static [&'static str],
+    supervisor_of: &'static [&'static str],
+    active: bool,
+    sees: &'static str,
+}
+
+const USERS: &[UserSpec] = &[
+    UserSpec {
+        email: OWNER_EMAIL,
+        name: "Olívia Ramos",
+        role: RoleRef::Builtin(BuiltinRole::Owner),
+        scope: None,
+        members_of: &[],
+        supervisor_of: &[],
+        active: true,
+        sees: "owner: every conversation of every department in every tab, and every administration screen",
+    },
+    UserSpec {
+        email: "admin@demo.example",
+        name: "Paulo Mendes",
+        role: RoleRef::Builtin(BuiltinRole::Admin),
+        scope: None,
+        members_of: &[],
+        supervisor_of: &[],
+        active: true,
+        sees: "admin: every conversation in every tab; manages users, departments and settings, but not roles nor the account",
+    },
+    UserSpec {
+        email: "supervisora@demo.example",
+        name: "Sílvia Rocha",
+        role: RoleRef::Builtin(BuiltinRole::Agent),
+        scope: None,
+        members_of: &[],
+        supervisor_of: &[SUPORTE],
+        active: true,
+        sees: "agent, supervisor of Suporte: every conversation of Suporte, Suporte N1 and Suporte N2, in every status",
+    },
+    UserSpec {
+        email: "ana@demo.example",
+        name: "Ana Souza",
+        role: RoleRef::Builtin(BuiltinRole::Agent),
+        scope: None,
+        members_of: &[VENDAS],
+        supervisor_of: &[],
+        active: true,
+        sees: "agent in Vendas (team access): Vendas' waiting queue, her team's conversations in progress and finished, her own",
+    },
+    UserSpec {
+        email: "bruno@demo.example",
+        name: "Bruno Lima",
+        role: RoleRef::Builtin(BuiltinRole::Agent),
+        scope: None,
+        members_of: &[VENDAS],
+        supervisor_of: &[],
+        active: true,
+        sees: "agent in Vendas (team access): like Ana, Vendas' queue and team conversations",
+    },
+    UserSpec {
+        email: "carla@demo.example",
+        name: "Carla Dias",
+        role: RoleRef::Builtin(BuiltinRole::Agent),
+        scope: None,
+        members_of: &[SUPORTE_N1],
+        supervisor_of: &[],
+        active: true,
+        sees: "agent in Suporte N1 (team access): its waiting queue and its team's conversations; nothing of Suporte or N2",
+    },
+    UserSpec {
+        email: "davi@demo.example",
+        name: "Davi Martins",
+        role: RoleRef::Builtin(BuiltinRole::Agent),
+        scope: None,
+        members_of: &[SUPORTE_N2],
+        supervisor_of: &[],
+        active: true,
+        sees: "agent in Suporte N2 (agent access): its waiting queue and only the conversations assigned to him",
+    },
+    UserSpec {
+        email: "elisa@demo.example",
+        name: "Elisa Ferreira",
+        role: RoleRef::Builtin(BuiltinRole::Agent),
+        scope: None,
+        members_of: &[FINANCEIRO],
+        supervisor_of: &[],
+        active: true,
+        sees: "agent in Financeiro (agent access): its waiting queue and only the conversations assigned to her",
+    },
+    UserSpec {
+        email: "fabio@demo.example",
+        name: "Fábio Gomes",
+        role: RoleRef::Custom(ROLE_DEPARTMENT_AGENT),
+        scope: None,
+        members_of: &[VENDAS, POS_VENDA],
+        supervisor_of: &[],
+        active: true,
+        sees: "Opa! department viewer in Vendas and Pós-venda: every conversation of those two departments, in every status",
+    },
+    UserSpec {
+        email: "gabi@demo.example",
+        name: "Gabriela Alves",
+        role: RoleRef::Custom(ROLE_COMPANY_SUPERVISOR),
+        scope: None,
+        members_of: &[],
+        supervisor_of: &[],
+        active: true,
+        sees: "Opa! company supervisor in no department: every conversation of the company in the waiting, others and finished tabs",
+    },
+    UserSpec {
+        email: "helena@demo.example",
+        name: "Helena Barros",
+        role: RoleRef::Builtin(BuiltinRole::Agent),
+        scope: Some(SUPORTE),
+        members_of: &[SUPORTE],
+        supervisor_of: &[],
+        active: true,
+        sees: "agent bound to the Suporte subtree, member of Suporte: Suporte's queue and team conversations (not N1's nor N2's); acts only inside Suporte",
+    },
+    UserSpec {
+        email: "inativo@demo.example",
+        name: "Igor Nunes",
+        role: RoleRef::Builtin(BuiltinRole::Agent),
+        scope: None,
+        members_of: &[VENDAS],
+        supervisor_of: &[],
+        active: false,
+        sees: "inactive agent of Vendas: cannot log in and sees nothing",
+    },
+];
+
+/// The demo logins: each user's email and what they see.
+pub fn logins() -> Vec<(String, String)> {
+    USERS
+        .iter()
+        .map(|u| (u.email.to_owned(), u.sees.to_owned()))
+        .collect()
+}
+
+/// Fills the demo account into an empty database: the account, its departments, roles and
+/// users (every password hash is `password_hash`, the hash of [`PASSWORD`]) and
+/// [`CONVERSATIONS`] conversations whose activity is spread over the seven days before
+/// `now_micros` (µs since the epoch).
+///
+/// When the database already has an account, nothing is changed and the summary says
+/// `created: false` (with the demo logins when that account is the demo's).
+pub async fn fill(store: &Store, password_hash: &str, now_micros: i64) -> Result<DemoSummary> {
+    if let Some(existing) = existing_account(store).await? {
+        return Ok(existing);
+    }
+    let now = now_micros;
+    let settings = Settings {
+        // Finishing passes through the satisfaction survey, so the survey status shows.
+        satisfaction_survey: true,
+        ..Settings::default()
+    };
+    let account = store
+        .create_account(ACCOUNT_NAME, &settings, GERAL, now)
+        .await
+        .context("creating the demo account")?;
+
+    // Departments.
+    let mut depts: BTreeMap<&'static str, DepartmentId> = BTreeMap::new();
+    for spec in DEPARTMENTS {
+        let parent = match spec.parent {
+            Some(p) => Some(dept_id(&depts, p)?),
+            None => None,
+        };
+        let id = if spec.name == GERAL {
+            let id = store.default_department(account).await?;
+            store
+                .update_department(
+                    account,
+                    &Department {
+                        id,
+                        name: spec.name.to_owned(),
+                        parent,
+                        access: spec.access,
+                    },
+                )
+                .await?;
+            id
+        } else {
+            store
+                .create_department(account, spec.name, parent, spec.access)
+                .await
+                .with_context(|| format!("creating the demo department {}", spec.name))?
+        };
+        depts.insert(spec.name, id);
+    }
+
+    // Roles.
+    let agent = BuiltinRole::Agent.permissions();
+    let company: PermissionSet = [
+        Permission::WaitingViewCompany,
+        Permission::InProgressViewCompany,
+        Permission::FinishedViewCompany,
+        Permission::ConversationFinishInSurvey,
+    ]
+    .into_iter()
+    .collect();
+    let department: PermissionSet = [
+        Permission::WaitingViewDepartment,
+        Permission::InProgressViewDepartment,
+        Permission::FinishedViewDepartment,
+    ]
+    .into_iter()
+    .collect();
+    let mut custom: BTreeMap<&'static str, RoleId> = BTreeMap::new();
+    for (name, permissions) in [
+        (ROLE_COMPANY_SUPERVISOR, agent.union(company)),
+        (ROLE_DEPARTMENT_AGENT, agent.union(department)),
+    ] {
+        let id = store
+            .create_role(account, name, permissions, &[])
+            .await
+            .with_context(|| format!("creating the demo role {name}"))?;
+        custom.insert(name, id);
+    }
+    let config = store.account_config(account).await?;
+
+    // Users.
+    let mut users: Vec<(UserId, &UserSpec)> = Vec::new();
+    for spec in USERS {
+        let id = store
+            .create_user(
+                account,
+                &NewUser {
+                    email: spec.email,
+                    name: spec.name,
+                    password_hash: Some(password_hash),
+                    active: spec.active,
+                },
+                now,
+            )
+            .await
+            .with_context(|| format!("creating the demo user {}", spec.email))?;
+        let role = match spec.role {
+            RoleRef::Builtin(b) => config
+                .builtin_role(b)
+                .ok_or_else(|| anyhow!("the demo account has no built-in role {}", b.id()))?,
+            RoleRef::Custom(name) => *custom
+                .get(name)
+                .ok_or_else(|| anyhow!("the demo role {name} was not created"))?,
+        };
+        let scope = match spec.scope {
+            Some(d) => Scope::Department(dept_id(&depts, d)?),
+            None => Scope::Account,
+        };
+        let mut memberships = Vec::new();
+        for (names, kind) in [
+            (spec.members_of, MembershipKind::Member),
+            (spec.supervisor_of, MembershipKind::Supervisor),
+        ] {
+            for d in names {
+                memberships.push(Membership {
+                    department: dept_id(&depts, d)?,
+                    kind,
+                });
+            }
+        }
+        let user = User {
+            id,
+            account,
+            active: spec.active,
+            memberships,
+            bindings: vec![Binding { role, scope }],
+        };
+        store
+            .set_user_access(account, &user)
+            .await
+            .with_context(|| format!("giving the demo user {} its access", spec.email))?;
+        users.push((id, spec));
+    }
+
+    // Conversations.
+    let mut rng = Rng::new();
+    let total_weight: u64 = DEPARTMENTS.iter().map(|d| d.weight).sum();
+    let mut contacts: Vec<(i64, String)> = Vec::new();
+    for n in 0..CONVERSATIONS {
+        let spec = pick_department(&mut rng, total_weight)?;
+        let department = dept_id(&depts, spec.name)?;
+        let active_members: Vec<UserId> = members(&users, spec.name, true);
+        let all_members: Vec<UserId> = members(&users, spec.name, false);
+        let status = if active_members.is_empty() {
+            // Nobody works this department (Geral, VIP): its conversations wait for someone.
+            Status::Waiting
+        } else {
+            match rng.below(100) {
+                0..25 => Status::Waiting,
+                25..55 => Status::InProgress,
+                55..65 => Status::Survey,
+                _ => Status::Finished,
+            }
+        };
+        let assignee = match status {
+            Status::Waiting => None,
+            // A finished conversation may have been had by someone who has left since.
+            Status::Finished => rng.pick(&all_members),
+            Status::InProgress | Status::Survey => rng.pick(&active_members),
+        };
+
+        // Some customers come back; the others are new contacts.
+        let (contact, contact_name) = match rng.pick_ref(&contacts) {
+            Some((id, name)) if rng.chance(12) => (*id, name.clone()),
+            _ => {
+                let name = format!("{} {}", rng.pick_str(FIRST_NAMES), rng.pick_str(SURNAMES));
+                (0, name)
+            }
+        };
+        let first_name = contact_name
+            .split(' ')
+            .next()
+            .unwrap_or(&contact_name)
+            .to_owned();
+        let order = 1000 + rng.below(9000);
+        let script = script(&mut rng, spec.topic, status, assignee, order, &first_name);
+
+        // Activity is spread over the last seven days, in the order of creation; messages go
+        // back a few minutes each from the last one.
+        let slot = (7 * DAY - 6 * HOUR) / CONVERSATIONS as i64;
+        let last = now - 7 * DAY + 6 * HOUR - MINUTE + n as i64 * slot + rng.below_i64(slot);
+        let mut times = Vec::with_capacity(script.len());
+        let mut t = last;
+        for _ in &script {
+            times.push(t);
+            t -= MINUTE + rng.below_i64(45 * MINUTE);
+        }
+        times.reverse();
+        let start = times.first().copied().unwrap_or(last);
+
+        let contact = if contact != 0 {
+            contact
+        } else {
+            let phone = format!(
+                "+55{}9{:08}",
+                rng.pick_str(AREA_CODES),
+                rng.below(100_000_000)
+            );
+            let email = rng
+                .chance(40)
+                .then(|| format!("{}@cliente.example", ascii_slug(&contact_name)));
+            let id = store
+                .create_contact(
+                    account,
+                    &contact_name,
+                    Some(&phone),
+                    email.as_deref(),
+                    start,
+                )
+                .await
+                .context("creating a demo contact")?;
+            contacts.push((id, contact_name));
+            id
+        };
+        let conversation = store
+            .create_conversation(&NewConversation {
+                account,
+                department,
+                status,
+                assignee,
+                contact: Some(contact),
+                channel: "whatsapp",
+                at: start,
+            })
+            .await
+            .with_context(|| format!("creating demo conversation {n}"))?;
+        for ((kind, author, body), at) in script.iter().zip(&times) {
+            store
+                .add_message(account, conversation, *kind, *author, body, *at)
+                .await
+                .context("adding a demo message")?;
+        }
+        for tag in tags(&mut rng, spec) {
+            store
+                .tag(account, conversation, tag)
+                .await
+                .context("tagging a demo conversation")?;
+        }
+    }
+
+    Ok(DemoSummary {
+        created: true,
+        account,
+        logins: logins(),
+        conversations: CONVERSATIONS,
+    })
+}
+
+/// The summary to give when the database already has an account, or `None` when it is empty.
+///
+/// The store has no "list accounts" query yet, so an account is found in two ways: the demo
+/// owner's email is taken (the demo was filled before), or the first account id is in use
+/// (SQLite and PostgreSQL number the first row 1).
+async fn existing_account(store: &Store) -> Result<Option<DemoSummary>> {
+    if let Some(owner) = store.credentials(OWNER_EMAIL).await? {
+        return Ok(Some(DemoSummary {
+            created: false,
+            account: owner.account,
+            logins: logins(),
+            conversations: 0,
+        }));
+    }
+    let first = AccountId(1);
+    match store.default_department(first).await {
+        Ok(_) => Ok(Some(DemoSummary {
+            created: false,
+            account: first,
+            logins: Vec::new(),
+            conversations: 0,
+        })),
+        Err(StoreError::NotFound(_)) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn dept_id(depts: &BTreeMap<&'static str, DepartmentId>, name: &str) -> Result<DepartmentId> {
+    depts
+        .get(name)
+        .copied()
+        .ok_or_else(|| anyhow!("the demo department {name} was not created"))
+}
+
+/// The users with a membership (member or supervisor) in `department`; only active ones when
+/// `active_only`.
+fn members(users: &[(UserId, &UserSpec)], department: &str, active_only: bool) -> Vec<UserId> {
+    users
+        .iter()
+        .filter(|(_, u)| u.active || !active_only)
+        .filter(|(_, u)| {
+            u.members_of.contains(&department) || u.supervisor_of.contains(&department)
+        })
+        .map(|(id, _)| *id)
+        .collect()
+}
+
+fn pick_department(rng: &mut Rng, total_weight: u64) -> Result<&'static DeptSpec> {
+    let mut roll = rng.below(total_weight);
+    for spec in DEPARTMENTS {
+        if roll < spec.weight {
+            return Ok(spec);
+        }
+        roll -= spec.weight;
+    }
+    Err(anyhow!("no demo department for weight {roll}"))
+}
+
+/// A small deterministic generator (xorshift64), seeded with a constant: the demo is the same on
+/// every run.
+struct Rng(u64);
+
+impl Rng {
+    fn new() -> Rng {
+        Rng(0x9E37_79B9_7F4A_7C15)
+    }
+
+    fn next(&mut self) -> u64 {
+        let mut x = self.0;
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        self.0 = x;
+        x
+    }
+
+    /// A number in `0..n` (0 when `n` is 0).
+    fn below(&mut self, n: u64) -> u64 {
+        if n == 0 { 0 } else { self.next() % n }
+    }
+
+    fn below_i64(&mut self, n: i64) -> i64 {
+        i64::try_from(self.below(n.unsigned_abs())).unwrap_or(0)
+    }
+
+    /// True `percent` times in a hundred.
+    fn chance(&mut self, percent: u64) -> bool {
+        self.below(100) < percent
+    }
+
+    fn index(&mut self, len: usize) -> usize {
+        usize::try_from(self.below(len as u64)).unwrap_or(0)
+    }
+
+    fn pick<T: Copy>(&mut self, items: &[T]) -> Option<T> {
+        let i = self.index(items.len());
+        items.get(i).copied()
+    }
+
+    fn pick_ref<'a, T>(&mut self, items: &'a [T]) -> Option<&'a T> {
+        let i = self.index(items.len());
+        items.get(i)
+    }
+
+    fn pick_str(&mut self, items: &[&'static str]) -> &'static str {
+        self.pick(items).unwrap_or_default()
+    }
+}
+
+/// What customers of a department write about.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Topic {
+    General,
+    Sales,
+    Support,
+    Billing,
+    AfterSales,
+}
+
+impl Topic {
+    /// (customer's first message, the agent's answer) pairs; `{pedido}` is an order number,
+    /// `{nome}` the customer's first name.
+    fn lines(self) -> &'static [(&'static str, &'static str)] {
+        match self {
+            Topic::General => &[
+                (
+                    "Olá, gostaria de saber o prazo de entrega do pedido {pedido}",
+                    "Olá, {nome}! O pedido {pedido} saiu para entrega e chega em até 2 dias úteis.",
+                ),
+                (
+                    "Bom dia! Qual o horário de funcionamento da loja física?",
+                    "Bom dia, {nome}! Funcionamos de segunda a sábado, das 9h às 19h.",
+                ),
+                (
+                    "Vocês entregam em Campinas?",
+                    "Entregamos sim, {nome}! O frete para Campinas sai em até 3 dias úteis.",
+                ),
+            ],
+            Topic::Sales => &[
+                (
+                    "Oi, vocês têm o tênis de corrida no tamanho 42 em estoque?",
+                    "Oi, {nome}! Temos sim, nas cores preta e azul. Quer que eu separe um para você?",
+                ),
+                (
+                    "Gostaria de um orçamento para 50 camisetas com a logo da minha empresa.",
+                    "Claro, {nome}! Vou preparar o orçamento e te envio ainda hoje.",
+                ),
+                (
+                    "Qual a forma de pagamento com desconto? Dá para parcelar no cartão?",
+                    "No Pix você tem 5% de desconto, {nome}, e no cartão parcelamos em até 10x sem juros.",
+                ),
+                (
+                    "Tem cupom de desconto para primeira compra?",
+                    "Tem sim! Use o cupom BEMVINDO10 e ganhe 10% na primeira compra.",
+                ),
+            ],
+            Topic::Support => &[
+                (
+                    "O site está dando erro na hora de pagar com Pix.",
+                    "Sinto muito pelo transtorno, {nome}. Pode me enviar um print da mensagem de erro?",
+                ),
+                (
+                    "Não consigo acessar minha conta, a senha não funciona.",
+                    "Vou te ajudar, {nome}. Enviei um link para redefinir a senha no seu e-mail.",
+                ),
+                (
+                    "O aplicativo fecha sozinho quando abro o carrinho.",
+                    "Obrigado por avisar, {nome}. Já encaminhei para a equipe técnica; pode atualizar o aplicativo?",
+                ),
+                (
+                    "Meu pedido {pedido} aparece como entregue, mas não recebi nada.",
+                    "Vou abrir uma investigação com a transportadora agora mesmo, {nome}.",
+                ),
+            ],
+            Topic::Billing => &[
+                (
+                    "Preciso da segunda via do boleto do pedido {pedido}.",
+                    "Claro, {nome}! Acabei de enviar a segunda via para o seu e-mail.",
+                ),
+                (
+                    "Ainda não recebi o reembolso do pedido {pedido}.",
+                    "O estorno do pedido {pedido} foi solicitado e aparece na sua fatura em até 2 ciclos.",
+                ),
+                (
+                    "Fui cobrado duas vezes no cartão pela mesma compra.",
+                    "Peço desculpas, {nome}. Já identifiquei a cobrança duplicada e solicitei o cancelamento.",
+                ),
+                (
+                    "Vocês emitem nota fiscal com CNPJ?",
+                    "Emitimos sim, {nome}. Me envie o CNPJ e a razão social, por favor.",
+                ),
+            ],
+            Topic::AfterSales => &[
+                (
+                    "Quero trocar o tamanho da camisa que comprei no pedido {pedido}.",
+                    "Sem problemas, {nome}! Já gerei a etiqueta de troca e enviei para o seu e-mail.",
+                ),
+                (
+                    "O produto do pedido {pedido} chegou com defeito.",
+                    "Que pena, {nome}! Vamos enviar um novo sem custo; pode me mandar uma foto do defeito?",
+                ),
+                (
+                    "Como faço para devolver um produto?",
+                    "Você tem até 7 dias após o recebimento, {nome}. Vou te passar o passo a passo.",
+                ),
+            ],
+        }
+    }
+}
+
+/// The customer's messages after the first one.
+const FOLLOW_UPS: &[&str] = &[
+    "Certo, fico no aguardo.",
+    "Consegue me mandar o código de rastreio?",
+    "Entendi. E quanto tempo demora?",
+    "Perfeito, muito obrigado!",
+    "Ok, vou verificar aqui e te retorno.",
+    "Pode ser, pode seguir assim.",
+];
+
+/// What a waiting customer writes while nobody answers.
+const WAITING_FOLLOW_UPS: &[&str] = &[
+    "Alguém pode me ajudar?",
+    "Olá? Ainda estou aguardando.",
+    "É urgente, por favor.",
+];
+
+/// The agent's messages after the first answer.
+const REPLIES: &[&str] = &[
+    "Só um momento, estou verificando para você.",
+    "Segue o código de rastreio: BR{pedido}553BR.",
+    "Prontinho, {nome}! Já está tudo certo por aqui.",
+    "Posso ajudar em algo mais?",
+];
+
+/// Internal notes, never sent to the customer.
+const NOTES: &[&str] = &[
+    "Cliente já entrou em contato duas vezes sobre este pedido.",
+    "Verificar com o financeiro antes de responder.",
+    "Cliente antigo, tratar com prioridade.",
+    "Aguardando retorno da transportadora.",
+];
+
+const SURVEY_QUESTION: &str = "Antes de encerrar: de 1 a 5, como você avalia o nosso atendimento?";
+const CLOSING: &str = "Obrigado pelo contato, {nome}! Tenha um ótimo dia.";
+
+/// The messages of one conversation, oldest first: 1 to 6 of them.
+fn script(
+    rng: &mut Rng,
+    topic: Topic,
+    status: Status,
+    assignee: Option<UserId>,
+    order: u64,
+    first_name: &str,
+) -> Vec<(MessageKind, Option<UserId>, String)> {
+    let fill = |s: &str| {
+        s.replace("{pedido}", &order.to_string())
+            .replace("{nome}", first_name)
+    };
+    let lines = topic.lines();
+    let (opening, answer) = lines
+        .get(rng.index(lines.len()))
+        .copied()
+        .unwrap_or(("Olá!", "Olá, {nome}! Como posso ajudar?"));
+    let mut out = vec![(MessageKind::In, None, fill(opening))];
+    let Some(agent) = assignee else {
+        // Waiting: only the customer has written.
+        for _ in 0..rng.below(3) {
+            out.push((
+                MessageKind::In,
+                None,
+                fill(rng.pick_str(WAITING_FOLLOW_UPS)),
+            ));
+        }
+        return out;
+    };
+    // The conversation's end shows its status: survey and finished ones end with the agent's
+    // survey question or goodbye.
+    let closing = match status {
+        Status::Survey => Some(SURVEY_QUESTION),
+        Status::Finished => Some(CLOSING),
+        Status::Waiting | Status::InProgress => None,
+    };
+    let n = match closing {
+        Some(_) => 2 + rng.index(4),
+        None => 1 + rng.index(6),
+    };
+    let mut agent_turn = true;
+    let mut answered = false;
+    while out.len() < n {
+        if agent_turn {
+            if answered && rng.chance(20) {
+                out.push((MessageKind::Note, Some(agent), fill(rng.pick_str(NOTES))));
+                continue;
+            }
+            let body = if answered {
+                rng.pick_str(REPLIES)
+            } else {
+                answer
+            };
+            out.push((MessageKind::Out, Some(agent), fill(body)));
+            answered = true;
+        } else {
+            out.push((MessageKind::In, None, fill(rng.pick_str(FOLLOW_UPS))));
+        }
+        agent_turn = !agent_turn;
+    }
+    if let Some(text) = closing {
+        out.push((MessageKind::Out, Some(agent), fill(text)));
+    }
+    out
+}
+
+/// The tags of one conversation.
+fn tags(rng: &mut Rng, spec: &DeptSpec) -> Vec<&'static str> {
+    let mut tags = Vec::new();
+    if spec.name == VIP || rng.chance(4) {
+        tags.push("vip");
+    }
+    if rng.chance(15) {
+        tags.push("urgente");
+    }
+    let complaint = match spec.topic {
+        Topic::Support | Topic::AfterSales => 25,
+        _ => 6,
+    };
+    if rng.chance(complaint) {
+        tags.push("reclamação");
+    }
+    if spec.topic == Topic::Sales && rng.chance(30) {
+        tags.push("orçamento");
+    }
+    tags
+}
+
+const FIRST_NAMES: &[&str] = &[
+    "João",
+    "Maria",
+    "José",
+    "Ana",
+    "Lucas",
+    "Juliana",
+    "Pedro",
+    "Mariana",
+    "Gabriel",
+    "Fernanda",
+    "Rafael",
+    "Camila",
+    "Matheus",
+    "Letícia",
+    "Thiago",
+    "Beatriz",
+    "Gustavo",
+    "Larissa",
+    "Felipe",
+    "Patrícia",
+    "Rodrigo",
+    "Aline",
+    "Vinícius",
+    "Bruna",
+    "Leonardo",
+    "Tatiane",
+    "Caio",
+    "Renata",
+];
+
+const SURNAMES: &[&str] = &[
+    "Silva",
+    "Santos",
+    "Oliveira",
+    "Souza",
+    "Rodrigues",
+    "Ferreira",
+    "Alves",
+    "Pereira",
+    "Lima",
+    "Gomes",
+    "Costa",
+    "Ribeiro",
+    "Martins",
+    "Carvalho",
+    "Araújo",
+    "Melo",
+    "Barbosa",
+    "Cardoso",
+    "Nascimento",
+    "Conceição",
+    "Moreira",
+    "Teixeira",
+    "Monteiro",
+    "Azevedo",
+];
+
+/// Area codes (DDD) of Brazilian capitals and large cities.
+const AREA_CODES: &[&str] = &[
+    "11", "21", "31", "41", "47", "51", "61", "62", "71", "81", "85", "91", "92", "19", "27",
+];
+
+/// `Letícia Araújo` → `leticia.araujo`.
+fn ascii_slug(name: &str) -> String {
+    name.to_lowercase()
+        .chars()
+        .map(|c| match c {
+            'á' | 'à' | 'â' | 'ã' | 'ä' => 'a',
+            'é' | 'è' | 'ê' | 'ë' => 'e',
+            'í' | 'ì' | 'î' | 'ï' => 'i',
+            'ó' | 'ò' | 'ô' | 'õ' | 'ö' => 'o',
+            'ú' | 'ù' | 'û' | 'ü' => 'u',
+            'ç' => 'c',
+            ' ' => '.',
+            other => other,
+        })
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '.')
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+    use std::net::{IpAddr, Ipv4Addr};
+
+    use access::{ConversationId, Principal, StatusClass, Tab};
+    use store::ConversationRecord;
+
+    use super::*;
+
+    const HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA";
+    const NOW: i64 = 1_760_000_000_000_000;
+
+    async fn fresh() -> Store {
+        let store = Store::open_sqlite_memory().await.unwrap();
+        store.migrate().await.unwrap();
+        store
+    }
+
+    struct Demo {
+        store: Store,
+        account: AccountId,
+        depts: BTreeMap<String, DepartmentId>,
+        all: Vec<ConversationRecord>,
+    }
+
+    impl Demo {
+        async fn new() -> (Demo, DemoSummary) {
+            let store = fresh().await;
+            let summary = fill(&store, HASH, NOW).await.unwrap();
+            let account = summary.account;
+            let config = store.account_config(account).await.unwrap();
+            let depts = config
+                .departments
+                .iter()
+                .map(|d| (d.name.clone(), d.id))
+                .collect();
+            let mut demo = Demo {
+                store,
+                account,
+                depts,
+                all: Vec::new(),
+            };
+            // Every conversation, through the owner, who sees them all.
+            let owner = demo.principal(OWNER_EMAIL).await;
+            let mut ids = BTreeSet::new();
+            for tab in [Tab::Waiting, Tab::Mine, Tab::Others, Tab::Finished] {
+                ids.extend(demo.tab(&owner, tab).await);
+            }
+            for id in ids {
+                let record = demo.store.conversation(account, id).await.unwrap().unwrap();
+                demo.all.push(record);
+            }
+            (demo, summary)
+        }
+
+        fn dept(&self, name: &str) -> DepartmentId {
+            self.depts[name]
+        }
+
+        async fn user(&self, email: &str) -> UserId {
+            self.store.credentials(email).await.unwrap().unwrap().user
+        }
+
+        async fn principal(&self, email: &str) -> Principal {
+            let id = self.user(email).await;
+            let config = self.store.account_config(self.account).await.unwrap();
+            let user = self.store.user(self.account, id).await.unwrap().unwrap();
+            Principal::resolve(&config, &user, IpAddr::V4(Ipv4Addr::LOCALHOST))
+        }
+
+        /// A tab's conversations, checking that the listing is newest first and that the
+        /// counters agree with it.
+        async fn tab(&self, p: &Principal, tab: Tab) -> BTreeSet<ConversationId> {
+            let plan = p.plan(tab);
+            let page = self.store.list(&plan, None, 1000).await.unwrap();
+            let count = self.store.count(&plan).await.unwrap();
+            assert_eq!(page.len() as u64, count, "count of {tab:?}");
+            for pair in page.windows(2) {
+                assert!(
+                    (pair[0].last_activity, pair[0].id) > (pair[1].last_activity, pair[1].id),
+                    "{tab:?} is not newest first"
+                );
+            }
+            page.into_iter().map(|c| c.id).collect()
+        }
+
+        /// The conversations matching `f`.
+        fn select(&self, f: impl Fn(&ConversationRecord) -> bool) -> BTreeSet<ConversationId> {
+            self.all
+                .iter()
+                .filter(|r| f(r))
+                .map(|r| r.conversation.id)
+                .collect()
+        }
+
+        fn in_class(&self, class: StatusClass, depts: &[&str]) -> BTreeSet<ConversationId> {
+            let ids: Vec<DepartmentId> = depts.iter().map(|d| self.dept(d)).collect();
+            self.select(|r| {
+                r.conversation.status.class() == class && ids.contains(&r.conversation.department)
+            })
+        }
+
+        fn of_class(&self, class: StatusClass) -> BTreeSet<ConversationId> {
+            self.select(|r| r.conversation.status.class() == class)
+        }
+    }
+
+    #[tokio::test]
+    async fn fills_an_empty_database_once() {
+        let (demo, summary) = Demo::new().await;
+        assert!(summary.created);
+        assert_eq!(summary.conversations, CONVERSATIONS);
+        assert_eq!(demo.all.len(), CONVERSATIONS);
+        let emails: Vec<&str> = summary.logins.iter().map(|(e, _)| e.as_str()).collect();
+        assert_eq!(
+            emails,
+            [
+                "owner@demo.example",
+                "admin@demo.example",
+                "supervisora@demo.example",
+                "ana@demo.example",
+                "bruno@demo.example",
+                "carla@demo.example",
+                "davi@demo.example",
+                "elisa@demo.example",
+                "fabio@demo.example",
+                "gabi@demo.example",
+                "helena@demo.example",
+                "inativo@demo.example",
+            ]
+        );
+        for (email, sees) in &summary.logins {
+            assert!(!sees.is_empty() && !sees.contains('\n'), "{email}: {sees}");
+            let c = demo.store.credentials(email).await.unwrap().unwrap();
+            assert_eq!(c.account, demo.account);
+            assert_eq!(c.password_hash.as_deref(), Some(HASH));
+            assert_eq!(c.active, email != "inativo@demo.example");
+        }
+
+        // Departments, their tree and access options.
+        let config = demo.store.account_config(demo.account).await.unwrap();
+        assert_eq!(config.departments.len(), DEPARTMENTS.len());
+        assert_eq!(config.departments.default_department(), demo.dept(GERAL));
+        for spec in DEPARTMENTS {
+            let d = config.departments.get(demo.dept(spec.name)).unwrap();
+            assert_eq!(d.access, spec.access, "{}", spec.name);
+            assert_eq!(d.parent, spec.parent.map(|p| demo.dept(p)), "{}", spec.name);
+        }
+        assert!(config.settings.satisfaction_survey);
+
+        // Every status and department is represented; assignees are members of the department.
+        for status in [
+            Status::Waiting,
+            Status::InProgress,
+            Status::Survey,
+            Status::Finished,
+        ] {
+            assert!(
+                demo.all.iter().any(|r| r.conversation.status == status),
+                "{status:?}"
+            );
+        }
+        for spec in DEPARTMENTS {
+            assert!(
+                demo.all
+                    .iter()
+                    .any(|r| r.conversation.department == demo.dept(spec.name)),
+                "{}",
+                spec.name
+            );
+        }
+        let account = demo.store.account(demo.account).await.unwrap();
+        for r in &demo.all {
+            let c = &r.conversation;
+            match c.assignee {
+                None => assert_eq!(c.status, Status::Waiting),
+                Some(u) => {
+                    assert_ne!(c.status, Status::Waiting);
+                    assert!(account.users[&u].is_member_of(c.department), "{c:?}");
+                }
+            }
+        }
+
+        // Activity spread over the seven days before now.
+        let times: Vec<i64> = demo.all.iter().map(|r| r.last_activity).collect();
+        assert!(times.iter().all(|t| *t < NOW && *t > NOW - 7 * DAY));
+        assert!(times.iter().any(|t| *t > NOW - DAY));
+        assert!(times.iter().any(|t| *t < NOW - 6 * DAY));
+
+        // Messages (1 to 6, the first from the customer, ending at the activity time), contacts
+        // and tags.
+        let mut tagged = BTreeSet::new();
+        for r in &demo.all {
+            let id = r.conversation.id;
+            let messages = demo.store.messages(demo.account, id, 0, 100).await.unwrap();
+            assert!(
+                (1..=6).contains(&messages.len()),
+                "{id}: {}",
+                messages.len()
+            );
+            assert_eq!(messages[0].kind, MessageKind::In);
+            assert_eq!(messages.last().unwrap().at, r.last_activity);
+            match r.conversation.status {
+                Status::Waiting => assert!(messages.iter().all(|m| m.kind == MessageKind::In)),
+                Status::Survey | Status::Finished => {
+                    assert!(messages.len() >= 3);
+                    assert_eq!(messages.last().unwrap().kind, MessageKind::Out);
+                }
+                Status::InProgress => {}
+            }
+            for m in &messages {
+                if m.kind != MessageKind::In {
+                    assert_eq!(m.author, r.conversation.assignee);
+                }
+                assert!(!m.body.contains('{'), "{}", m.body);
+            }
+            let contact = demo
+                .store
+                .conversation_contact(demo.account, id)
+                .await
+                .unwrap()
+                .unwrap();
+            assert!(contact.phone.as_deref().unwrap().starts_with("+55"));
+            tagged.extend(demo.store.tags(demo.account, id).await.unwrap());
+        }
+        for tag in ["urgente", "reclamação", "orçamento", "vip"] {
+            assert!(tagged.contains(tag), "{tag}");
+        }
+
+        // A second fill changes nothing.
+        let again = fill(&demo.store, "other", NOW + DAY).await.unwrap();
+        assert!(!again.created);
+        assert_eq!(again.account, demo.account);
+        assert_eq!(again.conversations, 0);
+        assert_eq!(again.logins, summary.logins);
+        let owner = demo.principal(OWNER_EMAIL).await;
+        let mut total = 0;
+        for tab in [Tab::Waiting, Tab::Mine, Tab::Others, Tab::Finished] {
+            total += demo.tab(&owner, tab).await.len();
+        }
+        assert_eq!(total, CONVERSATIONS);
+        let c = demo.store.credentials(OWNER_EMAIL).await.unwrap().unwrap();
+        assert_eq!(c.password_hash.as_deref(), Some(HASH));
+    }
+
+    #[tokio::test]
+    async fn the_same_demo_every_time() {
+        let (a, _) = Demo::new().await;
+        let (b, _) = Demo::new().await;
+        let shape = |d: &Demo| -> Vec<_> {
+            d.all
+                .iter()
+                .map(|r| {
+                    (
+                        r.conversation.status,
+                        r.conversation.department,
+                        r.last_activity,
+                    )
+                })
+                .collect()
+        };
+        assert_eq!(shape(&a), shape(&b));
+    }
+
+    #[tokio::test]
+    async fn does_nothing_when_another_account_exists() {
+        let store = fresh().await;
+        let other = store
+            .create_account("Outra Loja", &Settings::default(), "Geral", NOW)
+            .await
+            .unwrap();
+        let summary = fill(&store, HASH, NOW).await.unwrap();
+        assert!(!summary.created);
+        assert_eq!(summary.account, other);
+        assert!(summary.logins.is_empty());
+        assert!(store.credentials(OWNER_EMAIL).await.unwrap().is_none());
+    }
+
+    #[tokio::test]
+    async fn each_user_sees_what_their_role_implies() {
+        let (demo, _) = Demo::new().await;
+        use StatusClass::{Finished, InProgress, Waiting};
+        let everything = [
+            GERAL, VENDAS, SUPORTE, SUPORTE_N1, SUPORTE_N2, FINANCEIRO, VIP, POS_VENDA,
+        ];
+
+        // Owner and admin: everything, in every tab. Nothing is assigned to them.
+        for email in [OWNER_EMAIL, "admin@demo.example"] {
+            let p = demo.principal(email).await;
+            assert_eq!(
+                demo.tab(&p, Tab::Waiting).await,
+                demo.of_class(Waiting),
+                "{email}"
+            );
+            assert_eq!(
+                demo.tab(&p, Tab::Others).await,
+                demo.of_class(InProgress),
+                "{email}"
+            );
+            assert_eq!(
+                demo.tab(&p, Tab::Finished).await,
+                demo.of_class(Finished),
+                "{email}"
+            );
+            assert!(demo.tab(&p, Tab::Mine).await.is_empty());
+            assert!(demo.tab(&p, Tab::MyFinished).await.is_empty());
+            assert_eq!(demo.in_class(Waiting, &everything), demo.of_class(Waiting));
+        }
+
+        // Gabi, Opa! company supervisor in no department: the whole company.
+        let gabi = demo.principal("gabi@demo.example").await;
+        assert_eq!(demo.tab(&gabi, Tab::Waiting).await, demo.of_class(Waiting));
+        assert_eq!(
+            demo.tab(&gabi, Tab::Others).await,
+            demo.of_class(InProgress)
+        );
+        assert_eq!(
+            demo.tab(&gabi, Tab::Finished).await,
+            demo.of_class(Finished)
+        );
+
+        // Ana, agent in Vendas: Vendas' waiting queue, not Financeiro's.
+        let ana_id = demo.user("ana@demo.example").await;
+        let ana = demo.principal("ana@demo.example").await;
+        let ana_waiting = demo.tab(&ana, Tab::Waiting).await;
+        assert!(!ana_waiting.is_empty());
+        assert_eq!(ana_waiting, demo.in_class(Waiting, &[VENDAS]));
+        let financeiro_waiting = demo.in_class(Waiting, &[FINANCEIRO]);
+        assert!(!financeiro_waiting.is_empty());
+        assert!(ana_waiting.is_disjoint(&financeiro_waiting));
+        let mine = demo.select(|r| {
+            r.conversation.status.class() == InProgress && r.conversation.assignee == Some(ana_id)
+        });
+        assert!(!mine.is_empty());
+        assert_eq!(demo.tab(&ana, Tab::Mine).await, mine);
+        let team: BTreeSet<_> = demo
+            .in_class(InProgress, &[VENDAS])
+            .difference(&mine)
+            .copied()
+            .collect();
+        assert_eq!(demo.tab(&ana, Tab::Others).await, team);
+        // Finished: her team's (access team) and Pós-venda's (access all), none of Financeiro's.
+        let finished = demo.tab(&ana, Tab::Finished).await;
+        assert_eq!(finished, demo.in_class(Finished, &[VENDAS, POS_VENDA]));
+
+        // The supervisor of Suporte oversees Suporte, N1 and N2, in every status.
+        let supervisora = demo.principal("supervisora@demo.example").await;
+        let n2_in_progress = demo.in_class(InProgress, &[SUPORTE_N2]);
+        assert!(!n2_in_progress.is_empty());
+        let support = [SUPORTE, SUPORTE_N1, SUPORTE_N2];
+        let sup_id = demo.user("supervisora@demo.example").await;
+        let others = demo.tab(&supervisora, Tab::Others).await;
+        assert!(n2_in_progress.is_subset(&others));
+        let support_in_progress = demo.in_class(InProgress, &support);
+        let sup_mine = demo.select(|r| {
+            r.conversation.status.class() == InProgress && r.conversation.assignee == Some(sup_id)
+        });
+        assert_eq!(
+            others,
+            support_in_progress.difference(&sup_mine).copied().collect()
+        );
+        assert_eq!(
+            demo.tab(&supervisora, Tab::Waiting).await,
+            demo.in_class(Waiting, &support)
+        );
+        assert_eq!(
+            demo.tab(&supervisora, Tab::Finished).await,
+            demo.in_class(Finished, &[SUPORTE, SUPORTE_N1, SUPORTE_N2, POS_VENDA])
+        );
+
+        // Carla (N1, team access) and Helena (Suporte): their own department's queue only.
+        let carla = demo.principal("carla@demo.example").await;
+        assert_eq!(
+            demo.tab(&carla, Tab::Waiting).await,
+            demo.in_class(Waiting, &[SUPORTE_N1])
+        );
+        let helena = demo.principal("helena@demo.example").await;
+        assert_eq!(
+            demo.tab(&helena, Tab::Waiting).await,
+            demo.in_class(Waiting, &[SUPORTE])
+        );
+
+        // Davi (N2) and Elisa (Financeiro), access "agent": the queue and their own only.
+        for (email, dept) in [
+            ("davi@demo.example", SUPORTE_N2),
+            ("elisa@demo.example", FINANCEIRO),
+        ] {
+            let id = demo.user(email).await;
+            let p = demo.principal(email).await;
+            assert_eq!(
+                demo.tab(&p, Tab::Waiting).await,
+                demo.in_class(Waiting, &[dept]),
+                "{email}"
+            );
+            assert!(demo.tab(&p, Tab::Others).await.is_empty(), "{email}");
+            let own_finished = demo.select(|r| {
+                r.conversation.status == Status::Finished && r.conversation.assignee == Some(id)
+            });
+            let expected: BTreeSet<_> = own_finished
+                .union(&demo.in_class(Finished, &[POS_VENDA]))
+                .copied()
+                .collect();
+            assert_eq!(demo.tab(&p, Tab::Finished).await, expected, "{email}");
+            assert_eq!(demo.tab(&p, Tab::MyFinished).await, own_finished, "{email}");
+        }
+
+        // Fábio, Opa! department viewer in Vendas and Pós-venda: both departments, every status.
+        let fabio_id = demo.user("fabio@demo.example").await;
+        let fabio = demo.principal("fabio@demo.example").await;
+        let his = [VENDAS, POS_VENDA];
+        assert_eq!(
+            demo.tab(&fabio, Tab::Waiting).await,
+            demo.in_class(Waiting, &his)
+        );
+        let fabio_mine = demo.select(|r| {
+            r.conversation.status.class() == InProgress && r.conversation.assignee == Some(fabio_id)
+        });
+        assert_eq!(
+            demo.tab(&fabio, Tab::Others).await,
+            demo.in_class(InProgress, &his)
+                .difference(&fabio_mine)
+                .copied()
+                .collect()
+        );
+        assert_eq!(
+            demo.tab(&fabio, Tab::Finished).await,
+            demo.in_class(Finished, &his)
+        );
+
+        // The inactive user sees nothing.
+        let inativo = demo.principal("inativo@demo.example").await;
+        assert!(!inativo.is_operational());
+        for tab in [
+            Tab::Mine,
+            Tab::Waiting,
+            Tab::Others,
+            Tab::Finished,
+            Tab::MyFinished,
+        ] {
+            assert!(demo.tab(&inativo, tab).await.is_empty(), "{tab:?}");
+            assert_eq!(demo.store.count(&inativo.plan(tab)).await.unwrap(), 0);
+        }
+    }
+}

@@ -1,0 +1,586 @@
+//! Conversations: the five tabs with counts, one conversation with its contact and messages
+//! (masked as `details_visible` says), and every action of the model as an atomic, durable state
+//! transition. Every allow and deny comes from the engine; what a caller may not see is 404.
+
+use access::{Action, ActionKind, ConversationId, Cursor, DepartmentId, Principal, Tab, UserId};
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+use store::{ConversationRow, MessageKind};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::AppState;
+use crate::auth::Caller;
+use crate::error::{ApiError, require};
+use crate::json::JsonOrEmpty;
+
+const DEFAULT_LIMIT: u32 = 50;
+const MAX_LIMIT: u32 = 200;
+const MAX_TEXT: usize = 4096;
+
+/// Query of a tab listing.
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    /// `mine`, `waiting`, `others`, `finished` or `my_finished`.
+    pub tab: String,
+    /// Page size, 1 to 200 (default 50).
+    pub limit: Option<u32>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+    /// Only conversations whose contact's name or phone contains this text (1 to 100 bytes).
+    pub q: Option<String>,
+    /// Only conversations of this department.
+    pub department: Option<i64>,
+    /// Only conversations with this tag.
+    pub tag: Option<String>,
+}
+
+/// The contact, shown only with the conversation's details.
+#[derive(Serialize, ToSchema)]
+pub struct ContactView {
+    /// Contact id.
+    pub id: i64,
+    /// Name.
+    pub name: String,
+    /// Phone.
+    pub phone: Option<String>,
+    /// Email.
+    pub email: Option<String>,
+}
+
+/// A conversation as listed.
+#[derive(Serialize, ToSchema)]
+pub struct ConversationView {
+    /// Conversation id.
+    pub id: i64,
+    /// Department id.
+    pub department_id: i64,
+    /// `waiting`, `in_progress`, `survey` or `finished`.
+    pub status: &'static str,
+    /// Assignee's user id.
+    pub assignee_id: Option<i64>,
+    /// Channel.
+    pub channel: String,
+    /// Last activity, µs since the epoch.
+    pub last_activity: i64,
+    /// Created, µs since the epoch.
+    pub created_at: i64,
+    /// Whether contact and messages are hidden until the conversation is assumed.
+    pub details_hidden: bool,
+    /// The contact; absent when details are hidden or no contact is linked.
+    pub contact: Option<ContactView>,
+}
+
+/// A page of a tab.
+#[derive(Serialize, ToSchema)]
+pub struct Page {
+    /// The conversations, newest activity first.
+    pub items: Vec<ConversationView>,
+    /// Pass as `cursor` for the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// The five tabs' counts.
+#[derive(Serialize, ToSchema)]
+pub struct Counts {
+    /// Meus.
+    pub mine: u64,
+    /// Aguardando.
+    pub waiting: u64,
+    /// Outros.
+    pub others: u64,
+    /// Concluídos.
+    pub finished: u64,
+    /// Meus finalizados.
+    pub my_finished: u64,
+}
+
+/// A message.
+#[derive(Serialize, ToSchema)]
+pub struct MessageView {
+    /// Message id.
+    pub id: i64,
+    /// `in` (from the contact), `out` (to the contact) or `note` (internal).
+    pub kind: &'static str,
+    /// The user who wrote it.
+    pub author_id: Option<i64>,
+    /// Text.
+    pub body: String,
+    /// When, µs since the epoch.
+    pub at: i64,
+}
+
+/// One conversation with what the caller may do.
+#[derive(Serialize, ToSchema)]
+pub struct ConversationDetail {
+    /// The conversation.
+    #[serde(flatten)]
+    pub conversation: ConversationView,
+    /// Tags (with details only).
+    pub tags: Vec<String>,
+    /// The actions the engine allows the caller now (transfer and change_department are listed
+    /// when some target could be valid).
+    pub actions: Vec<&'static str>,
+}
+
+fn parse_tab(s: &str) -> Result<Tab, ApiError> {
+    Tab::from_id(s).ok_or_else(|| {
+        ApiError::bad_request(
+            "bad_tab",
+            format!("unknown tab `{s}`: use mine, waiting, others, finished or my_finished"),
+        )
+    })
+}
+
+fn parse_cursor(s: &str) -> Result<Cursor, ApiError> {
+    let bad = || {
+        ApiError::bad_request(
+            "bad_cursor",
+            "`cursor` must be a `next_cursor` given by a previous page",
+        )
+    };
+    let (at, id) = s.split_once('.').ok_or_else(bad)?;
+    Ok(Cursor {
+        last_activity: at.parse().map_err(|_| bad())?,
+        id: ConversationId(id.parse().map_err(|_| bad())?),
+    })
+}
+
+fn view(p: &Principal, row: ConversationRow) -> ConversationView {
+    let c = row.record.conversation;
+    let details = p.details_visible(&c);
+    ConversationView {
+        id: c.id.0,
+        department_id: c.department.0,
+        status: c.status.id(),
+        assignee_id: c.assignee.map(|u| u.0),
+        channel: row.channel,
+        last_activity: row.record.last_activity,
+        created_at: row.created_at,
+        details_hidden: !details,
+        contact: row.contact.filter(|_| details).map(|k| ContactView {
+            id: k.id,
+            name: k.name,
+            phone: k.phone,
+            email: k.email,
+        }),
+    }
+}
+
+/// A page of a tab, newest activity first.
+#[utoipa::path(get, path = "/api/v1/conversations", tag = "conversations", params(ListQuery),
+    responses((status = 200, body = Page), (status = 400, body = crate::error::ErrorBody), (status = 401, body = crate::error::ErrorBody)))]
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(q): Query<ListQuery>,
+) -> Result<axum::Json<Page>, ApiError> {
+    let tab = parse_tab(&q.tab)?;
+    let limit = q.limit.unwrap_or(DEFAULT_LIMIT);
+    if !(1..=MAX_LIMIT).contains(&limit) {
+        return Err(ApiError::bad_request(
+            "bad_limit",
+            format!("`limit` must be between 1 and {MAX_LIMIT}"),
+        ));
+    }
+    let after = q.cursor.as_deref().map(parse_cursor).transpose()?;
+    let search = q.q.as_deref().map(str::trim).filter(|t| !t.is_empty());
+    if search.is_some_and(|t| t.len() > 100)
+        || q.tag
+            .as_deref()
+            .is_some_and(|t| t.is_empty() || t.len() > 64)
+    {
+        return Err(ApiError::bad_request(
+            "bad_filter",
+            "`q` is limited to 100 bytes and `tag` to 1 to 64 bytes",
+        ));
+    }
+    // Searching by contact or filtering by tag looks into details: only where they are visible.
+    let mut plan = if search.is_some() || q.tag.is_some() {
+        caller.principal.details_plan(tab)
+    } else {
+        caller.principal.plan(tab)
+    };
+    if let Some(d) = q.department {
+        plan = plan.within(&access::DeptSet::Only(vec![DepartmentId(d)]));
+    }
+    let filter = store::compile::Filter {
+        tag: q.tag.clone(),
+        search: search.map(str::to_owned),
+    };
+    let page = state
+        .store
+        .list_filtered(&plan, after, limit, &filter)
+        .await?;
+    let next_cursor = (page.len() == limit as usize)
+        .then(|| {
+            page.last()
+                .map(|c| format!("{}.{}", c.last_activity, c.id.0))
+        })
+        .flatten();
+    let ids: Vec<ConversationId> = page.iter().map(|c| c.id).collect();
+    let rows = state
+        .store
+        .conversation_rows(caller.owner.account, &ids)
+        .await?;
+    Ok(axum::Json(Page {
+        items: rows
+            .into_iter()
+            .map(|r| view(&caller.principal, r))
+            .collect(),
+        next_cursor,
+    }))
+}
+
+/// The five tabs' counts (from counters kept with every write).
+#[utoipa::path(get, path = "/api/v1/conversations/counts", tag = "conversations",
+    responses((status = 200, body = Counts), (status = 401, body = crate::error::ErrorBody)))]
+pub async fn counts(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<axum::Json<Counts>, ApiError> {
+    let p = &caller.principal;
+    let n = |tab| {
+        let plan = p.plan(tab);
+        let store = state.store.clone();
+        async move { store.count(&plan).await }
+    };
+    Ok(axum::Json(Counts {
+        mine: n(Tab::Mine).await?,
+        waiting: n(Tab::Waiting).await?,
+        others: n(Tab::Others).await?,
+        finished: n(Tab::Finished).await?,
+        my_finished: n(Tab::MyFinished).await?,
+    }))
+}
+
+/// Loads a conversation the caller may see, or answers 404.
+async fn visible_row(
+    state: &AppState,
+    caller: &Caller,
+    id: i64,
+) -> Result<ConversationRow, ApiError> {
+    let rows = state
+        .store
+        .conversation_rows(caller.owner.account, &[ConversationId(id)])
+        .await?;
+    let row = rows.into_iter().next().ok_or_else(ApiError::not_found)?;
+    require(
+        &caller
+            .principal
+            .decide(&row.record.conversation, Action::View),
+    )?;
+    Ok(row)
+}
+
+async fn detail(
+    state: &AppState,
+    caller: &Caller,
+    row: ConversationRow,
+) -> Result<ConversationDetail, ApiError> {
+    let p = &caller.principal;
+    let c = row.record.conversation;
+    let details = p.details_visible(&c);
+    let tags = if details {
+        state.store.tags(caller.owner.account, c.id).await?
+    } else {
+        Vec::new()
+    };
+    let mut actions = Vec::new();
+    for kind in ActionKind::ALL {
+        let allowed = match kind {
+            // Offered when the action is possible for some target; the request names one.
+            ActionKind::Transfer => {
+                let account = state.store.account(caller.owner.account).await?;
+                account
+                    .users
+                    .values()
+                    .any(|t| p.decide(&c, Action::Transfer(Some(t))).is_allowed())
+            }
+            ActionKind::ChangeDepartment => caller
+                .config
+                .departments
+                .iter()
+                .any(|d| p.decide(&c, Action::ChangeDepartment(d.id)).is_allowed()),
+            other => action_of(*other).is_some_and(|a| p.decide(&c, a).is_allowed()),
+        };
+        if allowed {
+            actions.push(kind.id());
+        }
+    }
+    Ok(ConversationDetail {
+        conversation: view(p, row),
+        tags,
+        actions,
+    })
+}
+
+fn action_of(kind: ActionKind) -> Option<Action<'static>> {
+    Some(match kind {
+        ActionKind::View => Action::View,
+        ActionKind::ViewDetails => Action::ViewDetails,
+        ActionKind::Assume => Action::Assume,
+        ActionKind::Reply => Action::Reply,
+        ActionKind::Note => Action::Note,
+        ActionKind::Finish => Action::Finish,
+        ActionKind::FinishInSurvey => Action::FinishInSurvey,
+        ActionKind::Reopen => Action::Reopen,
+        ActionKind::Tag => Action::Tag,
+        ActionKind::Untag => Action::Untag,
+        ActionKind::LinkContact => Action::LinkContact,
+        ActionKind::Transfer | ActionKind::ChangeDepartment => return None,
+    })
+}
+
+/// One conversation, with its contact and tags when details are visible, and the actions the
+/// caller may take.
+#[utoipa::path(get, path = "/api/v1/conversations/{id}", tag = "conversations", params(("id" = i64, Path, description = "Conversation id")),
+    responses((status = 200, body = ConversationDetail), (status = 404, body = crate::error::ErrorBody, description = "No such conversation, or not visible")))]
+pub async fn get(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> Result<axum::Json<ConversationDetail>, ApiError> {
+    let row = visible_row(&state, &caller, id).await?;
+    Ok(axum::Json(detail(&state, &caller, row).await?))
+}
+
+/// Query of a message listing.
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct MessagesQuery {
+    /// Messages after this id (default: from the first).
+    pub after: Option<i64>,
+    /// Page size, 1 to 200 (default 50).
+    pub limit: Option<u32>,
+}
+
+/// A conversation's messages, oldest first; needs the conversation's details.
+#[utoipa::path(get, path = "/api/v1/conversations/{id}/messages", tag = "conversations",
+    params(("id" = i64, Path, description = "Conversation id"), MessagesQuery),
+    responses((status = 200, body = [MessageView]), (status = 403, body = crate::error::ErrorBody, description = "`details_hidden` until assumed"),
+              (status = 404, body = crate::error::ErrorBody)))]
+pub async fn messages(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Query(q): Query<MessagesQuery>,
+) -> Result<axum::Json<Vec<MessageView>>, ApiError> {
+    let row = visible_row(&state, &caller, id).await?;
+    require(
+        &caller
+            .principal
+            .decide(&row.record.conversation, Action::ViewDetails),
+    )?;
+    let limit = q.limit.unwrap_or(DEFAULT_LIMIT);
+    if !(1..=MAX_LIMIT).contains(&limit) {
+        return Err(ApiError::bad_request(
+            "bad_limit",
+            format!("`limit` must be between 1 and {MAX_LIMIT}"),
+        ));
+    }
+    let list = state
+        .store
+        .messages(
+            caller.owner.account,
+            ConversationId(id),
+            q.after.unwrap_or(0),
+            limit,
+        )
+        .await?;
+    Ok(axum::Json(
+        list.into_iter()
+            .map(|m| MessageView {
+                id: m.id,
+                kind: m.kind.id(),
+                author_id: m.author.map(|u| u.0),
+                body: m.body,
+                at: m.at,
+            })
+            .collect(),
+    ))
+}
+
+/// The body of an action; each action reads the fields it needs and refuses the others.
+#[derive(Deserialize, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
+pub struct ActionRequest {
+    /// Text of `reply` and `note`.
+    pub text: Option<String>,
+    /// Target of `transfer`.
+    pub user_id: Option<i64>,
+    /// Target of `change_department`.
+    pub department_id: Option<i64>,
+    /// Tag of `tag` and `untag`.
+    pub tag: Option<String>,
+    /// Contact of `link_contact` (`null` unlinks).
+    pub contact_id: Option<i64>,
+}
+
+fn only(req: &ActionRequest, allowed: &[&str]) -> Result<(), ApiError> {
+    let given = [
+        ("text", req.text.is_some()),
+        ("user_id", req.user_id.is_some()),
+        ("department_id", req.department_id.is_some()),
+        ("tag", req.tag.is_some()),
+        ("contact_id", req.contact_id.is_some()),
+    ];
+    match given
+        .iter()
+        .find(|(name, set)| *set && !allowed.contains(name))
+    {
+        Some((name, _)) => Err(ApiError::bad_request(
+            "unexpected_field",
+            format!("`{name}` does not apply to this action"),
+        )),
+        None => Ok(()),
+    }
+}
+
+fn text(req: &ActionRequest) -> Result<&str, ApiError> {
+    let t = req.text.as_deref().map(str::trim).unwrap_or("");
+    if t.is_empty() {
+        return Err(ApiError::bad_request(
+            "missing_text",
+            "`text` is required and cannot be empty",
+        ));
+    }
+    if t.len() > MAX_TEXT {
+        return Err(ApiError::bad_request(
+            "too_long",
+            format!("`text` is limited to {MAX_TEXT} bytes"),
+        ));
+    }
+    Ok(t)
+}
+
+/// Runs an action on a conversation: the engine decides on the stored state, the store applies
+/// the transition only if the conversation did not change meanwhile.
+#[utoipa::path(post, path = "/api/v1/conversations/{id}/{action}", tag = "conversations",
+    params(("id" = i64, Path, description = "Conversation id"),
+           ("action" = String, Path, description = "assume, reply, note, transfer, change_department, finish, finish_in_survey, reopen, tag, untag, link_contact")),
+    request_body = ActionRequest,
+    responses((status = 200, body = ConversationDetail, description = "Done; the conversation as it is now"),
+              (status = 204, description = "Done; the conversation left the caller's view (transferred, moved)"),
+              (status = 400, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody, description = "Visible, but not allowed: `reasons`"),
+              (status = 404, body = crate::error::ErrorBody, description = "No such conversation, or not visible"),
+              (status = 409, body = crate::error::ErrorBody, description = "Changed meanwhile: read it again")))]
+pub async fn act(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, action)): Path<(i64, String)>,
+    JsonOrEmpty(req): JsonOrEmpty<ActionRequest>,
+) -> Result<Response, ApiError> {
+    let kind = ActionKind::from_id(&action)
+        .filter(|k| !matches!(k, ActionKind::View | ActionKind::ViewDetails))
+        .ok_or_else(ApiError::not_found)?;
+    let row = visible_row(&state, &caller, id).await?;
+    let account = caller.owner.account;
+    let record = row.record;
+    let c = record.conversation;
+    let p = &caller.principal;
+    let now = state.clock.now_micros();
+    match kind {
+        ActionKind::Reply | ActionKind::Note => {
+            only(&req, &["text"])?;
+            let text = text(&req)?;
+            let action = if kind == ActionKind::Reply {
+                Action::Reply
+            } else {
+                Action::Note
+            };
+            require(&p.decide(&c, action))?;
+            let kind = if kind == ActionKind::Reply {
+                MessageKind::Out
+            } else {
+                MessageKind::Note
+            };
+            state
+                .store
+                .add_message(account, c.id, kind, Some(caller.owner.user), text, now)
+                .await?;
+        }
+        ActionKind::Tag | ActionKind::Untag => {
+            only(&req, &["tag"])?;
+            let tag = req
+                .tag
+                .as_deref()
+                .map(str::trim)
+                .filter(|t| !t.is_empty() && t.len() <= 64)
+                .ok_or_else(|| {
+                    ApiError::bad_request("bad_tag", "`tag` is required: 1 to 64 bytes")
+                })?;
+            if kind == ActionKind::Tag {
+                require(&p.decide(&c, Action::Tag))?;
+                state.store.tag(account, c.id, tag).await?;
+            } else {
+                require(&p.decide(&c, Action::Untag))?;
+                state.store.untag(account, c.id, tag).await?;
+            }
+        }
+        ActionKind::LinkContact => {
+            only(&req, &["contact_id"])?;
+            require(&p.decide(&c, Action::LinkContact))?;
+            state
+                .store
+                .link_contact(account, c.id, req.contact_id)
+                .await?;
+        }
+        ActionKind::Transfer => {
+            only(&req, &["user_id"])?;
+            let to = req.user_id.ok_or_else(|| {
+                ApiError::bad_request(
+                    "missing_user_id",
+                    "`user_id` (the new assignee) is required",
+                )
+            })?;
+            // A user of another account is looked up in this one: not found, as for any unknown id.
+            let target = state.store.user(account, UserId(to)).await?;
+            let action = Action::Transfer(target.as_ref());
+            let d = p.decide(&c, action);
+            require(&d)?;
+            transition(&state, p, &record, action, now).await?;
+        }
+        ActionKind::ChangeDepartment => {
+            only(&req, &["department_id"])?;
+            let to = req.department_id.ok_or_else(|| {
+                ApiError::bad_request("missing_department_id", "`department_id` is required")
+            })?;
+            let action = Action::ChangeDepartment(DepartmentId(to));
+            require(&p.decide(&c, action))?;
+            transition(&state, p, &record, action, now).await?;
+        }
+        ActionKind::Assume
+        | ActionKind::Finish
+        | ActionKind::FinishInSurvey
+        | ActionKind::Reopen => {
+            only(&req, &[])?;
+            let action = action_of(kind).ok_or_else(ApiError::not_found)?;
+            require(&p.decide(&c, action))?;
+            transition(&state, p, &record, action, now).await?;
+        }
+        ActionKind::View | ActionKind::ViewDetails => return Err(ApiError::not_found()),
+    }
+    // The answer shows the conversation as it is now, if the caller still sees it.
+    match visible_row(&state, &caller, id).await {
+        Ok(row) => Ok(axum::Json(detail(&state, &caller, row).await?).into_response()),
+        Err(e) if e.status() == StatusCode::NOT_FOUND => Ok(StatusCode::NO_CONTENT.into_response()),
+        Err(e) => Err(e),
+    }
+}
+
+async fn transition(
+    state: &AppState,
+    p: &Principal,
+    record: &store::ConversationRecord,
+    action: Action<'_>,
+    now: i64,
+) -> Result<(), ApiError> {
+    let t = p
+        .transition(&record.conversation, action)
+        .ok_or_else(|| ApiError::internal(&"an allowed action gave no transition"))?;
+    state.store.apply_transition(record, &t, now).await?;
+    Ok(())
+}

@@ -1,0 +1,134 @@
+//! Atende's HTTP API (axum): authentication, conversations, administration, the OpenAPI
+//! document, and the state they share. Every allow and deny comes from the `access` engine;
+//! every answer to something the caller may not see is 404; errors are mapped to HTTP in
+//! [`error`] only.
+//!
+//! What does not belong here: SQL (the `store` crate), access rules (`access`), command-line
+//! and configuration (the binary).
+
+pub mod auth;
+pub mod client;
+pub mod clock;
+pub mod conversations;
+pub mod error;
+pub mod json;
+pub mod openapi;
+pub mod secret;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use access::IpNet;
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use store::Store;
+use tokio::net::TcpListener;
+
+use crate::clock::Clock;
+use crate::error::ApiError;
+
+/// Settings of the HTTP layer.
+#[derive(Clone, Debug)]
+pub struct ServerConfig {
+    /// Proxies whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Vec<IpNet>,
+    /// How long a session lasts, µs.
+    pub session_ttl_micros: i64,
+    /// Mark the session cookie `Secure` (serving behind TLS).
+    pub secure_cookies: bool,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            trusted_proxies: Vec::new(),
+            session_ttl_micros: 12 * 3600 * 1_000_000,
+            secure_cookies: false,
+        }
+    }
+}
+
+/// What every handler shares.
+#[derive(Clone)]
+pub struct AppState {
+    /// The database.
+    pub store: Store,
+    /// The clock.
+    pub clock: Arc<dyn Clock>,
+    /// HTTP settings.
+    pub config: Arc<ServerConfig>,
+    /// A real argon2id hash of a random password, verified when the email is unknown so that
+    /// every failed login costs the same time.
+    pub dummy_hash: String,
+}
+
+impl AppState {
+    /// Builds the state (hashes the dummy password: call it once at start).
+    pub fn new(
+        store: Store,
+        clock: Arc<dyn Clock>,
+        config: ServerConfig,
+    ) -> Result<AppState, String> {
+        let dummy = secret::random_token("")?;
+        Ok(AppState {
+            store,
+            clock,
+            config: Arc::new(config),
+            dummy_hash: secret::hash_password(&dummy)?,
+        })
+    }
+}
+
+/// Largest request body.
+pub const BODY_LIMIT: usize = 64 * 1024;
+
+/// The application's routes.
+pub fn router(state: AppState) -> Router {
+    let api = Router::new()
+        .route("/auth/login", post(auth::login))
+        .route("/auth/logout", post(auth::logout))
+        .route("/me", get(auth::me))
+        .route("/me/tokens", post(auth::create_token))
+        .route("/me/tokens/{id}", axum::routing::delete(auth::revoke_token))
+        .route("/conversations", get(conversations::list))
+        .route("/conversations/counts", get(conversations::counts))
+        .route("/conversations/{id}", get(conversations::get))
+        .route("/conversations/{id}/messages", get(conversations::messages))
+        .route("/conversations/{id}/{action}", post(conversations::act));
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/api/openapi.json", get(openapi::document))
+        .nest("/api/v1", api)
+        .fallback(|| async { ApiError::not_found() })
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .with_state(state)
+}
+
+/// 200 once the database answers.
+async fn healthz(
+    State(state): State<AppState>,
+) -> Result<&'static str, (StatusCode, &'static str)> {
+    match state.store.ping().await {
+        Ok(()) => Ok("ok"),
+        Err(e) => {
+            eprintln!("atende: health check failed: {e}");
+            Err((StatusCode::SERVICE_UNAVAILABLE, "database unavailable"))
+        }
+    }
+}
+
+/// Serves the application on `listener` until `shutdown` completes.
+pub async fn launch_with_listener(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(
+        listener,
+        router(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+}

@@ -1,0 +1,902 @@
+//! The API over real HTTP: a server on port 0 over a temporary SQLite database (and PostgreSQL
+//! when `ATENDE_TEST_POSTGRES_URL` is set), driven by a minimal HTTP/1.1 client. Login, tabs,
+//! actions allowed and denied, 404 for what may not be seen (byte-identical to an id that does
+//! not exist, also across accounts), API tokens, strict input, throttling.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "a test fails loudly"
+)]
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use access::{
+    AccessOption, AccountId, Binding, BuiltinRole, DepartmentId, Membership, MembershipKind, Scope,
+    Settings, Status, User, UserId,
+};
+use serde_json::{Value, json};
+use server::clock::SystemClock;
+use server::{AppState, ServerConfig};
+use store::{NewConversation, NewUser, Store};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+struct Response {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: String,
+}
+
+impl Response {
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// A minimal HTTP/1.1 client: one request per connection.
+async fn request(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: Option<&str>,
+) -> Response {
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let mut req = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
+    for (k, v) in headers {
+        req.push_str(&format!("{k}: {v}\r\n"));
+    }
+    if let Some(b) = body {
+        req.push_str(&format!(
+            "Content-Type: application/json\r\nContent-Length: {}\r\n",
+            b.len()
+        ));
+    }
+    req.push_str("\r\n");
+    if let Some(b) = body {
+        req.push_str(b);
+    }
+    stream.write_all(req.as_bytes()).await.unwrap();
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).await.unwrap();
+    let text = String::from_utf8(raw).unwrap();
+    let (head, rest) = text.split_once("\r\n\r\n").unwrap();
+    let mut lines = head.lines();
+    let status: u16 = lines
+        .next()
+        .unwrap()
+        .split(' ')
+        .nth(1)
+        .unwrap()
+        .parse()
+        .unwrap();
+    let headers: Vec<(String, String)> = lines
+        .filter_map(|l| {
+            l.split_once(':')
+                .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
+        })
+        .collect();
+    let chunked = headers
+        .iter()
+        .any(|(k, v)| k.eq_ignore_ascii_case("transfer-encoding") && v.contains("chunked"));
+    let body = if chunked {
+        dechunk(rest)
+    } else {
+        rest.to_owned()
+    };
+    Response {
+        status,
+        headers,
+        body,
+    }
+}
+
+fn dechunk(mut s: &str) -> String {
+    let mut out = String::new();
+    while let Some((size, rest)) = s.split_once("\r\n") {
+        let n = usize::from_str_radix(size.trim(), 16).unwrap();
+        if n == 0 {
+            break;
+        }
+        out.push_str(&rest[..n]);
+        s = &rest[n + 2..];
+    }
+    out
+}
+
+struct World {
+    addr: SocketAddr,
+    store: Store,
+    a: AccountId,
+    vendas: DepartmentId,
+    suporte: DepartmentId,
+    ana: UserId,
+    bia: UserId,
+    w_vendas: i64,
+    w_suporte: i64,
+    p_bia: i64,
+    b_conv: i64,
+    b_user: UserId,
+    b_dept: DepartmentId,
+    tag: String,
+    /// A client address of this run (sent through the trusted loopback proxy), so that
+    /// throttling state left by earlier runs on PostgreSQL does not leak into this one.
+    far: String,
+}
+
+impl World {
+    /// Emails are unique per run: PostgreSQL keeps the rows of earlier runs.
+    fn email(&self, who: &str) -> String {
+        format!("{who}.{}@a.example", self.tag)
+    }
+}
+
+async fn seed_user(
+    store: &Store,
+    account: AccountId,
+    email: &str,
+    hash: &str,
+    active: bool,
+    role: access::RoleId,
+    member: &[(DepartmentId, MembershipKind)],
+) -> UserId {
+    let id = store
+        .create_user(
+            account,
+            &NewUser {
+                email,
+                name: email,
+                password_hash: Some(hash),
+                active,
+            },
+            0,
+        )
+        .await
+        .unwrap();
+    let user = User {
+        id,
+        account,
+        active,
+        memberships: member
+            .iter()
+            .map(|(d, k)| Membership {
+                department: *d,
+                kind: *k,
+            })
+            .collect(),
+        bindings: vec![Binding {
+            role,
+            scope: Scope::Account,
+        }],
+    };
+    store.set_user_access(account, &user).await.unwrap();
+    id
+}
+
+async fn start(store: Store) -> World {
+    store.migrate().await.unwrap();
+    let tag = format!(
+        "{}{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+    );
+    let email = |who: &str| format!("{who}.{tag}@a.example");
+    let hash = server::secret::hash_password("senha-forte-1").unwrap();
+    let a = store
+        .create_account("Loja A", &Settings::default(), "Geral", 0)
+        .await
+        .unwrap();
+    let vendas = store
+        .create_department(a, "Vendas", None, AccessOption::Team)
+        .await
+        .unwrap();
+    let suporte = store
+        .create_department(a, "Suporte", None, AccessOption::Agent)
+        .await
+        .unwrap();
+    let config = store.account_config(a).await.unwrap();
+    let agent = config.builtin_role(BuiltinRole::Agent).unwrap();
+    let owner = config.builtin_role(BuiltinRole::Owner).unwrap();
+    seed_user(&store, a, &email("dona"), &hash, true, owner, &[]).await;
+    let ana = seed_user(
+        &store,
+        a,
+        &email("ana"),
+        &hash,
+        true,
+        agent,
+        &[(vendas, MembershipKind::Member)],
+    )
+    .await;
+    let bia = seed_user(
+        &store,
+        a,
+        &email("bia"),
+        &hash,
+        true,
+        agent,
+        &[
+            (vendas, MembershipKind::Member),
+            (suporte, MembershipKind::Member),
+        ],
+    )
+    .await;
+    seed_user(
+        &store,
+        a,
+        &email("inativa"),
+        &hash,
+        false,
+        agent,
+        &[(vendas, MembershipKind::Member)],
+    )
+    .await;
+    let conv = |department, status, assignee: Option<UserId>, at| NewConversation {
+        account: a,
+        department,
+        status,
+        assignee,
+        contact: None,
+        channel: "whatsapp",
+        at,
+    };
+    let contact = store
+        .create_contact(a, "Cliente Um", Some("+5511999990001"), None, 0)
+        .await
+        .unwrap();
+    let w_vendas = store
+        .create_conversation(&NewConversation {
+            contact: Some(contact),
+            ..conv(vendas, Status::Waiting, None, 10)
+        })
+        .await
+        .unwrap()
+        .0;
+    store
+        .add_message(
+            a,
+            access::ConversationId(w_vendas),
+            store::MessageKind::In,
+            None,
+            "Olá, preciso de ajuda",
+            11,
+        )
+        .await
+        .unwrap();
+    let w_suporte = store
+        .create_conversation(&conv(suporte, Status::Waiting, None, 12))
+        .await
+        .unwrap()
+        .0;
+    let p_bia = store
+        .create_conversation(&conv(suporte, Status::InProgress, Some(bia), 13))
+        .await
+        .unwrap()
+        .0;
+    // Another account, with its own owner and conversation.
+    let b = store
+        .create_account("Loja B", &Settings::default(), "Geral", 0)
+        .await
+        .unwrap();
+    let b_dept = store.default_department(b).await.unwrap();
+    let b_owner = store
+        .account_config(b)
+        .await
+        .unwrap()
+        .builtin_role(BuiltinRole::Owner)
+        .unwrap();
+    let b_user = seed_user(
+        &store,
+        b,
+        &email("dono-b"),
+        &hash,
+        true,
+        b_owner,
+        &[(b_dept, MembershipKind::Member)],
+    )
+    .await;
+    let b_conv = store
+        .create_conversation(&NewConversation {
+            account: b,
+            department: b_dept,
+            status: Status::Waiting,
+            assignee: None,
+            contact: None,
+            channel: "whatsapp",
+            at: 5,
+        })
+        .await
+        .unwrap()
+        .0;
+
+    let state = AppState::new(
+        store.clone(),
+        Arc::new(SystemClock),
+        ServerConfig {
+            trusted_proxies: vec!["127.0.0.1/32".parse().unwrap()],
+            ..ServerConfig::default()
+        },
+    )
+    .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(server::launch_with_listener(
+        listener,
+        state,
+        std::future::pending(),
+    ));
+    // Ready when /healthz answers, never after a sleep.
+    for _ in 0..200 {
+        if let Ok(s) = tokio::net::TcpStream::connect(addr).await {
+            drop(s);
+            if request(addr, "GET", "/healthz", &[], None).await.status == 200 {
+                break;
+            }
+        }
+        tokio::task::yield_now().await;
+    }
+    World {
+        addr,
+        store,
+        a,
+        vendas,
+        suporte,
+        ana,
+        bia,
+        w_vendas,
+        w_suporte,
+        p_bia,
+        b_conv,
+        b_user,
+        b_dept,
+        far: format!(
+            "2001:db8::{:x}",
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .subsec_nanos()
+                & 0xffff
+        ),
+        tag,
+    }
+}
+
+async fn login(w: &World, who: &str) -> String {
+    let r = request(
+        w.addr,
+        "POST",
+        "/api/v1/auth/login",
+        &[("X-Forwarded-For", &w.far)],
+        Some(&json!({"email": w.email(who), "password": "senha-forte-1"}).to_string()),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let cookie = r.header("set-cookie").unwrap().to_owned();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+        "{cookie}"
+    );
+    cookie.split(';').next().unwrap().to_owned()
+}
+
+async fn get(w: &World, cookie: &str, path: &str) -> Response {
+    request(w.addr, "GET", path, &[("Cookie", cookie)], None).await
+}
+
+async fn post(w: &World, cookie: &str, path: &str, body: Value) -> Response {
+    request(
+        w.addr,
+        "POST",
+        path,
+        &[("Cookie", cookie)],
+        Some(&body.to_string()),
+    )
+    .await
+}
+
+fn ids(page: &Value) -> Vec<i64> {
+    page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_i64().unwrap())
+        .collect()
+}
+
+async fn story(w: World) {
+    // Health and the OpenAPI document.
+    assert_eq!(
+        request(w.addr, "GET", "/healthz", &[], None).await.status,
+        200
+    );
+    let doc = request(w.addr, "GET", "/api/openapi.json", &[], None)
+        .await
+        .json();
+    assert!(doc["paths"]["/api/v1/conversations"]["get"].is_object());
+    assert!(doc["paths"]["/api/v1/auth/login"]["post"].is_object());
+
+    // One generic answer for every failed login.
+    let fail =
+        |email: &str, password: &str| json!({"email": email, "password": password}).to_string();
+    let wrong = request(
+        w.addr,
+        "POST",
+        "/api/v1/auth/login",
+        &[("X-Forwarded-For", &w.far)],
+        Some(&fail(&w.email("ana"), "nope")),
+    )
+    .await;
+    let unknown = request(
+        w.addr,
+        "POST",
+        "/api/v1/auth/login",
+        &[("X-Forwarded-For", &w.far)],
+        Some(&fail(&w.email("ninguem"), "senha-forte-1")),
+    )
+    .await;
+    let inactive = request(
+        w.addr,
+        "POST",
+        "/api/v1/auth/login",
+        &[("X-Forwarded-For", &w.far)],
+        Some(&fail(&w.email("inativa"), "senha-forte-1")),
+    )
+    .await;
+    for r in [&wrong, &unknown, &inactive] {
+        assert_eq!((r.status, r.body.as_str()), (401, wrong.body.as_str()));
+    }
+    assert_eq!(wrong.json()["error"]["code"], "login_failed");
+    assert!(request(w.addr, "GET", "/api/v1/me", &[], None).await.status == 401);
+
+    let ana = login(&w, "ana").await;
+    let me = get(&w, &ana, "/api/v1/me").await.json();
+    assert_eq!(me["id"], w.ana.0);
+    assert_eq!(me["departments"], json!([w.vendas.0]));
+    assert!(me.get("password_hash").is_none());
+
+    // Tabs: ana sees Vendas' waiting queue only.
+    let waiting = get(&w, &ana, "/api/v1/conversations?tab=waiting")
+        .await
+        .json();
+    assert_eq!(ids(&waiting), vec![w.w_vendas]);
+    assert_eq!(waiting["items"][0]["contact"]["name"], "Cliente Um");
+    // Search by contact and filter by department, inside what ana may see.
+    assert_eq!(
+        ids(
+            &get(&w, &ana, "/api/v1/conversations?tab=waiting&q=cliente")
+                .await
+                .json()
+        ),
+        vec![w.w_vendas]
+    );
+    assert_eq!(
+        ids(
+            &get(&w, &ana, "/api/v1/conversations?tab=waiting&q=99990001")
+                .await
+                .json()
+        ),
+        vec![w.w_vendas]
+    );
+    assert!(
+        ids(
+            &get(&w, &ana, "/api/v1/conversations?tab=waiting&q=ninguem")
+                .await
+                .json()
+        )
+        .is_empty()
+    );
+    assert!(
+        ids(&get(
+            &w,
+            &ana,
+            &format!(
+                "/api/v1/conversations?tab=waiting&department={}",
+                w.suporte.0
+            )
+        )
+        .await
+        .json())
+        .is_empty()
+    );
+    let counts = get(&w, &ana, "/api/v1/conversations/counts").await.json();
+    assert_eq!(
+        counts,
+        json!({"mine": 0, "waiting": 1, "others": 0, "finished": 0, "my_finished": 0})
+    );
+
+    // What ana may not see is byte-identical to what does not exist, also across accounts.
+    let hidden = get(&w, &ana, &format!("/api/v1/conversations/{}", w.w_suporte)).await;
+    let missing = get(&w, &ana, "/api/v1/conversations/987654321").await;
+    let other_account = get(&w, &ana, &format!("/api/v1/conversations/{}", w.b_conv)).await;
+    for r in [&hidden, &missing, &other_account] {
+        assert_eq!((r.status, r.body.as_str()), (404, missing.body.as_str()));
+    }
+    let act_hidden = post(
+        &w,
+        &ana,
+        &format!("/api/v1/conversations/{}/assume", w.w_suporte),
+        json!({}),
+    )
+    .await;
+    assert_eq!(
+        (act_hidden.status, act_hidden.body.as_str()),
+        (404, missing.body.as_str())
+    );
+    let act_other = post(
+        &w,
+        &ana,
+        &format!("/api/v1/conversations/{}/assume", w.b_conv),
+        json!({}),
+    )
+    .await;
+    assert_eq!(
+        (act_other.status, act_other.body.as_str()),
+        (404, missing.body.as_str())
+    );
+
+    // The conversation with its allowed actions and messages.
+    let detail = get(&w, &ana, &format!("/api/v1/conversations/{}", w.w_vendas))
+        .await
+        .json();
+    let actions: Vec<&str> = detail["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap())
+        .collect();
+    assert!(
+        actions.contains(&"assume")
+            && actions.contains(&"transfer")
+            && !actions.contains(&"reply")
+            && !actions.contains(&"finish"),
+        "{actions:?}"
+    );
+    let msgs = get(
+        &w,
+        &ana,
+        &format!("/api/v1/conversations/{}/messages", w.w_vendas),
+    )
+    .await
+    .json();
+    assert_eq!(msgs[0]["body"], "Olá, preciso de ajuda");
+
+    // Denied while visible: 403 with the engine's reasons.
+    let reply = post(
+        &w,
+        &ana,
+        &format!("/api/v1/conversations/{}/reply", w.w_vendas),
+        json!({"text": "oi"}),
+    )
+    .await;
+    assert_eq!(reply.status, 403, "{}", reply.body);
+    assert!(
+        reply.json()["error"]["reasons"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("status"))
+    );
+
+    // Assume, reply, finish: transitions, durable and counted.
+    let assumed = post(
+        &w,
+        &ana,
+        &format!("/api/v1/conversations/{}/assume", w.w_vendas),
+        json!({}),
+    )
+    .await;
+    assert_eq!(assumed.status, 200, "{}", assumed.body);
+    assert_eq!(assumed.json()["status"], "in_progress");
+    assert_eq!(assumed.json()["assignee_id"], w.ana.0);
+    let again = post(
+        &w,
+        &ana,
+        &format!("/api/v1/conversations/{}/assume", w.w_vendas),
+        json!({}),
+    )
+    .await;
+    assert_eq!(
+        again.status, 403,
+        "assuming twice is refused: {}",
+        again.body
+    );
+    let r = post(
+        &w,
+        &ana,
+        &format!("/api/v1/conversations/{}/reply", w.w_vendas),
+        json!({"text": "Olá! Já vou ajudar."}),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let r = post(
+        &w,
+        &ana,
+        &format!("/api/v1/conversations/{}/note", w.w_vendas),
+        json!({"text": "cliente antigo"}),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let r = post(
+        &w,
+        &ana,
+        &format!("/api/v1/conversations/{}/tag", w.w_vendas),
+        json!({"tag": "urgente"}),
+    )
+    .await;
+    assert_eq!(r.json()["tags"], json!(["urgente"]));
+    assert_eq!(
+        ids(&get(&w, &ana, "/api/v1/conversations?tab=mine&tag=urgente")
+            .await
+            .json()),
+        vec![w.w_vendas]
+    );
+    assert!(
+        ids(&get(&w, &ana, "/api/v1/conversations?tab=mine&tag=outra")
+            .await
+            .json())
+        .is_empty()
+    );
+    let msgs = get(
+        &w,
+        &ana,
+        &format!("/api/v1/conversations/{}/messages", w.w_vendas),
+    )
+    .await
+    .json();
+    let kinds: Vec<&str> = msgs
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, vec!["in", "out", "note"]);
+    assert_eq!(
+        get(&w, &ana, "/api/v1/conversations/counts").await.json()["mine"],
+        1
+    );
+    assert_eq!(
+        ids(&get(&w, &ana, "/api/v1/conversations?tab=mine").await.json()),
+        vec![w.w_vendas]
+    );
+
+    // Ids in bodies: another account's user is refused like an unknown one, nothing changes.
+    let t = post(
+        &w,
+        &ana,
+        &format!("/api/v1/conversations/{}/transfer", w.w_vendas),
+        json!({"user_id": w.b_user.0}),
+    )
+    .await;
+    assert_eq!(t.status, 403);
+    assert_eq!(t.json()["error"]["reasons"], json!(["target_not_found"]));
+    let t2 = post(
+        &w,
+        &ana,
+        &format!("/api/v1/conversations/{}/transfer", w.w_vendas),
+        json!({"user_id": 987654321}),
+    )
+    .await;
+    assert_eq!(t.body, t2.body);
+    let d = post(
+        &w,
+        &ana,
+        &format!("/api/v1/conversations/{}/change_department", w.w_vendas),
+        json!({"department_id": w.b_dept.0}),
+    )
+    .await;
+    assert_eq!(d.status, 403, "{}", d.body);
+    let row = w
+        .store
+        .conversation(w.a, access::ConversationId(w.w_vendas))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (row.conversation.status, row.conversation.assignee),
+        (Status::InProgress, Some(w.ana))
+    );
+
+    // Transfer to bia: it leaves ana's tabs (Vendas is `team`: still visible in Outros).
+    let t = post(
+        &w,
+        &ana,
+        &format!("/api/v1/conversations/{}/transfer", w.w_vendas),
+        json!({"user_id": w.bia.0}),
+    )
+    .await;
+    assert_eq!(t.status, 200, "{}", t.body);
+    assert_eq!(
+        ids(&get(&w, &ana, "/api/v1/conversations?tab=others")
+            .await
+            .json()),
+        vec![w.w_vendas]
+    );
+    let bia = login(&w, "bia").await;
+    assert_eq!(
+        ids(&get(&w, &bia, "/api/v1/conversations?tab=mine").await.json()),
+        vec![w.w_vendas, w.p_bia]
+    );
+    // bia moves it to Suporte (access `agent`): it leaves ana's view entirely; the answer says so.
+    let moved = post(
+        &w,
+        &bia,
+        &format!("/api/v1/conversations/{}/change_department", w.w_vendas),
+        json!({"department_id": w.suporte.0}),
+    )
+    .await;
+    assert_eq!(
+        moved.status, 200,
+        "bia still sees the waiting conversation: {}",
+        moved.body
+    );
+    assert_eq!(
+        get(&w, &ana, &format!("/api/v1/conversations/{}", w.w_vendas))
+            .await
+            .status,
+        404
+    );
+
+    // Strict input.
+    let unknown_field = post(
+        &w,
+        &bia,
+        &format!("/api/v1/conversations/{}/note", w.p_bia),
+        json!({"text": "x", "extra": 1}),
+    )
+    .await;
+    assert_eq!(
+        (
+            unknown_field.status,
+            unknown_field.json()["error"]["code"].as_str()
+        ),
+        (400, Some("invalid_json"))
+    );
+    let wrong_field = post(
+        &w,
+        &bia,
+        &format!("/api/v1/conversations/{}/note", w.p_bia),
+        json!({"user_id": 1, "text": "x"}),
+    )
+    .await;
+    assert_eq!(wrong_field.json()["error"]["code"], "unexpected_field");
+    let bad_tab = get(&w, &bia, "/api/v1/conversations?tab=todos").await;
+    assert_eq!(
+        (bad_tab.status, bad_tab.json()["error"]["code"].as_str()),
+        (400, Some("bad_tab"))
+    );
+    let huge = get(&w, &bia, "/api/v1/conversations?tab=mine&limit=100000").await;
+    assert_eq!(huge.json()["error"]["code"], "bad_limit");
+    let big_body = "x".repeat(server::BODY_LIMIT + 10);
+    let too_large = post(
+        &w,
+        &bia,
+        &format!("/api/v1/conversations/{}/note", w.p_bia),
+        json!({ "text": big_body }),
+    )
+    .await;
+    assert_eq!(too_large.status, 413, "{}", too_large.body);
+
+    // Cross-site POST with the cookie is refused; the same-origin one goes through.
+    let evil = request(
+        w.addr,
+        "POST",
+        &format!("/api/v1/conversations/{}/note", w.p_bia),
+        &[("Cookie", &bia), ("Origin", "https://evil.example")],
+        Some(r#"{"text":"x"}"#),
+    )
+    .await;
+    assert_eq!(
+        (evil.status, evil.json()["error"]["code"].as_str()),
+        (403, Some("cross_site"))
+    );
+
+    // API tokens carry the user's own rights; revoked tokens stop working.
+    let created = post(&w, &bia, "/api/v1/me/tokens", json!({"name": "integração"})).await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    let token = created.json()["token"].as_str().unwrap().to_owned();
+    let auth = format!("Bearer {token}");
+    let via_token = request(
+        w.addr,
+        "GET",
+        "/api/v1/conversations?tab=mine",
+        &[("Authorization", &auth)],
+        None,
+    )
+    .await;
+    assert_eq!(ids(&via_token.json()), vec![w.p_bia]);
+    let id = created.json()["id"].as_i64().unwrap();
+    assert_eq!(
+        request(
+            w.addr,
+            "DELETE",
+            &format!("/api/v1/me/tokens/{id}"),
+            &[("Authorization", &auth)],
+            None
+        )
+        .await
+        .status,
+        204
+    );
+    assert_eq!(
+        request(
+            w.addr,
+            "GET",
+            "/api/v1/me",
+            &[("Authorization", &auth)],
+            None
+        )
+        .await
+        .status,
+        401
+    );
+
+    // Logout ends the session on the server.
+    assert_eq!(
+        post(&w, &ana, "/api/v1/auth/logout", json!({}))
+            .await
+            .status,
+        204
+    );
+    assert_eq!(get(&w, &ana, "/api/v1/me").await.status, 401);
+
+    // Throttling: after five failures the account and the address wait, with Retry-After.
+    for _ in 0..5 {
+        let r = request(
+            w.addr,
+            "POST",
+            "/api/v1/auth/login",
+            &[("X-Forwarded-For", &w.far)],
+            Some(&fail(&w.email("bia"), "errada")),
+        )
+        .await;
+        assert_eq!(r.status, 401);
+    }
+    let limited = request(
+        w.addr,
+        "POST",
+        "/api/v1/auth/login",
+        &[("X-Forwarded-For", &w.far)],
+        Some(&fail(&w.email("bia"), "senha-forte-1")),
+    )
+    .await;
+    assert_eq!(limited.status, 429, "{}", limited.body);
+    assert!(limited.header("retry-after").is_some());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn api_story_on_sqlite() {
+    let dir = std::env::temp_dir().join(format!("atende-http-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let store = Store::open_sqlite(&dir.join("atende.sqlite"))
+        .await
+        .unwrap();
+    story(start(store).await).await;
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn api_story_on_postgres() {
+    let url = match std::env::var("ATENDE_TEST_POSTGRES_URL") {
+        Ok(u) if !u.is_empty() => u,
+        _ => {
+            assert!(
+                std::env::var("CI").is_err(),
+                "under CI the PostgreSQL tests need ATENDE_TEST_POSTGRES_URL"
+            );
+            return;
+        }
+    };
+    let store = Store::open_postgres(&url).await.unwrap();
+    story(start(store).await).await;
+}

@@ -1,0 +1,251 @@
+//! Credentials, sessions, API tokens and login failures. Secrets never reach the database: a
+//! session or token is stored as the SHA-256 of its random value, computed by the caller.
+
+use access::{AccountId, UserId};
+use sqlx::Row;
+
+use crate::{Result, Store, StoreError, with_pool};
+
+/// What login needs of a user.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Credentials {
+    /// The user.
+    pub user: UserId,
+    /// Their account.
+    pub account: AccountId,
+    /// PHC password hash, if a password is set.
+    pub password_hash: Option<String>,
+    /// Active or not.
+    pub active: bool,
+    /// Must change the password at next login.
+    pub must_change_password: bool,
+}
+
+/// A user's profile, as shown to themselves and administrators.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Profile {
+    /// The user.
+    pub user: UserId,
+    /// Their account.
+    pub account: AccountId,
+    /// Login email.
+    pub email: String,
+    /// Display name.
+    pub name: String,
+    /// Active or not.
+    pub active: bool,
+    /// Must change the password at next login.
+    pub must_change_password: bool,
+}
+
+/// A session or token, resolved.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SessionOwner {
+    /// The user.
+    pub user: UserId,
+    /// Their account.
+    pub account: AccountId,
+}
+
+impl Store {
+    /// The credentials of the user with this email (case-insensitive), if any.
+    pub async fn credentials(&self, email: &str) -> Result<Option<Credentials>> {
+        with_pool!(self, pool => {
+            let row = sqlx::query("SELECT id, account_id, password_hash, active, must_change_password FROM users WHERE email = $1")
+                .bind(email.trim().to_lowercase())
+                .fetch_optional(pool)
+                .await?;
+            row.map(|r| {
+                Ok(Credentials {
+                    user: UserId(r.try_get(0)?),
+                    account: AccountId(r.try_get(1)?),
+                    password_hash: r.try_get(2)?,
+                    active: r.try_get::<i64, _>(3)? != 0,
+                    must_change_password: r.try_get::<i64, _>(4)? != 0,
+                })
+            })
+            .transpose()
+        })
+    }
+
+    /// A user's profile.
+    pub async fn profile(&self, account: AccountId, user: UserId) -> Result<Option<Profile>> {
+        with_pool!(self, pool => {
+            let row = sqlx::query("SELECT email, name, active, must_change_password FROM users WHERE id = $1 AND account_id = $2")
+                .bind(user.0)
+                .bind(account.0)
+                .fetch_optional(pool)
+                .await?;
+            row.map(|r| {
+                Ok(Profile {
+                    user,
+                    account,
+                    email: r.try_get(0)?,
+                    name: r.try_get(1)?,
+                    active: r.try_get::<i64, _>(2)? != 0,
+                    must_change_password: r.try_get::<i64, _>(3)? != 0,
+                })
+            })
+            .transpose()
+        })
+    }
+
+    /// Replaces a user's password hash (an upgrade of parameters, or a new password).
+    pub async fn set_password_hash(
+        &self,
+        account: AccountId,
+        user: UserId,
+        hash: &str,
+        must_change: bool,
+    ) -> Result<()> {
+        let done = with_pool!(self, pool => sqlx::query("UPDATE users SET password_hash = $1, must_change_password = $2 WHERE id = $3 AND account_id = $4")
+            .bind(hash)
+            .bind(i64::from(must_change))
+            .bind(user.0)
+            .bind(account.0)
+            .execute(pool)
+            .await?
+            .rows_affected());
+        if done == 0 {
+            Err(StoreError::NotFound("user"))
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Stores a new session.
+    pub async fn create_session(
+        &self,
+        token_hash: &str,
+        owner: SessionOwner,
+        now: i64,
+        expires_at: i64,
+    ) -> Result<()> {
+        with_pool!(self, pool => {
+            sqlx::query("INSERT INTO sessions (token_hash, account_id, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
+            .bind(token_hash)
+            .bind(owner.account.0)
+            .bind(owner.user.0)
+            .bind(now)
+            .bind(expires_at)
+            .execute(pool)
+            .await?;
+        });
+        Ok(())
+    }
+
+    /// The owner of a live session of an active user.
+    pub async fn session(&self, token_hash: &str, now: i64) -> Result<Option<SessionOwner>> {
+        with_pool!(self, pool => {
+            let row = sqlx::query(
+                "SELECT s.user_id, s.account_id FROM sessions s JOIN users u ON u.id = s.user_id \
+                 WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.active = 1",
+            )
+            .bind(token_hash)
+            .bind(now)
+            .fetch_optional(pool)
+            .await?;
+            row.map(|r| Ok(SessionOwner { user: UserId(r.try_get(0)?), account: AccountId(r.try_get(1)?) })).transpose()
+        })
+    }
+
+    /// Ends one session.
+    pub async fn delete_session(&self, token_hash: &str) -> Result<()> {
+        with_pool!(self, pool => {
+            sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash).execute(pool).await?;
+        });
+        Ok(())
+    }
+
+    /// Ends every session of a user (deactivation, password change, role removal).
+    pub async fn delete_sessions_of(&self, user: UserId) -> Result<u64> {
+        Ok(
+            with_pool!(self, pool => sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user.0).execute(pool).await?.rows_affected()),
+        )
+    }
+
+    /// Stores a new API token; returns its id.
+    pub async fn create_api_token(
+        &self,
+        owner: SessionOwner,
+        name: &str,
+        token_hash: &str,
+        now: i64,
+    ) -> Result<i64> {
+        Ok(with_pool!(self, pool => sqlx::query_scalar(
+            "INSERT INTO api_tokens (account_id, user_id, name, token_hash, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        )
+        .bind(owner.account.0)
+        .bind(owner.user.0)
+        .bind(name)
+        .bind(token_hash)
+        .bind(now)
+        .fetch_one(pool)
+        .await?))
+    }
+
+    /// The owner of a live API token of an active user.
+    pub async fn api_token(&self, token_hash: &str) -> Result<Option<SessionOwner>> {
+        with_pool!(self, pool => {
+            let row = sqlx::query(
+                "SELECT t.user_id, t.account_id FROM api_tokens t JOIN users u ON u.id = t.user_id \
+                 WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.active = 1",
+            )
+            .bind(token_hash)
+            .fetch_optional(pool)
+            .await?;
+            row.map(|r| Ok(SessionOwner { user: UserId(r.try_get(0)?), account: AccountId(r.try_get(1)?) })).transpose()
+        })
+    }
+
+    /// Revokes a token of the user.
+    pub async fn revoke_api_token(&self, owner: SessionOwner, id: i64, now: i64) -> Result<()> {
+        let done = with_pool!(self, pool => sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND user_id = $3 AND account_id = $4 AND revoked_at IS NULL")
+            .bind(now)
+            .bind(id)
+            .bind(owner.user.0)
+            .bind(owner.account.0)
+            .execute(pool)
+            .await?
+            .rows_affected());
+        if done == 0 {
+            Err(StoreError::NotFound("token"))
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Records a failed login for `key`; failures older than `window` (µs, since the last one)
+    /// are forgotten first. Returns the failures counted now.
+    pub async fn record_login_failure(&self, key: &str, now: i64, window: i64) -> Result<i64> {
+        Ok(with_pool!(self, pool => sqlx::query_scalar(
+            "INSERT INTO login_failures (key, failures, last_at) VALUES ($1, 1, $2) \
+             ON CONFLICT (key) DO UPDATE SET failures = CASE WHEN login_failures.last_at < $3 THEN 1 ELSE login_failures.failures + 1 END, \
+             last_at = $2 RETURNING failures",
+        )
+        .bind(key)
+        .bind(now)
+        .bind(now - window)
+        .fetch_one(pool)
+        .await?))
+    }
+
+    /// Failures recorded for `key` and when the last happened.
+    pub async fn login_failures(&self, key: &str) -> Result<(i64, i64)> {
+        with_pool!(self, pool => {
+            let row = sqlx::query("SELECT failures, last_at FROM login_failures WHERE key = $1").bind(key).fetch_optional(pool).await?;
+            Ok(match row {
+                Some(r) => (r.try_get(0)?, r.try_get(1)?),
+                None => (0, 0),
+            })
+        })
+    }
+
+    /// Forgets the failures of `key` (after a successful login).
+    pub async fn clear_login_failures(&self, key: &str) -> Result<()> {
+        with_pool!(self, pool => {
+            sqlx::query("DELETE FROM login_failures WHERE key = $1").bind(key).execute(pool).await?;
+        });
+        Ok(())
+    }
+}

@@ -1,0 +1,279 @@
+//! Contacts, messages and tags of conversations.
+
+use access::{AccountId, ConversationId, UserId};
+use sqlx::Row;
+
+use crate::{Result, Store, StoreError, with_pool};
+
+/// A contact (the customer).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Contact {
+    /// Its id.
+    pub id: i64,
+    /// Name.
+    pub name: String,
+    /// Phone, E.164 digits.
+    pub phone: Option<String>,
+    /// Email.
+    pub email: Option<String>,
+}
+
+/// Who wrote a message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MessageKind {
+    /// From the contact.
+    In,
+    /// To the contact.
+    Out,
+    /// Internal note, never sent.
+    Note,
+}
+
+impl MessageKind {
+    /// Stable id.
+    pub fn id(self) -> &'static str {
+        match self {
+            MessageKind::In => "in",
+            MessageKind::Out => "out",
+            MessageKind::Note => "note",
+        }
+    }
+
+    fn from_id(s: &str) -> Result<MessageKind> {
+        match s {
+            "in" => Ok(MessageKind::In),
+            "out" => Ok(MessageKind::Out),
+            "note" => Ok(MessageKind::Note),
+            other => Err(StoreError::corrupt("messages", format!("kind `{other}`"))),
+        }
+    }
+}
+
+/// A message of a conversation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Message {
+    /// Its id.
+    pub id: i64,
+    /// In, out or note.
+    pub kind: MessageKind,
+    /// The user who wrote it (out and note).
+    pub author: Option<UserId>,
+    /// Text.
+    pub body: String,
+    /// When, µs since the epoch.
+    pub at: i64,
+}
+
+impl Store {
+    /// Creates a contact.
+    pub async fn create_contact(
+        &self,
+        account: AccountId,
+        name: &str,
+        phone: Option<&str>,
+        email: Option<&str>,
+        now: i64,
+    ) -> Result<i64> {
+        Ok(with_pool!(self, pool => sqlx::query_scalar(
+            "INSERT INTO contacts (account_id, name, phone, email, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        )
+        .bind(account.0)
+        .bind(name)
+        .bind(phone)
+        .bind(email)
+        .bind(now)
+        .fetch_one(pool)
+        .await?))
+    }
+
+    /// The contact of a conversation, if any.
+    pub async fn conversation_contact(
+        &self,
+        account: AccountId,
+        conversation: ConversationId,
+    ) -> Result<Option<Contact>> {
+        with_pool!(self, pool => {
+            let row = sqlx::query(
+                "SELECT c.id, c.name, c.phone, c.email FROM contacts c JOIN conversations v ON v.contact_id = c.id \
+                 WHERE v.id = $1 AND v.account_id = $2 AND c.account_id = $2",
+            )
+            .bind(conversation.0)
+            .bind(account.0)
+            .fetch_optional(pool)
+            .await?;
+            row.map(|r| Ok(Contact { id: r.try_get(0)?, name: r.try_get(1)?, phone: r.try_get(2)?, email: r.try_get(3)? })).transpose()
+        })
+    }
+
+    /// Links (or, with `None`, unlinks) a conversation's contact; the contact must be of the account.
+    pub async fn link_contact(
+        &self,
+        account: AccountId,
+        conversation: ConversationId,
+        contact: Option<i64>,
+    ) -> Result<()> {
+        let done = with_pool!(self, pool => sqlx::query(
+            "UPDATE conversations SET contact_id = $1, version = version + 1 WHERE id = $2 AND account_id = $3 \
+             AND ($1 IS NULL OR EXISTS (SELECT 1 FROM contacts WHERE id = $1 AND account_id = $3))",
+        )
+        .bind(contact)
+        .bind(conversation.0)
+        .bind(account.0)
+        .execute(pool)
+        .await?
+        .rows_affected());
+        if done == 0 {
+            Err(StoreError::NotFound("conversation or contact"))
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Appends a message and moves the conversation's activity (and, for an inbound message,
+    /// the customer's last message time) in one transaction.
+    pub async fn add_message(
+        &self,
+        account: AccountId,
+        conversation: ConversationId,
+        kind: MessageKind,
+        author: Option<UserId>,
+        body: &str,
+        at: i64,
+    ) -> Result<i64> {
+        with_pool!(self, pool, begin => {
+            let mut tx = pool.begin_with(begin).await?;
+            let touched = sqlx::query(
+                "UPDATE conversations SET last_activity = CASE WHEN last_activity > $1 THEN last_activity ELSE $1 END, \
+                 last_customer_message_at = CASE WHEN $2 THEN $1 ELSE last_customer_message_at END WHERE id = $3 AND account_id = $4",
+            )
+            .bind(at)
+            .bind(kind == MessageKind::In)
+            .bind(conversation.0)
+            .bind(account.0)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if touched == 0 {
+                return Err(StoreError::NotFound("conversation"));
+            }
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO messages (account_id, conversation_id, kind, author_id, body, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+            )
+            .bind(account.0)
+            .bind(conversation.0)
+            .bind(kind.id())
+            .bind(author.map(|u| u.0))
+            .bind(body)
+            .bind(at)
+            .fetch_one(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            Ok(id)
+        })
+    }
+
+    /// A conversation's messages, oldest first, after message id `after`, at most `limit`.
+    pub async fn messages(
+        &self,
+        account: AccountId,
+        conversation: ConversationId,
+        after: i64,
+        limit: u32,
+    ) -> Result<Vec<Message>> {
+        with_pool!(self, pool => {
+            let rows = sqlx::query(
+                "SELECT id, kind, author_id, body, created_at FROM messages WHERE conversation_id = $1 AND account_id = $2 AND id > $3 ORDER BY id LIMIT $4",
+            )
+            .bind(conversation.0)
+            .bind(account.0)
+            .bind(after)
+            .bind(i64::from(limit))
+            .fetch_all(pool)
+            .await?;
+            rows.iter()
+                .map(|r| {
+                    Ok(Message {
+                        id: r.try_get(0)?,
+                        kind: MessageKind::from_id(&r.try_get::<String, _>(1)?)?,
+                        author: r.try_get::<Option<i64>, _>(2)?.map(UserId),
+                        body: r.try_get(3)?,
+                        at: r.try_get(4)?,
+                    })
+                })
+                .collect()
+        })
+    }
+
+    /// Attaches a tag by name (created in the account when new).
+    pub async fn tag(
+        &self,
+        account: AccountId,
+        conversation: ConversationId,
+        name: &str,
+    ) -> Result<()> {
+        with_pool!(self, pool, begin => {
+            let mut tx = pool.begin_with(begin).await?;
+            sqlx::query("INSERT INTO tags (account_id, name) VALUES ($1, $2) ON CONFLICT (account_id, name) DO NOTHING")
+                .bind(account.0)
+                .bind(name)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query(
+                "INSERT INTO conversation_tags (account_id, conversation_id, tag_id) \
+                 SELECT $1, v.id, t.id FROM conversations v, tags t WHERE v.id = $2 AND v.account_id = $1 AND t.account_id = $1 AND t.name = $3 \
+                 ON CONFLICT (conversation_id, tag_id) DO NOTHING",
+            )
+            .bind(account.0)
+            .bind(conversation.0)
+            .bind(name)
+            .execute(&mut *tx)
+            .await?;
+            let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM conversations WHERE id = $1 AND account_id = $2")
+                .bind(conversation.0)
+                .bind(account.0)
+                .fetch_optional(&mut *tx)
+                .await?;
+            if exists.is_none() {
+                return Err(StoreError::NotFound("conversation"));
+            }
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+
+    /// Removes a tag by name; removing a tag the conversation does not have is not an error.
+    pub async fn untag(
+        &self,
+        account: AccountId,
+        conversation: ConversationId,
+        name: &str,
+    ) -> Result<()> {
+        with_pool!(self, pool => {
+            sqlx::query(
+            "DELETE FROM conversation_tags WHERE account_id = $1 AND conversation_id = $2 \
+             AND tag_id IN (SELECT id FROM tags WHERE account_id = $1 AND name = $3)",
+        )
+        .bind(account.0)
+        .bind(conversation.0)
+        .bind(name)
+        .execute(pool)
+        .await?;
+        });
+        Ok(())
+    }
+
+    /// A conversation's tags, by name.
+    pub async fn tags(
+        &self,
+        account: AccountId,
+        conversation: ConversationId,
+    ) -> Result<Vec<String>> {
+        Ok(with_pool!(self, pool => sqlx::query_scalar(
+            "SELECT t.name FROM conversation_tags ct JOIN tags t ON t.id = ct.tag_id WHERE ct.account_id = $1 AND ct.conversation_id = $2 ORDER BY t.name",
+        )
+        .bind(account.0)
+        .bind(conversation.0)
+        .fetch_all(pool)
+        .await?))
+    }
+}
