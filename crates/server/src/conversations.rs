@@ -584,3 +584,135 @@ async fn transition(
     state.store.apply_transition(record, &t, now).await?;
     Ok(())
 }
+
+/// A conversation started by a user (or an integration) with a contact.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewConversationRequest {
+    /// The department (default: the account's default department).
+    pub department_id: Option<i64>,
+    /// The contact's name (1 to 200 bytes).
+    pub contact_name: String,
+    /// The contact's phone (E.164, up to 32 bytes).
+    pub contact_phone: Option<String>,
+    /// A first inbound message, as the contact wrote it (up to 4096 bytes).
+    pub message: Option<String>,
+}
+
+/// Starts a waiting conversation with a new contact: needs `conversation.start_unregistered`.
+#[utoipa::path(post, path = "/api/v1/conversations", tag = "conversations", request_body = NewConversationRequest,
+    responses((status = 201, body = ConversationView, description = "Created, waiting in its department"),
+              (status = 204, description = "Created, in a department the caller does not see"),
+              (status = 400, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)))]
+pub async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    crate::json::Json(req): crate::json::Json<NewConversationRequest>,
+) -> Result<Response, ApiError> {
+    require(
+        &caller
+            .principal
+            .decide_permission(access::Permission::ConversationStartUnregistered),
+    )?;
+    let name = req.contact_name.trim();
+    if name.is_empty() || name.len() > 200 {
+        return Err(ApiError::bad_request(
+            "bad_contact_name",
+            "`contact_name` must be 1 to 200 bytes",
+        ));
+    }
+    if req.contact_phone.as_deref().is_some_and(|p| p.len() > 32)
+        || req.message.as_deref().is_some_and(|m| m.len() > MAX_TEXT)
+    {
+        return Err(ApiError::bad_request(
+            "too_long",
+            format!("`contact_phone` is limited to 32 bytes and `message` to {MAX_TEXT}"),
+        ));
+    }
+    let account = caller.owner.account;
+    let department = match req.department_id {
+        // A department of another account is refused like one that does not exist.
+        Some(d) if caller.config.departments.contains(DepartmentId(d)) => DepartmentId(d),
+        Some(_) => {
+            return Err(ApiError::bad_request(
+                "unknown_department",
+                "`department_id` is not a department of this account",
+            ));
+        }
+        None => caller.config.departments.default_department(),
+    };
+    let now = state.clock.now_micros();
+    let contact = state
+        .store
+        .create_contact(account, name, req.contact_phone.as_deref(), None, now)
+        .await?;
+    let id = state
+        .store
+        .create_conversation(&store::NewConversation {
+            account,
+            department,
+            status: access::Status::Waiting,
+            assignee: None,
+            contact: Some(contact),
+            channel: "api",
+            at: now,
+        })
+        .await?;
+    if let Some(text) = req
+        .message
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+    {
+        state
+            .store
+            .add_message(account, id, MessageKind::In, None, text, now)
+            .await?;
+    }
+    match visible_row(&state, &caller, id.0).await {
+        Ok(row) => Ok((
+            StatusCode::CREATED,
+            axum::Json(view(&caller.principal, row)),
+        )
+            .into_response()),
+        Err(e) if e.status() == StatusCode::NOT_FOUND => Ok(StatusCode::NO_CONTENT.into_response()),
+        Err(e) => Err(e),
+    }
+}
+
+/// A user a conversation may be transferred to.
+#[derive(Serialize, ToSchema)]
+pub struct TransferTarget {
+    /// User id.
+    pub id: i64,
+    /// Display name.
+    pub name: String,
+}
+
+/// The users the caller may transfer this conversation to now (the engine's valid targets).
+#[utoipa::path(get, path = "/api/v1/conversations/{id}/transfer_targets", tag = "conversations", params(("id" = i64, Path, description = "Conversation id")),
+    responses((status = 200, body = [TransferTarget]), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn transfer_targets(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> Result<axum::Json<Vec<TransferTarget>>, ApiError> {
+    let row = visible_row(&state, &caller, id).await?;
+    let c = row.record.conversation;
+    let account = state.store.account(caller.owner.account).await?;
+    let mut targets = Vec::new();
+    for user in account.users.values().filter(|t| {
+        caller
+            .principal
+            .decide(&c, Action::Transfer(Some(t)))
+            .is_allowed()
+    }) {
+        if let Some(profile) = state.store.profile(caller.owner.account, user.id).await? {
+            targets.push(TransferTarget {
+                id: user.id.0,
+                name: profile.name,
+            });
+        }
+    }
+    Ok(axum::Json(targets))
+}

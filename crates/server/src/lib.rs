@@ -92,10 +92,17 @@ pub fn router(state: AppState) -> Router {
         .route("/me", get(auth::me))
         .route("/me/tokens", post(auth::create_token))
         .route("/me/tokens/{id}", axum::routing::delete(auth::revoke_token))
-        .route("/conversations", get(conversations::list))
+        .route(
+            "/conversations",
+            get(conversations::list).post(conversations::create),
+        )
         .route("/conversations/counts", get(conversations::counts))
         .route("/conversations/{id}", get(conversations::get))
         .route("/conversations/{id}/messages", get(conversations::messages))
+        .route(
+            "/conversations/{id}/transfer_targets",
+            get(conversations::transfer_targets),
+        )
         .route("/conversations/{id}/{action}", post(conversations::act));
     Router::new()
         .route("/healthz", get(healthz))

@@ -19,6 +19,8 @@ use utoipa::OpenApi;
         crate::conversations::get,
         crate::conversations::messages,
         crate::conversations::act,
+        crate::conversations::create,
+        crate::conversations::transfer_targets,
     ),
     tags(
         (name = "auth", description = "Login, logout, the current user"),

@@ -841,6 +841,58 @@ async fn story(w: World) {
         401
     );
 
+    // Starting a conversation, and the engine's transfer targets for it.
+    let created = post(
+        &w,
+        &bia,
+        "/api/v1/conversations",
+        json!({"department_id": w.vendas.0, "contact_name": "Nova Cliente", "message": "Oi!"}),
+    )
+    .await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    let new_id = created.json()["id"].as_i64().unwrap();
+    assert_eq!(created.json()["status"], "waiting");
+    let foreign = post(
+        &w,
+        &bia,
+        "/api/v1/conversations",
+        json!({"department_id": w.b_dept.0, "contact_name": "X"}),
+    )
+    .await;
+    assert_eq!(
+        (foreign.status, foreign.json()["error"]["code"].as_str()),
+        (400, Some("unknown_department"))
+    );
+    let targets = get(
+        &w,
+        &bia,
+        &format!("/api/v1/conversations/{new_id}/transfer_targets"),
+    )
+    .await
+    .json();
+    let mut target_ids: Vec<i64> = targets
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["id"].as_i64().unwrap())
+        .collect();
+    target_ids.sort_unstable();
+    assert_eq!(
+        target_ids,
+        vec![w.ana.0, w.bia.0],
+        "active members of Vendas; the inactive one is not offered"
+    );
+    assert_eq!(
+        get(
+            &w,
+            &ana,
+            &format!("/api/v1/conversations/{}/transfer_targets", w.w_suporte)
+        )
+        .await
+        .status,
+        404
+    );
+
     // Logout ends the session on the server.
     assert_eq!(
         post(&w, &ana, "/api/v1/auth/logout", json!({}))
