@@ -14,7 +14,7 @@ use crate::codec::class_code;
 
 /// Above this many departments a term reads the class index with an `IN` filter instead of one
 /// branch per department.
-pub const MAX_BRANCHES_PER_TERM: usize = 24;
+pub const MAX_BRANCHES_PER_TERM: usize = 8;
 
 /// SQL text and its bound integers, in `$N` order.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -151,9 +151,7 @@ pub fn list(plan: &Plan, after: Option<Cursor>, limit: u32, filter: &Filter) -> 
             w.extend(filter_conditions(&mut b, plan, filter));
             if let Some(c) = after {
                 let (at, id) = (b.bind(c.last_activity), b.bind(c.id.0));
-                w.push(format!(
-                    "(last_activity < {at} OR (last_activity = {at} AND id < {id}))"
-                ));
+                w.push(format!("(last_activity, id) < ({at}, {id})"));
             }
             let lim = limit_param(&mut b);
             branches.push(format!(

@@ -281,3 +281,126 @@ impl Store {
         Ok(rows)
     }
 }
+
+/// Bulk generation and raw reads for the listing benchmark (`benches/listing.rs`); not used by
+/// the application.
+impl Store {
+    /// Generates `rows` conversations inside the database, activity ascending with the id;
+    /// statuses 10% waiting, 25% in progress, 5% survey, 60% finished; departments and assignees
+    /// spread by a multiplicative hash of the row number. Counters are rebuilt at the end.
+    #[doc(hidden)]
+    pub async fn bench_fill(
+        &self,
+        account: AccountId,
+        departments: &[DepartmentId],
+        users: &[UserId],
+        rows: i64,
+    ) -> Result<()> {
+        let (d0, dn) = (
+            departments.first().map_or(0, |d| d.0),
+            i64::try_from(departments.len()).unwrap_or(1),
+        );
+        let (u0, un) = (
+            users.first().map_or(0, |u| u.0),
+            i64::try_from(users.len()).unwrap_or(1),
+        );
+        // status by n % 20: 0-1 waiting, 2-6 in_progress, 7 survey, 8-19 finished.
+        let status =
+            "CASE WHEN n % 20 < 2 THEN 0 WHEN n % 20 < 7 THEN 1 WHEN n % 20 < 8 THEN 2 ELSE 3 END";
+        let class = "CASE WHEN n % 20 < 2 THEN 0 WHEN n % 20 < 8 THEN 1 ELSE 2 END";
+        let select = format!(
+            "SELECT {a}, {d0} + ((n * 2654435761) % {dn}), {status}, {class}, \
+             CASE WHEN n % 20 < 2 THEN NULL ELSE {u0} + ((n * 40503) % {un}) END, NULL, 'whatsapp', 1000000 * n, NULL, 1000000 * n, 1",
+            a = account.0
+        );
+        let insert = "INSERT INTO conversations (account_id, department_id, status, class, assignee_id, contact_id, channel, last_activity, \
+                      last_customer_message_at, created_at, version)";
+        let counters = format!(
+            "INSERT INTO conversation_counts (account_id, class, department_id, assignee_id, n) \
+             SELECT account_id, class, department_id, COALESCE(assignee_id, 0), COUNT(*) FROM conversations WHERE account_id = {a} \
+             GROUP BY account_id, class, department_id, COALESCE(assignee_id, 0)",
+            a = account.0
+        );
+        match &self.db {
+            crate::Db::Sqlite(pool) => {
+                let mut conn = pool.acquire().await?;
+                sqlx::query("PRAGMA synchronous = OFF")
+                    .execute(&mut *conn)
+                    .await?;
+                let mut start = 1i64;
+                while start <= rows {
+                    let end = (start + 500_000 - 1).min(rows);
+                    let sql = format!(
+                        "WITH RECURSIVE g(n) AS (SELECT {start} UNION ALL SELECT n + 1 FROM g WHERE n < {end}) {insert} {select} FROM g"
+                    );
+                    sqlx::query(sqlx::AssertSqlSafe(sql))
+                        .execute(&mut *conn)
+                        .await?;
+                    start = end + 1;
+                }
+                sqlx::query(sqlx::AssertSqlSafe(counters))
+                    .execute(&mut *conn)
+                    .await?;
+                sqlx::query("PRAGMA synchronous = FULL")
+                    .execute(&mut *conn)
+                    .await?;
+                sqlx::query("ANALYZE").execute(&mut *conn).await?;
+            }
+            crate::Db::Postgres(pool) => {
+                let sql = format!("{insert} {select} FROM generate_series(1, {rows}) AS g(n)");
+                sqlx::query(sqlx::AssertSqlSafe(sql)).execute(pool).await?;
+                sqlx::query(sqlx::AssertSqlSafe(counters))
+                    .execute(pool)
+                    .await?;
+                sqlx::query("ANALYZE").execute(pool).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Every conversation of the account with its activity (the naive way's load).
+    #[doc(hidden)]
+    pub async fn bench_all(&self, account: AccountId) -> Result<Vec<(Conversation, i64)>> {
+        with_pool!(self, pool => {
+            let rows = sqlx::query("SELECT id, department_id, status, assignee_id, last_activity FROM conversations WHERE account_id = $1")
+                .bind(account.0)
+                .fetch_all(pool)
+                .await?;
+            rows.iter()
+                .map(|r| {
+                    Ok((
+                        Conversation {
+                            id: ConversationId(r.try_get(0)?),
+                            account,
+                            department: DepartmentId(r.try_get(1)?),
+                            status: status_from(r.try_get(2)?)?,
+                            assignee: r.try_get::<Option<i64>, _>(3)?.map(UserId),
+                        },
+                        r.try_get(4)?,
+                    ))
+                })
+                .collect()
+        })
+    }
+
+    /// Size of the database in bytes, where it can be asked.
+    #[doc(hidden)]
+    pub async fn bench_size(&self) -> Result<Option<i64>> {
+        Ok(Some(match &self.db {
+            crate::Db::Sqlite(pool) => {
+                let pages: i64 = sqlx::query_scalar("PRAGMA page_count")
+                    .fetch_one(pool)
+                    .await?;
+                let size: i64 = sqlx::query_scalar("PRAGMA page_size")
+                    .fetch_one(pool)
+                    .await?;
+                pages * size
+            }
+            crate::Db::Postgres(pool) => {
+                sqlx::query_scalar("SELECT pg_database_size(current_database())")
+                    .fetch_one(pool)
+                    .await?
+            }
+        }))
+    }
+}

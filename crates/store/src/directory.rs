@@ -371,3 +371,11 @@ impl Store {
         })
     }
 }
+
+impl Store {
+    /// The first account, if the database has any (the demo fills only an empty database).
+    pub async fn first_account(&self) -> Result<Option<AccountId>> {
+        let id: Option<i64> = with_pool!(self, pool => sqlx::query_scalar("SELECT MIN(id) FROM accounts").fetch_one(pool).await?);
+        Ok(id.map(AccountId))
+    }
+}
