@@ -3,6 +3,7 @@
 //! into an access principal for the request's client address.
 
 use std::net::IpAddr;
+use std::sync::Arc;
 
 use access::{AccountConfig, Principal, Standing};
 use axum::extract::{FromRequestParts, State};
@@ -27,9 +28,9 @@ pub struct Caller {
     /// The user and their account.
     pub owner: SessionOwner,
     /// The principal for this request's address.
-    pub principal: Principal,
+    pub principal: Arc<Principal>,
     /// The account's access configuration it was resolved against.
-    pub config: AccountConfig,
+    pub config: Arc<AccountConfig>,
     /// The client address.
     pub address: IpAddr,
     /// The session token's hash, when authenticated by cookie.
@@ -83,9 +84,12 @@ impl FromRequestParts<AppState> for Caller {
             .and_then(|v| v.strip_prefix("Bearer "))
             .map(str::trim);
         let now = state.clock.now_micros();
-        let (owner, session) = match bearer {
+        let (found, session) = match bearer {
             Some(token) => (
-                state.store.api_token(&secret::token_hash(token)).await?,
+                state
+                    .store
+                    .api_token_context(&secret::token_hash(token))
+                    .await?,
                 None,
             ),
             None => match cookie(&parts.headers, SESSION_COOKIE) {
@@ -94,19 +98,37 @@ impl FromRequestParts<AppState> for Caller {
                     if !same_site(parts) {
                         return Err(ApiError::cross_site());
                     }
-                    (state.store.session(&hash, now).await?, Some(hash))
+                    (state.store.session_context(&hash, now).await?, Some(hash))
                 }
                 None => (None, None),
             },
         };
-        let owner = owner.ok_or_else(ApiError::unauthorized)?;
-        let config = state.store.account_config(owner.account).await?;
-        let user = state
-            .store
-            .user(owner.account, owner.user)
-            .await?
-            .ok_or_else(ApiError::unauthorized)?;
-        let principal = Principal::resolve(&config, &user, address);
+        let (owner, version) = found.ok_or_else(ApiError::unauthorized)?;
+        let config = match state.cache.config(owner.account, version) {
+            Some(c) => c,
+            None => {
+                let c = Arc::new(state.store.account_config(owner.account).await?);
+                state
+                    .cache
+                    .put_config(owner.account, version, Arc::clone(&c));
+                c
+            }
+        };
+        let principal = match state.cache.principal(owner.user, address, version) {
+            Some(p) => p,
+            None => {
+                let user = state
+                    .store
+                    .user(owner.account, owner.user)
+                    .await?
+                    .ok_or_else(ApiError::unauthorized)?;
+                let p = Arc::new(Principal::resolve(&config, &user, address));
+                state
+                    .cache
+                    .put_principal(owner.user, address, version, Arc::clone(&p));
+                p
+            }
+        };
         // No binding is active from this address (allowed networks): as good as logged out here.
         if principal.standing() != Standing::Active {
             return Err(ApiError::unauthorized());
@@ -156,10 +178,10 @@ const MAX_FIELD: usize = 1024;
 /// Failures before throttling starts, per account and per address.
 const FREE_FAILURES: i64 = 5;
 /// Failures older than this (since the last one) are forgotten.
-const FAILURE_WINDOW_MICROS: i64 = 15 * 60 * 1_000_000;
+pub(crate) const FAILURE_WINDOW_MICROS: i64 = 15 * 60 * 1_000_000;
 
 /// Seconds to wait after `failures` failures, the last at `last_at`, or `None`.
-fn throttle_wait(failures: i64, last_at: i64, now: i64) -> Option<u64> {
+pub(crate) fn throttle_wait(failures: i64, last_at: i64, now: i64) -> Option<u64> {
     if failures < FREE_FAILURES || now - last_at > FAILURE_WINDOW_MICROS {
         return None;
     }

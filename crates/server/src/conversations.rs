@@ -210,21 +210,13 @@ pub async fn list(
         tag: q.tag.clone(),
         search: search.map(str::to_owned),
     };
-    let page = state
-        .store
-        .list_filtered(&plan, after, limit, &filter)
-        .await?;
-    let next_cursor = (page.len() == limit as usize)
+    let rows = state.store.list_rows(&plan, after, limit, &filter).await?;
+    let next_cursor = (rows.len() == limit as usize)
         .then(|| {
-            page.last()
-                .map(|c| format!("{}.{}", c.last_activity, c.id.0))
+            rows.last()
+                .map(|r| format!("{}.{}", r.record.last_activity, r.record.conversation.id.0))
         })
         .flatten();
-    let ids: Vec<ConversationId> = page.iter().map(|c| c.id).collect();
-    let rows = state
-        .store
-        .conversation_rows(caller.owner.account, &ids)
-        .await?;
     Ok(axum::Json(Page {
         items: rows
             .into_iter()

@@ -6,7 +6,9 @@
 //! What does not belong here: SQL (the `store` crate), access rules (`access`), command-line
 //! and configuration (the binary).
 
+pub mod admin;
 pub mod auth;
+pub mod cache;
 pub mod client;
 pub mod clock;
 pub mod conversations;
@@ -22,7 +24,7 @@ use access::IpNet;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::StatusCode;
-use axum::routing::{get, post};
+use axum::routing::{get, patch, post};
 use store::Store;
 use tokio::net::TcpListener;
 
@@ -62,6 +64,8 @@ pub struct AppState {
     /// A real argon2id hash of a random password, verified when the email is unknown so that
     /// every failed login costs the same time.
     pub dummy_hash: String,
+    /// Resolved configurations and principals, by access version.
+    pub cache: Arc<cache::AccessCache>,
 }
 
 impl AppState {
@@ -77,6 +81,7 @@ impl AppState {
             clock,
             config: Arc::new(config),
             dummy_hash: secret::hash_password(&dummy)?,
+            cache: Arc::default(),
         })
     }
 }
@@ -92,6 +97,30 @@ pub fn router(state: AppState) -> Router {
         .route("/me", get(auth::me))
         .route("/me/tokens", post(auth::create_token))
         .route("/me/tokens/{id}", axum::routing::delete(auth::revoke_token))
+        .route("/me/password", post(admin::users::change_own_password))
+        .route(
+            "/departments",
+            get(admin::departments::list).post(admin::departments::create),
+        )
+        .route(
+            "/departments/{id}",
+            patch(admin::departments::update).delete(admin::departments::delete),
+        )
+        .route("/users", get(admin::users::list).post(admin::users::create))
+        .route("/users/{id}", patch(admin::users::update))
+        .route("/users/{id}/password", post(admin::users::reset_password))
+        .route("/roles", get(admin::roles::list).post(admin::roles::create))
+        .route(
+            "/roles/{id}",
+            patch(admin::roles::update).delete(admin::roles::delete),
+        )
+        .route("/permissions", get(admin::roles::catalogue))
+        .route(
+            "/settings",
+            get(admin::settings::get).put(admin::settings::put),
+        )
+        .route("/presets/{id}", post(admin::settings::apply))
+        .route("/audit", get(admin::audit_log::list))
         .route(
             "/conversations",
             get(conversations::list).post(conversations::create),

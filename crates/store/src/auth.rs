@@ -248,4 +248,37 @@ impl Store {
         });
         Ok(())
     }
+
+    /// The owner of a live session of an active user, with their account's access version.
+    pub async fn session_context(
+        &self,
+        token_hash: &str,
+        now: i64,
+    ) -> Result<Option<(SessionOwner, i64)>> {
+        with_pool!(self, pool => {
+            let row = sqlx::query(
+                "SELECT s.user_id, s.account_id, a.access_version FROM sessions s JOIN users u ON u.id = s.user_id \
+                 JOIN accounts a ON a.id = s.account_id WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.active = 1",
+            )
+            .bind(token_hash)
+            .bind(now)
+            .fetch_optional(pool)
+            .await?;
+            row.map(|r| Ok((SessionOwner { user: UserId(r.try_get(0)?), account: AccountId(r.try_get(1)?) }, r.try_get(2)?))).transpose()
+        })
+    }
+
+    /// The owner of a live API token of an active user, with their account's access version.
+    pub async fn api_token_context(&self, token_hash: &str) -> Result<Option<(SessionOwner, i64)>> {
+        with_pool!(self, pool => {
+            let row = sqlx::query(
+                "SELECT t.user_id, t.account_id, a.access_version FROM api_tokens t JOIN users u ON u.id = t.user_id \
+                 JOIN accounts a ON a.id = t.account_id WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.active = 1",
+            )
+            .bind(token_hash)
+            .fetch_optional(pool)
+            .await?;
+            row.map(|r| Ok((SessionOwner { user: UserId(r.try_get(0)?), account: AccountId(r.try_get(1)?) }, r.try_get(2)?))).transpose()
+        })
+    }
 }

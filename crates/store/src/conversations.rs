@@ -243,43 +243,85 @@ impl Store {
             .map(|c| c.0.to_string())
             .collect::<Vec<_>>()
             .join(", ");
-        let sql = format!(
-            "SELECT v.id, v.department_id, v.status, v.assignee_id, v.last_activity, v.version, v.channel, v.created_at, \
-             v.last_customer_message_at, c.id, c.name, c.phone, c.email \
-             FROM conversations v LEFT JOIN contacts c ON c.id = v.contact_id AND c.account_id = v.account_id \
-             WHERE v.account_id = $1 AND v.id IN ({list})"
-        );
+        let sql =
+            format!("SELECT {ROW_COLUMNS} {ROW_JOIN} WHERE v.account_id = $1 AND v.id IN ({list})");
         let mut rows: Vec<ConversationRow> = with_pool!(self, pool => {
             let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(account.0).fetch_all(pool).await?;
-            rows.iter()
-                .map(|r| {
-                    let contact = match r.try_get::<Option<i64>, _>(9)? {
-                        Some(id) => Some(crate::Contact { id, name: r.try_get(10)?, phone: r.try_get(11)?, email: r.try_get(12)? }),
-                        None => None,
-                    };
-                    Ok(ConversationRow {
-                        record: ConversationRecord {
-                            conversation: Conversation {
-                                id: ConversationId(r.try_get(0)?),
-                                account,
-                                department: DepartmentId(r.try_get(1)?),
-                                status: status_from(r.try_get(2)?)?,
-                                assignee: r.try_get::<Option<i64>, _>(3)?.map(UserId),
-                            },
-                            last_activity: r.try_get(4)?,
-                            version: r.try_get(5)?,
-                        },
-                        channel: r.try_get(6)?,
-                        created_at: r.try_get(7)?,
-                        last_customer_message_at: r.try_get(8)?,
-                        contact,
-                    })
-                })
-                .collect::<Result<Vec<_>>>()?
+            rows.iter().map(|r| row(r, account)).collect::<Result<Vec<_>>>()?
         });
         rows.sort_by_key(|r| ids.iter().position(|id| *id == r.record.conversation.id));
         Ok(rows)
     }
+
+    /// A page of a plan with everything a listing shows, in one statement: the compiled
+    /// listing joined to the conversations and their contacts.
+    pub async fn list_rows(
+        &self,
+        plan: &Plan,
+        after: Option<Cursor>,
+        limit: u32,
+        filter: &compile::Filter,
+    ) -> Result<Vec<ConversationRow>> {
+        let Some(q) = compile::list(plan, after, limit, filter) else {
+            return Ok(Vec::new());
+        };
+        let sql = format!(
+            "SELECT {ROW_COLUMNS} FROM ({}) AS page JOIN conversations v ON v.id = page.id \
+             LEFT JOIN contacts c ON c.id = v.contact_id AND c.account_id = v.account_id \
+             ORDER BY page.last_activity DESC, page.id DESC",
+            q.sql
+        );
+        let account = plan.account;
+        with_pool!(self, pool => {
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for v in q.binds {
+                query = match v {
+                    compile::Value::Int(i) => query.bind(i),
+                    compile::Value::Text(t) => query.bind(t),
+                };
+            }
+            let rows = query.fetch_all(pool).await?;
+            rows.iter().map(|r| row(r, account)).collect::<Result<Vec<_>>>()
+        })
+    }
+}
+
+const ROW_COLUMNS: &str = "v.id, v.department_id, v.status, v.assignee_id, v.last_activity, v.version, v.channel, v.created_at, \
+                           v.last_customer_message_at, c.id, c.name, c.phone, c.email";
+const ROW_JOIN: &str = "FROM conversations v LEFT JOIN contacts c ON c.id = v.contact_id AND c.account_id = v.account_id";
+
+fn row<R: Row>(r: &R, account: AccountId) -> Result<ConversationRow>
+where
+    usize: sqlx::ColumnIndex<R>,
+    i64: for<'a> sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    String: for<'a> sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+{
+    let contact = match r.try_get::<Option<i64>, _>(9)? {
+        Some(id) => Some(crate::Contact {
+            id,
+            name: r.try_get(10)?,
+            phone: r.try_get(11)?,
+            email: r.try_get(12)?,
+        }),
+        None => None,
+    };
+    Ok(ConversationRow {
+        record: ConversationRecord {
+            conversation: Conversation {
+                id: ConversationId(r.try_get(0)?),
+                account,
+                department: DepartmentId(r.try_get(1)?),
+                status: status_from(r.try_get(2)?)?,
+                assignee: r.try_get::<Option<i64>, _>(3)?.map(UserId),
+            },
+            last_activity: r.try_get(4)?,
+            version: r.try_get(5)?,
+        },
+        channel: r.try_get(6)?,
+        created_at: r.try_get(7)?,
+        last_customer_message_at: r.try_get(8)?,
+        contact,
+    })
 }
 
 /// Bulk generation and raw reads for the listing benchmark (`benches/listing.rs`); not used by

@@ -6,6 +6,7 @@
 //! HTTP. Queries are built at run time (no compile-time database), with `$N` placeholders that
 //! both SQLite and PostgreSQL read.
 
+mod admin;
 mod audit;
 mod auth;
 mod codec;
@@ -26,6 +27,7 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
+pub use admin::AdminTx;
 pub use audit::AuditEntry;
 pub use auth::{Credentials, Profile, SessionOwner};
 pub use conversations::{ConversationRecord, ConversationRow, NewConversation};

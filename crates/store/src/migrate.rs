@@ -8,10 +8,18 @@ use crate::{Backend, Result, Store, StoreError, with_pool};
 const SQLITE: &[(i64, &str)] = &[
     (1, include_str!("../migrations/sqlite/0001_initial.sql")),
     (2, include_str!("../migrations/sqlite/0002_inbox.sql")),
+    (
+        3,
+        include_str!("../migrations/sqlite/0003_access_version.sql"),
+    ),
 ];
 const POSTGRES: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_initial.sql")),
     (2, include_str!("../migrations/postgres/0002_inbox.sql")),
+    (
+        3,
+        include_str!("../migrations/postgres/0003_access_version.sql"),
+    ),
 ];
 
 impl Store {

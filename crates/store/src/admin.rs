@@ -1,0 +1,647 @@
+//! Administration: an [`AdminTx`] is one transaction in which the server reads the account as
+//! it is, asks the engine, writes the change and its audit row, and commits, so a decision
+//! (no escalation, the last `account.manage` holder, a department tree without cycles) still
+//! holds when the change lands. Administrative transactions of one account are serialised: on
+//! SQLite by the write lock (`BEGIN IMMEDIATE`), on PostgreSQL by locking the account's row
+//! (`FOR NO KEY UPDATE`, which does not block conversation writes that only reference it).
+//!
+//! Also the listings the administration screens need ([`Store::user_profiles`]).
+
+use std::collections::BTreeMap;
+
+use access::{
+    AccessOption, Account, AccountConfig, AccountId, Binding, Department, DepartmentId,
+    DepartmentTree, IpNet, Membership, PermissionSet, Role, RoleId, Scope, Settings, User, UserId,
+};
+use sqlx::Row;
+
+use crate::codec::{self, flag};
+use crate::{AuditEntry, Db, Profile, Result, Store, StoreError, with_pool};
+
+enum Tx {
+    Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
+    Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
+}
+
+/// Runs the same body on whichever transaction this is; `$conn` is the transaction's
+/// connection (reborrow it with `&mut *$conn` for each query).
+macro_rules! with_tx {
+    ($self:expr, $conn:ident => $body:expr) => {
+        match &mut $self.tx {
+            Tx::Sqlite(tx) => {
+                let $conn = &mut **tx;
+                $body
+            }
+            Tx::Postgres(tx) => {
+                let $conn = &mut **tx;
+                $body
+            }
+        }
+    };
+}
+
+/// An administrative transaction on one account. Dropping it without [`AdminTx::commit`] rolls
+/// everything back. Every query names the account.
+pub struct AdminTx {
+    tx: Tx,
+    account: AccountId,
+}
+
+impl Store {
+    /// Opens an administrative transaction on `account`, serialised with every other
+    /// administrative transaction of the account. Not found when the account does not exist.
+    ///
+    /// While it is open, use only the transaction: on SQLite another write through the store
+    /// would wait for it.
+    pub async fn begin_admin(&self, account: AccountId) -> Result<AdminTx> {
+        let tx = match &self.db {
+            Db::Sqlite(pool) => {
+                let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+                let found: Option<i64> =
+                    sqlx::query_scalar("SELECT id FROM accounts WHERE id = $1")
+                        .bind(account.0)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                found.ok_or(StoreError::NotFound("account"))?;
+                Tx::Sqlite(tx)
+            }
+            Db::Postgres(pool) => {
+                let mut tx = pool.begin().await?;
+                let found: Option<i64> =
+                    sqlx::query_scalar("SELECT id FROM accounts WHERE id = $1 FOR NO KEY UPDATE")
+                        .bind(account.0)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                found.ok_or(StoreError::NotFound("account"))?;
+                Tx::Postgres(tx)
+            }
+        };
+        Ok(AdminTx { tx, account })
+    }
+
+    /// Every user of the account with email, name and flags, by id (never a password hash).
+    pub async fn user_profiles(&self, account: AccountId) -> Result<Vec<Profile>> {
+        with_pool!(self, pool => {
+            let rows = sqlx::query("SELECT id, email, name, active, must_change_password FROM users WHERE account_id = $1 ORDER BY id")
+                .bind(account.0)
+                .fetch_all(pool)
+                .await?;
+            rows.iter().map(|r| profile_from(account, r)).collect()
+        })
+    }
+
+    /// A user's password hash (`None` when the user has no password or is not of the account).
+    pub async fn password_hash(&self, account: AccountId, user: UserId) -> Result<Option<String>> {
+        let hash: Option<Option<String>> = with_pool!(self, pool => sqlx::query_scalar(
+            "SELECT password_hash FROM users WHERE id = $1 AND account_id = $2",
+        )
+        .bind(user.0)
+        .bind(account.0)
+        .fetch_optional(pool)
+        .await?);
+        Ok(hash.flatten())
+    }
+}
+
+fn profile_from<R: Row>(account: AccountId, r: &R) -> Result<Profile>
+where
+    for<'a> i64: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    for<'a> String: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    usize: sqlx::ColumnIndex<R>,
+{
+    Ok(Profile {
+        user: UserId(r.try_get(0)?),
+        account,
+        email: r.try_get(1)?,
+        name: r.try_get(2)?,
+        active: r.try_get::<i64, _>(3)? != 0,
+        must_change_password: r.try_get::<i64, _>(4)? != 0,
+    })
+}
+
+fn scope_department(scope: Scope) -> Option<i64> {
+    match scope {
+        Scope::Account => None,
+        Scope::Department(d) => Some(d.0),
+    }
+}
+
+impl AdminTx {
+    /// The account this transaction works on.
+    pub fn account_id(&self) -> AccountId {
+        self.account
+    }
+
+    /// Makes every change durable.
+    pub async fn commit(self) -> Result<()> {
+        match self.tx {
+            Tx::Sqlite(tx) => tx.commit().await?,
+            Tx::Postgres(tx) => tx.commit().await?,
+        }
+        Ok(())
+    }
+
+    /// The account as it is now: settings, departments, roles and every user with their
+    /// memberships and bindings (the same reading as [`Store::account`], inside the
+    /// transaction).
+    pub async fn account(&mut self) -> Result<Account> {
+        let account = self.account;
+        with_tx!(self, conn => {
+            let row = sqlx::query(
+                "SELECT my_finished_queue, waiting_queue, finished_queue, hide_details_until_assumed, shared_inbox, assignment, \
+                 satisfaction_survey, default_department_id FROM accounts WHERE id = $1",
+            )
+            .bind(account.0)
+            .fetch_optional(&mut *conn)
+            .await?
+            .ok_or(StoreError::NotFound("account"))?;
+            let settings = Settings {
+                my_finished_queue: row.try_get::<i64, _>(0)? != 0,
+                waiting_queue: codec::queue_from(&row.try_get::<String, _>(1)?)?,
+                finished_queue: codec::queue_from(&row.try_get::<String, _>(2)?)?,
+                hide_details_until_assumed: row.try_get::<i64, _>(3)? != 0,
+                shared_inbox: row.try_get::<i64, _>(4)? != 0,
+                assignment: codec::assignment_from(&row.try_get::<String, _>(5)?)?,
+                satisfaction_survey: row.try_get::<i64, _>(6)? != 0,
+            };
+            let default = row
+                .try_get::<Option<i64>, _>(7)?
+                .ok_or_else(|| StoreError::corrupt("accounts", "no default department"))?;
+            let mut departments = Vec::new();
+            for r in sqlx::query("SELECT id, name, parent_id, access FROM departments WHERE account_id = $1 ORDER BY id")
+                .bind(account.0)
+                .fetch_all(&mut *conn)
+                .await?
+            {
+                departments.push(Department {
+                    id: DepartmentId(r.try_get(0)?),
+                    name: r.try_get(1)?,
+                    parent: r.try_get::<Option<i64>, _>(2)?.map(DepartmentId),
+                    access: codec::access_from(&r.try_get::<String, _>(3)?)?,
+                });
+            }
+            let departments = DepartmentTree::new(departments, DepartmentId(default))
+                .map_err(|e| StoreError::corrupt("departments", e.to_string()))?;
+            let mut roles = BTreeMap::new();
+            for r in sqlx::query("SELECT id, name, builtin, permissions, allowed_networks FROM roles WHERE account_id = $1 ORDER BY id")
+                .bind(account.0)
+                .fetch_all(&mut *conn)
+                .await?
+            {
+                let id = RoleId(r.try_get(0)?);
+                let builtin = codec::builtin_from(r.try_get::<Option<String>, _>(2)?.as_deref())?;
+                roles.insert(id, Role {
+                    id,
+                    name: r.try_get(1)?,
+                    builtin,
+                    permissions: match builtin {
+                        Some(b) => b.permissions(),
+                        None => codec::permissions_from(&r.try_get::<String, _>(3)?)?,
+                    },
+                    allowed_networks: codec::networks_from(&r.try_get::<String, _>(4)?)?,
+                });
+            }
+            let mut users: BTreeMap<UserId, User> = BTreeMap::new();
+            for r in sqlx::query("SELECT id, active FROM users WHERE account_id = $1 ORDER BY id")
+                .bind(account.0)
+                .fetch_all(&mut *conn)
+                .await?
+            {
+                let id = UserId(r.try_get(0)?);
+                users.insert(id, User {
+                    id,
+                    account,
+                    active: r.try_get::<i64, _>(1)? != 0,
+                    memberships: Vec::new(),
+                    bindings: Vec::new(),
+                });
+            }
+            for r in sqlx::query("SELECT user_id, department_id, kind FROM memberships WHERE account_id = $1 ORDER BY user_id, department_id")
+                .bind(account.0)
+                .fetch_all(&mut *conn)
+                .await?
+            {
+                if let Some(u) = users.get_mut(&UserId(r.try_get(0)?)) {
+                    u.memberships.push(Membership {
+                        department: DepartmentId(r.try_get(1)?),
+                        kind: codec::membership_from(&r.try_get::<String, _>(2)?)?,
+                    });
+                }
+            }
+            for r in sqlx::query("SELECT user_id, role_id, department_id FROM bindings WHERE account_id = $1 ORDER BY id")
+                .bind(account.0)
+                .fetch_all(&mut *conn)
+                .await?
+            {
+                if let Some(u) = users.get_mut(&UserId(r.try_get(0)?)) {
+                    let scope = match r.try_get::<Option<i64>, _>(2)? {
+                        Some(d) => Scope::Department(DepartmentId(d)),
+                        None => Scope::Account,
+                    };
+                    u.bindings.push(Binding { role: RoleId(r.try_get(1)?), scope });
+                }
+            }
+            Ok(Account {
+                config: AccountConfig { account, settings, departments, roles },
+                users,
+            })
+        })
+    }
+
+    /// One user's profile (email, name, flags), inside the transaction.
+    pub async fn profile(&mut self, user: UserId) -> Result<Option<Profile>> {
+        let account = self.account;
+        with_tx!(self, conn => {
+            let row = sqlx::query("SELECT id, email, name, active, must_change_password FROM users WHERE id = $1 AND account_id = $2")
+                .bind(user.0)
+                .bind(account.0)
+                .fetch_optional(&mut *conn)
+                .await?;
+            row.map(|r| profile_from(account, &r)).transpose()
+        })
+    }
+
+    /// Replaces the account's settings.
+    pub async fn set_settings(&mut self, s: &Settings) -> Result<()> {
+        let account = self.account;
+        let done = with_tx!(self, conn => sqlx::query(
+            "UPDATE accounts SET my_finished_queue = $1, waiting_queue = $2, finished_queue = $3, hide_details_until_assumed = $4, \
+             shared_inbox = $5, assignment = $6, satisfaction_survey = $7 WHERE id = $8",
+        )
+        .bind(flag(s.my_finished_queue))
+        .bind(s.waiting_queue.id())
+        .bind(s.finished_queue.id())
+        .bind(flag(s.hide_details_until_assumed))
+        .bind(flag(s.shared_inbox))
+        .bind(s.assignment.id())
+        .bind(flag(s.satisfaction_survey))
+        .bind(account.0)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected());
+        if done == 0 {
+            Err(StoreError::NotFound("account"))
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Creates a department; its parent must be a department of the account.
+    pub async fn create_department(
+        &mut self,
+        name: &str,
+        parent: Option<DepartmentId>,
+        access: AccessOption,
+    ) -> Result<DepartmentId> {
+        let account = self.account;
+        let id: Option<i64> = with_tx!(self, conn => sqlx::query_scalar(
+            "INSERT INTO departments (account_id, name, parent_id, access) \
+             SELECT $1, $2, $3, $4 WHERE $3 IS NULL OR EXISTS (SELECT 1 FROM departments p WHERE p.id = $3 AND p.account_id = $1) \
+             RETURNING id",
+        )
+        .bind(account.0)
+        .bind(name)
+        .bind(parent.map(|p| p.0))
+        .bind(access.id())
+        .fetch_optional(&mut *conn)
+        .await?);
+        id.map(DepartmentId)
+            .ok_or(StoreError::NotFound("parent department"))
+    }
+
+    /// Changes a department's name, parent and access option (the caller validated the tree).
+    pub async fn update_department(&mut self, d: &Department) -> Result<()> {
+        let account = self.account;
+        let done = with_tx!(self, conn => sqlx::query(
+            "UPDATE departments SET name = $1, parent_id = $2, access = $3 WHERE id = $4 AND account_id = $5",
+        )
+        .bind(&d.name)
+        .bind(d.parent.map(|p| p.0))
+        .bind(d.access.id())
+        .bind(d.id.0)
+        .bind(account.0)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected());
+        if done == 0 {
+            Err(StoreError::NotFound("department"))
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Deletes a department and its memberships. Refused with [`StoreError::Conflict`] (saying
+    /// why) when it is the default department, has a child department, has a conversation, or
+    /// a role binding is scoped to it.
+    pub async fn delete_department(&mut self, d: DepartmentId) -> Result<()> {
+        let account = self.account;
+        with_tx!(self, conn => {
+            let default: Option<Option<i64>> = sqlx::query_scalar("SELECT default_department_id FROM accounts WHERE id = $1")
+                .bind(account.0)
+                .fetch_optional(&mut *conn)
+                .await?;
+            if default.flatten() == Some(d.0) {
+                return Err(StoreError::Conflict(
+                    "this is the account's default department, where new conversations land: it cannot be deleted".into(),
+                ));
+            }
+            let children: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM departments WHERE account_id = $1 AND parent_id = $2")
+                .bind(account.0)
+                .bind(d.0)
+                .fetch_one(&mut *conn)
+                .await?;
+            if children > 0 {
+                return Err(StoreError::Conflict(format!(
+                    "the department has {children} child department(s): move or delete them first"
+                )));
+            }
+            let conversation: Option<i64> = sqlx::query_scalar(
+                "SELECT id FROM conversations WHERE account_id = $1 AND class IN (0, 1, 2) AND department_id = $2 LIMIT 1",
+            )
+            .bind(account.0)
+            .bind(d.0)
+            .fetch_optional(&mut *conn)
+            .await?;
+            if conversation.is_some() {
+                return Err(StoreError::Conflict(
+                    "the department has conversations: move them to another department first".into(),
+                ));
+            }
+            let bindings: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM bindings WHERE account_id = $1 AND department_id = $2")
+                .bind(account.0)
+                .bind(d.0)
+                .fetch_one(&mut *conn)
+                .await?;
+            if bindings > 0 {
+                return Err(StoreError::Conflict(format!(
+                    "{bindings} role binding(s) are scoped to the department: change those users' roles first"
+                )));
+            }
+            sqlx::query("DELETE FROM memberships WHERE account_id = $1 AND department_id = $2")
+                .bind(account.0)
+                .bind(d.0)
+                .execute(&mut *conn)
+                .await?;
+            sqlx::query("DELETE FROM conversation_counts WHERE account_id = $1 AND department_id = $2")
+                .bind(account.0)
+                .bind(d.0)
+                .execute(&mut *conn)
+                .await?;
+            let done = sqlx::query("DELETE FROM departments WHERE id = $1 AND account_id = $2")
+                .bind(d.0)
+                .bind(account.0)
+                .execute(&mut *conn)
+                .await?
+                .rows_affected();
+            if done == 0 {
+                return Err(StoreError::NotFound("department"));
+            }
+            Ok(())
+        })
+    }
+
+    /// Creates a custom role.
+    pub async fn create_role(
+        &mut self,
+        name: &str,
+        permissions: PermissionSet,
+        networks: &[IpNet],
+    ) -> Result<RoleId> {
+        let account = self.account;
+        let id: i64 = with_tx!(self, conn => sqlx::query_scalar(
+            "INSERT INTO roles (account_id, name, builtin, permissions, allowed_networks) VALUES ($1, $2, NULL, $3, $4) RETURNING id",
+        )
+        .bind(account.0)
+        .bind(name)
+        .bind(codec::permissions_text(permissions))
+        .bind(codec::networks_text(networks))
+        .fetch_one(&mut *conn)
+        .await?);
+        Ok(RoleId(id))
+    }
+
+    /// Changes a custom role's name, permissions and allowed networks (built-in roles are not
+    /// touched: not found).
+    pub async fn update_role(&mut self, r: &Role) -> Result<()> {
+        let account = self.account;
+        let done = with_tx!(self, conn => sqlx::query(
+            "UPDATE roles SET name = $1, permissions = $2, allowed_networks = $3 WHERE id = $4 AND account_id = $5 AND builtin IS NULL",
+        )
+        .bind(&r.name)
+        .bind(codec::permissions_text(r.permissions))
+        .bind(codec::networks_text(&r.allowed_networks))
+        .bind(r.id.0)
+        .bind(account.0)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected());
+        if done == 0 {
+            Err(StoreError::NotFound("role"))
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Deletes a custom role with its bindings; returns the users who had one, by id.
+    pub async fn delete_role(&mut self, role: RoleId) -> Result<Vec<UserId>> {
+        let account = self.account;
+        with_tx!(self, conn => {
+            let users: Vec<i64> = sqlx::query_scalar(
+                "SELECT DISTINCT user_id FROM bindings WHERE account_id = $1 AND role_id = $2 ORDER BY user_id",
+            )
+            .bind(account.0)
+            .bind(role.0)
+            .fetch_all(&mut *conn)
+            .await?;
+            sqlx::query("DELETE FROM bindings WHERE account_id = $1 AND role_id = $2")
+                .bind(account.0)
+                .bind(role.0)
+                .execute(&mut *conn)
+                .await?;
+            let done = sqlx::query("DELETE FROM roles WHERE id = $1 AND account_id = $2 AND builtin IS NULL")
+                .bind(role.0)
+                .bind(account.0)
+                .execute(&mut *conn)
+                .await?
+                .rows_affected();
+            if done == 0 {
+                return Err(StoreError::NotFound("role"));
+            }
+            Ok(users.into_iter().map(UserId).collect())
+        })
+    }
+
+    /// Creates a user (email stored as given: the caller lowercases it) without memberships
+    /// or bindings.
+    pub async fn create_user(
+        &mut self,
+        email: &str,
+        name: &str,
+        password_hash: &str,
+        active: bool,
+        must_change_password: bool,
+        now: i64,
+    ) -> Result<UserId> {
+        let account = self.account;
+        let id: i64 = with_tx!(self, conn => sqlx::query_scalar(
+            "INSERT INTO users (account_id, email, name, password_hash, active, must_change_password, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        )
+        .bind(account.0)
+        .bind(email)
+        .bind(name)
+        .bind(password_hash)
+        .bind(flag(active))
+        .bind(flag(must_change_password))
+        .bind(now)
+        .fetch_one(&mut *conn)
+        .await?);
+        Ok(UserId(id))
+    }
+
+    /// Changes a user's name and/or email (`None` keeps it).
+    pub async fn update_user_profile(
+        &mut self,
+        user: UserId,
+        name: Option<&str>,
+        email: Option<&str>,
+    ) -> Result<()> {
+        let account = self.account;
+        let done = with_tx!(self, conn => sqlx::query(
+            "UPDATE users SET name = COALESCE($1, name), email = COALESCE($2, email) WHERE id = $3 AND account_id = $4",
+        )
+        .bind(name)
+        .bind(email)
+        .bind(user.0)
+        .bind(account.0)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected());
+        if done == 0 {
+            Err(StoreError::NotFound("user"))
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Replaces a user's active flag, memberships and bindings. Every department and role must
+    /// be of the account (else not found, and nothing of the transaction should be committed).
+    pub async fn set_user_access(&mut self, user: &User) -> Result<()> {
+        let account = self.account;
+        with_tx!(self, conn => {
+            let done = sqlx::query("UPDATE users SET active = $1 WHERE id = $2 AND account_id = $3")
+                .bind(flag(user.active))
+                .bind(user.id.0)
+                .bind(account.0)
+                .execute(&mut *conn)
+                .await?
+                .rows_affected();
+            if done == 0 {
+                return Err(StoreError::NotFound("user"));
+            }
+            sqlx::query("DELETE FROM memberships WHERE user_id = $1 AND account_id = $2")
+                .bind(user.id.0)
+                .bind(account.0)
+                .execute(&mut *conn)
+                .await?;
+            sqlx::query("DELETE FROM bindings WHERE user_id = $1 AND account_id = $2")
+                .bind(user.id.0)
+                .bind(account.0)
+                .execute(&mut *conn)
+                .await?;
+            for m in &user.memberships {
+                let inserted = sqlx::query(
+                    "INSERT INTO memberships (account_id, user_id, department_id, kind) \
+                     SELECT $1, $2, id, $4 FROM departments WHERE id = $3 AND account_id = $1",
+                )
+                .bind(account.0)
+                .bind(user.id.0)
+                .bind(m.department.0)
+                .bind(m.kind.id())
+                .execute(&mut *conn)
+                .await?
+                .rows_affected();
+                if inserted == 0 {
+                    return Err(StoreError::NotFound("department of a membership"));
+                }
+            }
+            for b in &user.bindings {
+                let inserted = sqlx::query(
+                    "INSERT INTO bindings (account_id, user_id, role_id, department_id) \
+                     SELECT $1, $2, r.id, $4 FROM roles r WHERE r.id = $3 AND r.account_id = $1 \
+                     AND ($4 IS NULL OR EXISTS (SELECT 1 FROM departments d WHERE d.id = $4 AND d.account_id = $1))",
+                )
+                .bind(account.0)
+                .bind(user.id.0)
+                .bind(b.role.0)
+                .bind(scope_department(b.scope))
+                .execute(&mut *conn)
+                .await?
+                .rows_affected();
+                if inserted == 0 {
+                    return Err(StoreError::NotFound("role or department of a binding"));
+                }
+            }
+            Ok(())
+        })
+    }
+
+    /// Replaces a user's password hash and the must-change flag.
+    pub async fn set_password(
+        &mut self,
+        user: UserId,
+        hash: &str,
+        must_change: bool,
+    ) -> Result<()> {
+        let account = self.account;
+        let done = with_tx!(self, conn => sqlx::query(
+            "UPDATE users SET password_hash = $1, must_change_password = $2 WHERE id = $3 AND account_id = $4",
+        )
+        .bind(hash)
+        .bind(flag(must_change))
+        .bind(user.0)
+        .bind(account.0)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected());
+        if done == 0 {
+            Err(StoreError::NotFound("user"))
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Ends every session of a user, except the one whose hash is `keep`; returns how many.
+    pub async fn end_sessions(&mut self, user: UserId, keep: Option<&str>) -> Result<u64> {
+        let account = self.account;
+        Ok(with_tx!(self, conn => sqlx::query(
+            "DELETE FROM sessions WHERE user_id = $1 AND account_id = $2 AND ($3 IS NULL OR token_hash <> $3)",
+        )
+        .bind(user.0)
+        .bind(account.0)
+        .bind(keep)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected()))
+    }
+
+    /// Appends an audit entry (committed with the rest of the transaction).
+    pub async fn audit(&mut self, e: &AuditEntry) -> Result<i64> {
+        let account = self.account;
+        Ok(with_tx!(self, conn => sqlx::query_scalar(
+            "INSERT INTO audit_log (account_id, actor_id, action, target, before_state, after_state, result, address, at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+        )
+        .bind(account.0)
+        .bind(e.actor.map(|u| u.0))
+        .bind(&e.action)
+        .bind(&e.target)
+        .bind(&e.before)
+        .bind(&e.after)
+        .bind(&e.result)
+        .bind(&e.address)
+        .bind(e.at)
+        .fetch_one(&mut *conn)
+        .await?))
+    }
+}
