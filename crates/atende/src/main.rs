@@ -3,6 +3,7 @@
 //! Access rules live in `access`; the access test file format in `scenario`; SQL in `store`;
 //! HTTP in `server`.
 
+mod account;
 mod config;
 mod demo;
 mod policy;
@@ -62,11 +63,32 @@ enum Command {
         #[command(flatten)]
         flags: ServerFlags,
     },
+    /// Create an account (tenant) and its owner, who gets a temporary password.
+    #[command(subcommand)]
+    Account(AccountCommand),
     /// Print a documented example configuration file (atende.toml).
     DefaultConfig,
     /// Access test files: check them, or explain one decision.
     #[command(subcommand)]
     Policy(policy::PolicyCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum AccountCommand {
+    /// Create an account with its first owner.
+    Create {
+        #[command(flatten)]
+        flags: ServerFlags,
+        /// The account's name (the company).
+        #[arg(long)]
+        name: String,
+        /// The owner's login email.
+        #[arg(long)]
+        owner_email: String,
+        /// The owner's display name.
+        #[arg(long, default_value = "")]
+        owner_name: String,
+    },
 }
 
 fn load(flags: &ServerFlags, demo: bool) -> Result<config::Config> {
@@ -115,6 +137,20 @@ fn run(command: Command) -> Result<ExitCode> {
         Command::Healthcheck { flags } => {
             let config = load(&flags, false)?;
             runtime()?.block_on(serve::healthcheck(config.listen))?;
+        }
+        Command::Account(AccountCommand::Create {
+            flags,
+            name,
+            owner_email,
+            owner_name,
+        }) => {
+            let config = load(&flags, false)?;
+            runtime()?.block_on(async {
+                let store = serve::open(&config).await?;
+                account::create(&store, &name, &owner_email, &owner_name).await?;
+                store.close().await;
+                anyhow::Ok(())
+            })?;
         }
         Command::DefaultConfig => print!("{}", config::DEFAULT_CONFIG),
         Command::Policy(cmd) => return policy::run(cmd),

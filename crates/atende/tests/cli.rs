@@ -996,3 +996,61 @@ fn conformance_suite_passes() {
         .unwrap_or(0);
     assert!(passed > 0, "{}", r.show());
 }
+
+// ---------------------------------------------------------------------------------------------
+// Installation commands
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn account_create_migrate_default_config_and_healthcheck() {
+    let dir = std::env::temp_dir().join(format!("atende-cli-account-{}", std::process::id()));
+    let data = dir.to_str().unwrap();
+    let created = atende([
+        "account",
+        "create",
+        "--data-dir",
+        data,
+        "--name",
+        "Minha Loja",
+        "--owner-email",
+        "Dona@Loja.example",
+        "--owner-name",
+        "Dona",
+    ]);
+    created.assert_code(0);
+    created.assert_stdout_has("Temporary password: ");
+    created.assert_stdout_has("owner dona@loja.example");
+    // The same owner email again is refused with a clear message, and nothing is created.
+    let again = atende([
+        "account",
+        "create",
+        "--data-dir",
+        data,
+        "--name",
+        "Outra",
+        "--owner-email",
+        "dona@loja.example",
+    ]);
+    again.assert_code(2);
+    assert!(again.stderr.contains("already a user"), "{}", again.show());
+    let migrated = atende(["migrate", "--data-dir", data]);
+    migrated.assert_code(0);
+    migrated.assert_stdout_has("schema is at version");
+    let config = atende(["default-config"]);
+    config.assert_code(0);
+    config.assert_stdout_has("listen = \"127.0.0.1:8080\"");
+    // Nothing listens on this port: the health check fails with a message, not a panic.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let health = atende(["healthcheck", "--listen", &format!("127.0.0.1:{port}")]);
+    health.assert_code(2);
+    assert!(
+        health.stderr.contains("cannot reach the server"),
+        "{}",
+        health.show()
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -20,6 +20,10 @@ use crate::error::ApiError;
 use crate::json::Json;
 use crate::secret;
 
+/// What a user whose password is temporary may still do.
+const PASSWORD_CHANGE_PATHS: &[&str] =
+    &["/api/v1/me", "/api/v1/me/password", "/api/v1/auth/logout"];
+
 /// The session cookie's name.
 pub const SESSION_COOKIE: &str = "atende_session";
 
@@ -103,7 +107,19 @@ impl FromRequestParts<AppState> for Caller {
                 None => (None, None),
             },
         };
-        let (owner, version) = found.ok_or_else(ApiError::unauthorized)?;
+        let store::SessionContext {
+            owner,
+            access_version: version,
+            must_change_password,
+        } = found.ok_or_else(ApiError::unauthorized)?;
+        // A temporary password must be replaced before anything else.
+        let path = parts
+            .extensions
+            .get::<axum::extract::OriginalUri>()
+            .map_or_else(|| parts.uri.path().to_owned(), |u| u.path().to_owned());
+        if must_change_password && !PASSWORD_CHANGE_PATHS.contains(&path.as_str()) {
+            return Err(ApiError::password_change_required());
+        }
         let config = match state.cache.config(owner.account, version) {
             Some(c) => c,
             None => {

@@ -86,6 +86,15 @@ impl ApiError {
         ApiError::new(StatusCode::BAD_REQUEST, code, message)
     }
 
+    /// The password is temporary: change it first.
+    pub fn password_change_required() -> ApiError {
+        ApiError::new(
+            StatusCode::FORBIDDEN,
+            "password_change_required",
+            "your password is temporary: change it with POST /api/v1/me/password first",
+        )
+    }
+
     /// A body over the size limit.
     pub fn payload_too_large() -> ApiError {
         ApiError::new(

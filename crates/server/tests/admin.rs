@@ -951,6 +951,25 @@ async fn story(w: World) {
         w.get(&ana, "/api/v1/me").await.json()["must_change_password"],
         true
     );
+    // Until the temporary password is replaced, nothing else is served.
+    let blocked = w.get(&ana, "/api/v1/conversations?tab=mine").await;
+    assert_eq!(
+        (blocked.status, blocked.code().as_str()),
+        (403, "password_change_required")
+    );
+    let r = w
+        .call(
+            "POST",
+            "/api/v1/me/password",
+            &ana,
+            Some(json!({"current_password": "redefinida-1", "new_password": "definitiva-1"})),
+        )
+        .await;
+    assert_eq!(r.status, 204, "{}", r.body);
+    assert_eq!(
+        w.get(&ana, "/api/v1/conversations?tab=mine").await.status,
+        200
+    );
 
     // The department tree: no cycle; deletion only of what is unused.
     let create = |name: &'static str, parent: Option<i64>| {
@@ -1320,6 +1339,15 @@ async fn story(w: World) {
     assert_eq!(r.status, 201, "{}", r.body);
     let dono2_id = r.json()["id"].as_i64().unwrap();
     let dono2 = w.login(&w.email("dono2"), "temporaria-2").await;
+    let r = w
+        .call(
+            "POST",
+            "/api/v1/me/password",
+            &dono2,
+            Some(json!({"current_password": "temporaria-2", "new_password": "definitiva-2"})),
+        )
+        .await;
+    assert_eq!(r.status, 204, "{}", r.body);
     let off = json!({"active": false});
     let (path_a, path_b) = (
         format!("/api/v1/users/{}", w.dona.0),

@@ -38,6 +38,17 @@ pub struct Profile {
     pub must_change_password: bool,
 }
 
+/// A session or token with what every request needs to know.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SessionContext {
+    /// Who.
+    pub owner: SessionOwner,
+    /// The account's access version (see the `access_version` migration).
+    pub access_version: i64,
+    /// The user must change their password before anything else.
+    pub must_change_password: bool,
+}
+
 /// A session or token, resolved.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SessionOwner {
@@ -249,36 +260,38 @@ impl Store {
         Ok(())
     }
 
-    /// The owner of a live session of an active user, with their account's access version.
+    /// The owner of a live session of an active user, with their account's access version and
+    /// whether they must change their password first.
     pub async fn session_context(
         &self,
         token_hash: &str,
         now: i64,
-    ) -> Result<Option<(SessionOwner, i64)>> {
+    ) -> Result<Option<SessionContext>> {
         with_pool!(self, pool => {
             let row = sqlx::query(
-                "SELECT s.user_id, s.account_id, a.access_version FROM sessions s JOIN users u ON u.id = s.user_id \
+                "SELECT s.user_id, s.account_id, a.access_version, u.must_change_password FROM sessions s JOIN users u ON u.id = s.user_id \
                  JOIN accounts a ON a.id = s.account_id WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.active = 1",
             )
             .bind(token_hash)
             .bind(now)
             .fetch_optional(pool)
             .await?;
-            row.map(|r| Ok((SessionOwner { user: UserId(r.try_get(0)?), account: AccountId(r.try_get(1)?) }, r.try_get(2)?))).transpose()
+            row.map(|r| Ok(SessionContext { owner: SessionOwner { user: UserId(r.try_get(0)?), account: AccountId(r.try_get(1)?) }, access_version: r.try_get(2)?, must_change_password: r.try_get::<i64, _>(3)? != 0 })).transpose()
         })
     }
 
-    /// The owner of a live API token of an active user, with their account's access version.
-    pub async fn api_token_context(&self, token_hash: &str) -> Result<Option<(SessionOwner, i64)>> {
+    /// The owner of a live API token of an active user, with their account's access version and
+    /// whether they must change their password first.
+    pub async fn api_token_context(&self, token_hash: &str) -> Result<Option<SessionContext>> {
         with_pool!(self, pool => {
             let row = sqlx::query(
-                "SELECT t.user_id, t.account_id, a.access_version FROM api_tokens t JOIN users u ON u.id = t.user_id \
+                "SELECT t.user_id, t.account_id, a.access_version, u.must_change_password FROM api_tokens t JOIN users u ON u.id = t.user_id \
                  JOIN accounts a ON a.id = t.account_id WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.active = 1",
             )
             .bind(token_hash)
             .fetch_optional(pool)
             .await?;
-            row.map(|r| Ok((SessionOwner { user: UserId(r.try_get(0)?), account: AccountId(r.try_get(1)?) }, r.try_get(2)?))).transpose()
+            row.map(|r| Ok(SessionContext { owner: SessionOwner { user: UserId(r.try_get(0)?), account: AccountId(r.try_get(1)?) }, access_version: r.try_get(2)?, must_change_password: r.try_get::<i64, _>(3)? != 0 })).transpose()
         })
     }
 }

@@ -389,7 +389,8 @@ impl Store {
                 sqlx::query("ANALYZE").execute(&mut *conn).await?;
             }
             crate::Db::Postgres(pool) => {
-                let sql = format!("{insert} {select} FROM generate_series(1, {rows}) AS g(n)");
+                let sql =
+                    format!("{insert} {select} FROM generate_series(1::bigint, {rows}) AS g(n)");
                 sqlx::query(sqlx::AssertSqlSafe(sql)).execute(pool).await?;
                 sqlx::query(sqlx::AssertSqlSafe(counters))
                     .execute(pool)

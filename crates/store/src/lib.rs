@@ -29,7 +29,7 @@ use sqlx::sqlite::{
 
 pub use admin::AdminTx;
 pub use audit::AuditEntry;
-pub use auth::{Credentials, Profile, SessionOwner};
+pub use auth::{Credentials, Profile, SessionContext, SessionOwner};
 pub use conversations::{ConversationRecord, ConversationRow, NewConversation};
 pub use directory::NewUser;
 pub use error::StoreError;
