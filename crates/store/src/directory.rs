@@ -75,26 +75,9 @@ impl Store {
 
     /// Replaces an account's settings.
     pub async fn set_settings(&self, account: AccountId, s: &Settings) -> Result<()> {
-        let done = with_pool!(self, pool => sqlx::query(
-            "UPDATE accounts SET my_finished_queue = $1, waiting_queue = $2, finished_queue = $3, hide_details_until_assumed = $4, \
-             shared_inbox = $5, assignment = $6, satisfaction_survey = $7 WHERE id = $8",
-        )
-        .bind(flag(s.my_finished_queue))
-        .bind(s.waiting_queue.id())
-        .bind(s.finished_queue.id())
-        .bind(flag(s.hide_details_until_assumed))
-        .bind(flag(s.shared_inbox))
-        .bind(s.assignment.id())
-        .bind(flag(s.satisfaction_survey))
-        .bind(account.0)
-        .execute(pool)
-        .await?
-        .rows_affected());
-        if done == 0 {
-            Err(StoreError::NotFound("account"))
-        } else {
-            Ok(())
-        }
+        let mut tx = self.begin_admin(account).await?;
+        tx.set_settings(s).await?;
+        tx.commit().await
     }
 
     /// The account's default department.
@@ -116,34 +99,17 @@ impl Store {
         parent: Option<DepartmentId>,
         access: AccessOption,
     ) -> Result<DepartmentId> {
-        let id: i64 = with_pool!(self, pool => sqlx::query_scalar(
-            "INSERT INTO departments (account_id, name, parent_id, access) VALUES ($1, $2, $3, $4) RETURNING id",
-        )
-        .bind(account.0)
-        .bind(name)
-        .bind(parent.map(|p| p.0))
-        .bind(access.id())
-        .fetch_one(pool)
-        .await?);
-        Ok(DepartmentId(id))
+        let mut tx = self.begin_admin(account).await?;
+        let id = tx.create_department(name, parent, access).await?;
+        tx.commit().await?;
+        Ok(id)
     }
 
     /// Changes a department's name, parent and access option.
     pub async fn update_department(&self, account: AccountId, d: &Department) -> Result<()> {
-        let done = with_pool!(self, pool => sqlx::query("UPDATE departments SET name = $1, parent_id = $2, access = $3 WHERE id = $4 AND account_id = $5")
-            .bind(&d.name)
-            .bind(d.parent.map(|p| p.0))
-            .bind(d.access.id())
-            .bind(d.id.0)
-            .bind(account.0)
-            .execute(pool)
-            .await?
-            .rows_affected());
-        if done == 0 {
-            Err(StoreError::NotFound("department"))
-        } else {
-            Ok(())
-        }
+        let mut tx = self.begin_admin(account).await?;
+        tx.update_department(d).await?;
+        tx.commit().await
     }
 
     /// Creates a custom role.
@@ -154,16 +120,10 @@ impl Store {
         permissions: PermissionSet,
         networks: &[IpNet],
     ) -> Result<RoleId> {
-        let id: i64 = with_pool!(self, pool => sqlx::query_scalar(
-            "INSERT INTO roles (account_id, name, builtin, permissions, allowed_networks) VALUES ($1, $2, NULL, $3, $4) RETURNING id",
-        )
-        .bind(account.0)
-        .bind(name)
-        .bind(codec::permissions_text(permissions))
-        .bind(codec::networks_text(networks))
-        .fetch_one(pool)
-        .await?);
-        Ok(RoleId(id))
+        let mut tx = self.begin_admin(account).await?;
+        let id = tx.create_role(name, permissions, networks).await?;
+        tx.commit().await?;
+        Ok(id)
     }
 
     /// Creates a user without memberships or bindings.
@@ -189,60 +149,9 @@ impl Store {
 
     /// Replaces a user's memberships and bindings (and active flag) in one transaction.
     pub async fn set_user_access(&self, account: AccountId, user: &User) -> Result<()> {
-        with_pool!(self, pool, begin => {
-            let mut tx = pool.begin_with(begin).await?;
-            let done = sqlx::query("UPDATE users SET active = $1 WHERE id = $2 AND account_id = $3")
-                .bind(flag(user.active))
-                .bind(user.id.0)
-                .bind(account.0)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
-            if done == 0 {
-                return Err(StoreError::NotFound("user"));
-            }
-            sqlx::query("DELETE FROM memberships WHERE user_id = $1").bind(user.id.0).execute(&mut *tx).await?;
-            sqlx::query("DELETE FROM bindings WHERE user_id = $1").bind(user.id.0).execute(&mut *tx).await?;
-            for m in &user.memberships {
-                let inserted = sqlx::query(
-                    "INSERT INTO memberships (account_id, user_id, department_id, kind) \
-                     SELECT $1, $2, id, $4 FROM departments WHERE id = $3 AND account_id = $1",
-                )
-                .bind(account.0)
-                .bind(user.id.0)
-                .bind(m.department.0)
-                .bind(m.kind.id())
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
-                if inserted == 0 {
-                    return Err(StoreError::NotFound("department of a membership"));
-                }
-            }
-            for b in &user.bindings {
-                let department = match b.scope {
-                    Scope::Account => None,
-                    Scope::Department(d) => Some(d.0),
-                };
-                let inserted = sqlx::query(
-                    "INSERT INTO bindings (account_id, user_id, role_id, department_id) \
-                     SELECT $1, $2, r.id, $4 FROM roles r WHERE r.id = $3 AND r.account_id = $1 \
-                     AND ($4 IS NULL OR EXISTS (SELECT 1 FROM departments d WHERE d.id = $4 AND d.account_id = $1))",
-                )
-                .bind(account.0)
-                .bind(user.id.0)
-                .bind(b.role.0)
-                .bind(department)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
-                if inserted == 0 {
-                    return Err(StoreError::NotFound("role or department of a binding"));
-                }
-            }
-            tx.commit().await?;
-            Ok(())
-        })
+        let mut tx = self.begin_admin(account).await?;
+        tx.set_user_access(user).await?;
+        tx.commit().await
     }
 
     /// The account's settings, departments and roles.
