@@ -22,101 +22,16 @@ use serde_json::{Value, json};
 use server::clock::SystemClock;
 use server::{AppState, ServerConfig};
 use store::{NewConversation, NewUser, Store};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-struct Response {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: String,
-}
+mod common;
 
-impl Response {
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
-    }
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-}
-
-/// A minimal HTTP/1.1 client: one request per connection.
-async fn request(
-    addr: SocketAddr,
-    method: &str,
-    path: &str,
-    headers: &[(&str, &str)],
-    body: Option<&str>,
-) -> Response {
-    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
-    let mut req = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
-    for (k, v) in headers {
-        req.push_str(&format!("{k}: {v}\r\n"));
-    }
-    if let Some(b) = body {
-        req.push_str(&format!(
-            "Content-Type: application/json\r\nContent-Length: {}\r\n",
-            b.len()
-        ));
-    }
-    req.push_str("\r\n");
-    if let Some(b) = body {
-        req.push_str(b);
-    }
-    stream.write_all(req.as_bytes()).await.unwrap();
-    let mut raw = Vec::new();
-    stream.read_to_end(&mut raw).await.unwrap();
-    let text = String::from_utf8(raw).unwrap();
-    let (head, rest) = text.split_once("\r\n\r\n").unwrap();
-    let mut lines = head.lines();
-    let status: u16 = lines
-        .next()
-        .unwrap()
-        .split(' ')
-        .nth(1)
-        .unwrap()
-        .parse()
-        .unwrap();
-    let headers: Vec<(String, String)> = lines
-        .filter_map(|l| {
-            l.split_once(':')
-                .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
-        })
-        .collect();
-    let chunked = headers
-        .iter()
-        .any(|(k, v)| k.eq_ignore_ascii_case("transfer-encoding") && v.contains("chunked"));
-    let body = if chunked {
-        dechunk(rest)
-    } else {
-        rest.to_owned()
-    };
-    Response {
-        status,
-        headers,
-        body,
-    }
-}
-
-fn dechunk(mut s: &str) -> String {
-    let mut out = String::new();
-    while let Some((size, rest)) = s.split_once("\r\n") {
-        let n = usize::from_str_radix(size.trim(), 16).unwrap();
-        if n == 0 {
-            break;
-        }
-        out.push_str(&rest[..n]);
-        s = &rest[n + 2..];
-    }
-    out
-}
+use common::{Response, request};
 
 struct World {
     addr: SocketAddr,
     store: Store,
     a: AccountId,
+    b: AccountId,
     vendas: DepartmentId,
     suporte: DepartmentId,
     ana: UserId,
@@ -351,6 +266,7 @@ async fn start(store: Store) -> World {
         addr,
         store,
         a,
+        b,
         vendas,
         suporte,
         ana,
@@ -839,6 +755,89 @@ async fn story(w: World) {
         .await
         .status,
         401
+    );
+
+    // The remaining actions, allowed and denied, on bia's conversation in Suporte (access
+    // `agent`): tags, the contact link, finish, reopen, and the satisfaction survey.
+    let on = |action: &str| format!("/api/v1/conversations/{}/{action}", w.p_bia);
+    let r = post(&w, &bia, &on("tag"), json!({"tag": "vip"})).await;
+    assert_eq!(r.json()["tags"], json!(["vip"]));
+    let r = post(&w, &bia, &on("untag"), json!({"tag": "vip"})).await;
+    assert_eq!((r.status, r.json()["tags"].clone()), (200, json!([])));
+    let other_contact = w
+        .store
+        .create_contact(w.b, "Outra conta", None, None, 0)
+        .await
+        .unwrap();
+    let r = post(
+        &w,
+        &bia,
+        &on("link_contact"),
+        json!({"contact_id": other_contact}),
+    )
+    .await;
+    assert_eq!(
+        r.status, 404,
+        "a contact of another account is unknown here: {}",
+        r.body
+    );
+    let mine = w
+        .store
+        .create_contact(w.a, "Cliente Dois", None, None, 0)
+        .await
+        .unwrap();
+    let r = post(&w, &bia, &on("link_contact"), json!({"contact_id": mine})).await;
+    assert_eq!(
+        (r.status, r.json()["contact"]["name"].as_str()),
+        (200, Some("Cliente Dois"))
+    );
+    // ana sees nothing of Suporte: every action is 404.
+    for action in ["finish", "reopen", "tag", "untag", "link_contact", "note"] {
+        let r = post(&w, &ana, &on(action), json!({})).await;
+        assert_eq!(
+            (r.status, r.body.as_str()),
+            (404, missing.body.as_str()),
+            "{action}"
+        );
+    }
+    let r = post(&w, &bia, &on("reopen"), json!({})).await;
+    assert_eq!(r.status, 403, "not finished yet: {}", r.body);
+    let r = post(&w, &bia, &on("finish"), json!({})).await;
+    assert_eq!(
+        (r.status, r.json()["status"].as_str()),
+        (200, Some("finished")),
+        "{}",
+        r.body
+    );
+    let r = post(&w, &bia, &on("reopen"), json!({})).await;
+    assert_eq!(
+        (r.status, r.json()["status"].as_str()),
+        (200, Some("in_progress")),
+        "{}",
+        r.body
+    );
+    let survey = Settings {
+        satisfaction_survey: true,
+        ..Settings::default()
+    };
+    w.store.set_settings(w.a, &survey).await.unwrap();
+    let r = post(&w, &bia, &on("finish"), json!({})).await;
+    assert_eq!(r.json()["status"], "survey", "{}", r.body);
+    let r = post(&w, &bia, &on("finish_in_survey"), json!({})).await;
+    assert_eq!(r.status, 403, "{}", r.body);
+    assert!(
+        r.json()["error"]["reasons"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("conversation.finish_in_survey"))
+    );
+    let dona = login(&w, "dona").await;
+    let r = post(&w, &dona, &on("finish_in_survey"), json!({})).await;
+    assert_eq!(
+        (r.status, r.json()["status"].as_str()),
+        (200, Some("finished")),
+        "{}",
+        r.body
     );
 
     // Starting a conversation, and the engine's transfer targets for it.
