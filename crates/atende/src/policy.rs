@@ -361,33 +361,7 @@ fn explain_cmd(a: &ExplainArgs) -> Result<ExitCode> {
 }
 
 fn describe(n: &scenario::Names, user: &str, from: IpAddr, subject: &Subject, pt: bool) -> String {
-    let what = match subject {
-        Subject::Action {
-            action,
-            conversation,
-            to_user,
-            to_department,
-        } => {
-            let mut t = format!("{} {}", action.id(), n.conversation_name(*conversation));
-            if let Some(u) = to_user {
-                t.push_str(&format!(" → {}", n.user_name(*u)));
-            }
-            if let Some(d) = to_department {
-                t.push_str(&format!(" → {}", n.department_name(*d)));
-            }
-            t
-        }
-        Subject::Login => "login".to_owned(),
-        Subject::ManageUser { target } => format!("manage_user {}", n.user_name(*target)),
-        Subject::Permission {
-            permission,
-            conversation: None,
-        } => permission.id().to_owned(),
-        Subject::Permission {
-            permission,
-            conversation: Some(c),
-        } => format!("{} ({})", permission.id(), n.conversation_name(*c)),
-    };
+    let what = subject.describe(n);
     if pt {
         format!("{user} pode {what}? (a partir de {from})")
     } else {

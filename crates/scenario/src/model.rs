@@ -89,6 +89,42 @@ pub enum Subject {
     },
 }
 
+impl Subject {
+    /// The question in a few words, with the file's ids: `transfer c1 → bia`, `login`,
+    /// `conversation.assume on c2`.
+    pub fn describe(&self, n: &Names) -> String {
+        match self {
+            Subject::Action {
+                action,
+                conversation,
+                to_user,
+                to_department,
+            } => {
+                let mut t = format!("{} {}", action.id(), n.conversation_name(*conversation));
+                if let Some(u) = to_user {
+                    t.push_str(&format!(" → {}", n.user_name(*u)));
+                }
+                if let Some(d) = to_department {
+                    t.push_str(&format!(" → {}", n.department_name(*d)));
+                }
+                t
+            }
+            Subject::Login => "login".to_owned(),
+            Subject::ManageUser { target } => format!("manage_user {}", n.user_name(*target)),
+            Subject::Permission {
+                permission,
+                conversation: None,
+            } => permission.id().to_owned(),
+            Subject::Permission {
+                permission,
+                conversation: Some(c),
+            } => {
+                format!("{} on {}", permission.id(), n.conversation_name(*c))
+            }
+        }
+    }
+}
+
 /// What `because:` names.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Because {

@@ -197,37 +197,13 @@ fn reasons(lang: Lang, s: &Scenario, d: &Decision) -> String {
 }
 
 fn describe(s: &Scenario, e: &Expectation, subject: &Subject, allowed: bool) -> String {
-    let n = &s.names;
-    let user = n.user_name(e.user);
     let verb = if allowed { "can" } else { "cannot" };
-    let what = match subject {
-        Subject::Action {
-            action,
-            conversation,
-            to_user,
-            to_department,
-        } => {
-            let mut t = format!("{} {}", action.id(), n.conversation_name(*conversation));
-            if let Some(u) = to_user {
-                t.push_str(&format!(" to {}", n.user_name(*u)));
-            }
-            if let Some(d) = to_department {
-                t.push_str(&format!(" to {}", n.department_name(*d)));
-            }
-            t
-        }
-        Subject::Login => "login".to_owned(),
-        Subject::ManageUser { target } => format!("manage_user {}", n.user_name(*target)),
-        Subject::Permission {
-            permission,
-            conversation: None,
-        } => permission.id().to_owned(),
-        Subject::Permission {
-            permission,
-            conversation: Some(c),
-        } => format!("{} on {}", permission.id(), n.conversation_name(*c)),
-    };
-    format!("{user} {verb} {what} from {}", e.from)
+    format!(
+        "{} {verb} {} from {}",
+        s.names.user_name(e.user),
+        subject.describe(&s.names),
+        e.from
+    )
 }
 
 /// Runs every expectation of `scenario` through `backend`; failure messages in `lang`.

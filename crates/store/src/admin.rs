@@ -7,11 +7,9 @@
 //!
 //! Also the listings the administration screens need ([`Store::user_profiles`]).
 
-use std::collections::BTreeMap;
-
 use access::{
-    AccessOption, Account, AccountConfig, AccountId, Binding, Department, DepartmentId,
-    DepartmentTree, IpNet, Membership, PermissionSet, Role, RoleId, Scope, Settings, User, UserId,
+    AccessOption, Account, AccountConfig, AccountId, Department, DepartmentId, IpNet,
+    PermissionSet, Role, RoleId, Scope, Settings, User, UserId,
 };
 use sqlx::Row;
 
@@ -147,104 +145,9 @@ impl AdminTx {
     pub async fn account(&mut self) -> Result<Account> {
         let account = self.account;
         with_tx!(self, conn => {
-            let row = sqlx::query(
-                "SELECT my_finished_queue, waiting_queue, finished_queue, hide_details_until_assumed, shared_inbox, assignment, \
-                 satisfaction_survey, default_department_id FROM accounts WHERE id = $1",
-            )
-            .bind(account.0)
-            .fetch_optional(&mut *conn)
-            .await?
-            .ok_or(StoreError::NotFound("account"))?;
-            let settings = Settings {
-                my_finished_queue: row.try_get::<i64, _>(0)? != 0,
-                waiting_queue: codec::queue_from(&row.try_get::<String, _>(1)?)?,
-                finished_queue: codec::queue_from(&row.try_get::<String, _>(2)?)?,
-                hide_details_until_assumed: row.try_get::<i64, _>(3)? != 0,
-                shared_inbox: row.try_get::<i64, _>(4)? != 0,
-                assignment: codec::assignment_from(&row.try_get::<String, _>(5)?)?,
-                satisfaction_survey: row.try_get::<i64, _>(6)? != 0,
-            };
-            let default = row
-                .try_get::<Option<i64>, _>(7)?
-                .ok_or_else(|| StoreError::corrupt("accounts", "no default department"))?;
-            let mut departments = Vec::new();
-            for r in sqlx::query("SELECT id, name, parent_id, access FROM departments WHERE account_id = $1 ORDER BY id")
-                .bind(account.0)
-                .fetch_all(&mut *conn)
-                .await?
-            {
-                departments.push(Department {
-                    id: DepartmentId(r.try_get(0)?),
-                    name: r.try_get(1)?,
-                    parent: r.try_get::<Option<i64>, _>(2)?.map(DepartmentId),
-                    access: codec::access_from(&r.try_get::<String, _>(3)?)?,
-                });
-            }
-            let departments = DepartmentTree::new(departments, DepartmentId(default))
-                .map_err(|e| StoreError::corrupt("departments", e.to_string()))?;
-            let mut roles = BTreeMap::new();
-            for r in sqlx::query("SELECT id, name, builtin, permissions, allowed_networks FROM roles WHERE account_id = $1 ORDER BY id")
-                .bind(account.0)
-                .fetch_all(&mut *conn)
-                .await?
-            {
-                let id = RoleId(r.try_get(0)?);
-                let builtin = codec::builtin_from(r.try_get::<Option<String>, _>(2)?.as_deref())?;
-                roles.insert(id, Role {
-                    id,
-                    name: r.try_get(1)?,
-                    builtin,
-                    permissions: match builtin {
-                        Some(b) => b.permissions(),
-                        None => codec::permissions_from(&r.try_get::<String, _>(3)?)?,
-                    },
-                    allowed_networks: codec::networks_from(&r.try_get::<String, _>(4)?)?,
-                });
-            }
-            let mut users: BTreeMap<UserId, User> = BTreeMap::new();
-            for r in sqlx::query("SELECT id, active FROM users WHERE account_id = $1 ORDER BY id")
-                .bind(account.0)
-                .fetch_all(&mut *conn)
-                .await?
-            {
-                let id = UserId(r.try_get(0)?);
-                users.insert(id, User {
-                    id,
-                    account,
-                    active: r.try_get::<i64, _>(1)? != 0,
-                    memberships: Vec::new(),
-                    bindings: Vec::new(),
-                });
-            }
-            for r in sqlx::query("SELECT user_id, department_id, kind FROM memberships WHERE account_id = $1 ORDER BY user_id, department_id")
-                .bind(account.0)
-                .fetch_all(&mut *conn)
-                .await?
-            {
-                if let Some(u) = users.get_mut(&UserId(r.try_get(0)?)) {
-                    u.memberships.push(Membership {
-                        department: DepartmentId(r.try_get(1)?),
-                        kind: codec::membership_from(&r.try_get::<String, _>(2)?)?,
-                    });
-                }
-            }
-            for r in sqlx::query("SELECT user_id, role_id, department_id FROM bindings WHERE account_id = $1 ORDER BY id")
-                .bind(account.0)
-                .fetch_all(&mut *conn)
-                .await?
-            {
-                if let Some(u) = users.get_mut(&UserId(r.try_get(0)?)) {
-                    let scope = match r.try_get::<Option<i64>, _>(2)? {
-                        Some(d) => Scope::Department(DepartmentId(d)),
-                        None => Scope::Account,
-                    };
-                    u.bindings.push(Binding { role: RoleId(r.try_get(1)?), scope });
-                }
-            }
-            Ok(Account {
-                config: AccountConfig { account, settings, departments, roles },
-                users,
-            })
+            let config = crate::directory::read_config!(conn, account).await?;
+            let users = crate::directory::read_users!(conn, account, None::<i64>).await?;
+            Ok(Account { config, users: users.into_iter().map(|u| (u.id, u)).collect() })
         })
     }
 

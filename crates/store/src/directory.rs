@@ -1,17 +1,132 @@
 //! Accounts, departments, roles, users, memberships and bindings: writing them, and reading them
 //! back as the engine's [`AccountConfig`], [`User`] and [`Account`].
 
-use std::collections::BTreeMap;
-
 use access::{
-    AccessOption, Account, AccountConfig, AccountId, Binding, BuiltinRole, Department,
-    DepartmentId, DepartmentTree, IpNet, Membership, PermissionSet, Role, RoleId, Scope, Settings,
-    User, UserId,
+    AccessOption, Account, AccountConfig, AccountId, BuiltinRole, Department, DepartmentId, IpNet,
+    PermissionSet, RoleId, Settings, User, UserId,
 };
 use sqlx::Row;
 
 use crate::codec::{self, flag};
 use crate::{Result, Store, StoreError, with_pool};
+
+/// Reads an account's settings, departments and roles through `$conn`, a connection (or
+/// transaction) of either backend: the one reading code behind [`Store::account_config`] and
+/// the administrative transaction's view of the account.
+macro_rules! read_config {
+    ($conn:ident, $account:expr) => {
+        $crate::directory::typed::<AccountConfig, _>(async {
+            let row = sqlx::query(
+                "SELECT my_finished_queue, waiting_queue, finished_queue, hide_details_until_assumed, shared_inbox, assignment, \
+                 satisfaction_survey, default_department_id FROM accounts WHERE id = $1",
+            )
+            .bind($account.0)
+            .fetch_optional(&mut *$conn)
+            .await?
+            .ok_or($crate::StoreError::NotFound("account"))?;
+            let settings = access::Settings {
+                my_finished_queue: row.try_get::<i64, _>(0)? != 0,
+                waiting_queue: $crate::codec::queue_from(&row.try_get::<String, _>(1)?)?,
+                finished_queue: $crate::codec::queue_from(&row.try_get::<String, _>(2)?)?,
+                hide_details_until_assumed: row.try_get::<i64, _>(3)? != 0,
+                shared_inbox: row.try_get::<i64, _>(4)? != 0,
+                assignment: $crate::codec::assignment_from(&row.try_get::<String, _>(5)?)?,
+                satisfaction_survey: row.try_get::<i64, _>(6)? != 0,
+            };
+            let default = row.try_get::<Option<i64>, _>(7)?.ok_or_else(|| $crate::StoreError::corrupt("accounts", "no default department"))?;
+            let mut departments = Vec::new();
+            for r in sqlx::query("SELECT id, name, parent_id, access FROM departments WHERE account_id = $1 ORDER BY id")
+                .bind($account.0)
+                .fetch_all(&mut *$conn)
+                .await?
+            {
+                departments.push(access::Department {
+                    id: access::DepartmentId(r.try_get(0)?),
+                    name: r.try_get(1)?,
+                    parent: r.try_get::<Option<i64>, _>(2)?.map(DepartmentId),
+                    access: $crate::codec::access_from(&r.try_get::<String, _>(3)?)?,
+                });
+            }
+            let departments = access::DepartmentTree::new(departments, access::DepartmentId(default)).map_err(|e| $crate::StoreError::corrupt("departments", e.to_string()))?;
+            let mut roles = std::collections::BTreeMap::new();
+            for r in sqlx::query("SELECT id, name, builtin, permissions, allowed_networks FROM roles WHERE account_id = $1 ORDER BY id")
+                .bind($account.0)
+                .fetch_all(&mut *$conn)
+                .await?
+            {
+                let id = access::RoleId(r.try_get(0)?);
+                let builtin = $crate::codec::builtin_from(r.try_get::<Option<String>, _>(2)?.as_deref())?;
+                roles.insert(id, access::Role {
+                    id,
+                    name: r.try_get(1)?,
+                    builtin,
+                    // Built-in roles take their permissions from the code, so an upgrade that adds a
+                    // permission to `owner` applies at once.
+                    permissions: match builtin {
+                        Some(b) => b.permissions(),
+                        None => $crate::codec::permissions_from(&r.try_get::<String, _>(3)?)?,
+                    },
+                    allowed_networks: $crate::codec::networks_from(&r.try_get::<String, _>(4)?)?,
+                });
+            }
+            Ok(access::AccountConfig { account: $account, settings, departments, roles })
+        })
+    };
+}
+pub(crate) use read_config;
+
+/// Reads the users of an account (or the one user `$only`, an `Option<i64>`) with their
+/// memberships and bindings through `$conn`.
+macro_rules! read_users {
+    ($conn:ident, $account:expr, $only:expr) => {
+        $crate::directory::typed::<Vec<User>, _>(async {
+            let rows = sqlx::query("SELECT id, active FROM users WHERE account_id = $1 AND ($2 IS NULL OR id = $2) ORDER BY id")
+                .bind($account.0)
+                .bind($only)
+                .fetch_all(&mut *$conn)
+                .await?;
+            let mut users: std::collections::BTreeMap<i64, User> = std::collections::BTreeMap::new();
+            for r in rows {
+                let id: i64 = r.try_get(0)?;
+                users.insert(id, access::User { id: access::UserId(id), account: $account, active: r.try_get::<i64, _>(1)? != 0, memberships: Vec::new(), bindings: Vec::new() });
+            }
+            if users.is_empty() {
+                return Ok(Vec::new());
+            }
+            for r in sqlx::query("SELECT user_id, department_id, kind FROM memberships WHERE account_id = $1 AND ($2 IS NULL OR user_id = $2) ORDER BY user_id, department_id")
+                .bind($account.0)
+                .bind($only)
+                .fetch_all(&mut *$conn)
+                .await?
+            {
+                if let Some(u) = users.get_mut(&r.try_get::<i64, _>(0)?) {
+                    u.memberships.push(access::Membership { department: access::DepartmentId(r.try_get(1)?), kind: $crate::codec::membership_from(&r.try_get::<String, _>(2)?)? });
+                }
+            }
+            for r in sqlx::query("SELECT user_id, role_id, department_id FROM bindings WHERE account_id = $1 AND ($2 IS NULL OR user_id = $2) ORDER BY id")
+                .bind($account.0)
+                .bind($only)
+                .fetch_all(&mut *$conn)
+                .await?
+            {
+                if let Some(u) = users.get_mut(&r.try_get::<i64, _>(0)?) {
+                    let scope = match r.try_get::<Option<i64>, _>(2)? {
+                        Some(d) => access::Scope::Department(access::DepartmentId(d)),
+                        None => access::Scope::Account,
+                    };
+                    u.bindings.push(access::Binding { role: access::RoleId(r.try_get(1)?), scope });
+                }
+            }
+            Ok(users.into_values().collect())
+        })
+    };
+}
+pub(crate) use read_users;
+
+/// Pins the output type of a reading block (its `?`s convert into [`StoreError`]).
+pub(crate) fn typed<T, F: std::future::Future<Output = Result<T>>>(f: F) -> F {
+    f
+}
 
 /// A user to create.
 #[derive(Clone, Debug)]
@@ -157,60 +272,8 @@ impl Store {
     /// The account's settings, departments and roles.
     pub async fn account_config(&self, account: AccountId) -> Result<AccountConfig> {
         with_pool!(self, pool => {
-            let row = sqlx::query(
-                "SELECT my_finished_queue, waiting_queue, finished_queue, hide_details_until_assumed, shared_inbox, assignment, \
-                 satisfaction_survey, default_department_id FROM accounts WHERE id = $1",
-            )
-            .bind(account.0)
-            .fetch_optional(pool)
-            .await?
-            .ok_or(StoreError::NotFound("account"))?;
-            let settings = Settings {
-                my_finished_queue: row.try_get::<i64, _>(0)? != 0,
-                waiting_queue: codec::queue_from(&row.try_get::<String, _>(1)?)?,
-                finished_queue: codec::queue_from(&row.try_get::<String, _>(2)?)?,
-                hide_details_until_assumed: row.try_get::<i64, _>(3)? != 0,
-                shared_inbox: row.try_get::<i64, _>(4)? != 0,
-                assignment: codec::assignment_from(&row.try_get::<String, _>(5)?)?,
-                satisfaction_survey: row.try_get::<i64, _>(6)? != 0,
-            };
-            let default = row.try_get::<Option<i64>, _>(7)?.ok_or_else(|| StoreError::corrupt("accounts", "no default department"))?;
-            let mut departments = Vec::new();
-            for r in sqlx::query("SELECT id, name, parent_id, access FROM departments WHERE account_id = $1 ORDER BY id")
-                .bind(account.0)
-                .fetch_all(pool)
-                .await?
-            {
-                departments.push(Department {
-                    id: DepartmentId(r.try_get(0)?),
-                    name: r.try_get(1)?,
-                    parent: r.try_get::<Option<i64>, _>(2)?.map(DepartmentId),
-                    access: codec::access_from(&r.try_get::<String, _>(3)?)?,
-                });
-            }
-            let departments = DepartmentTree::new(departments, DepartmentId(default)).map_err(|e| StoreError::corrupt("departments", e.to_string()))?;
-            let mut roles = BTreeMap::new();
-            for r in sqlx::query("SELECT id, name, builtin, permissions, allowed_networks FROM roles WHERE account_id = $1 ORDER BY id")
-                .bind(account.0)
-                .fetch_all(pool)
-                .await?
-            {
-                let id = RoleId(r.try_get(0)?);
-                let builtin = codec::builtin_from(r.try_get::<Option<String>, _>(2)?.as_deref())?;
-                roles.insert(id, Role {
-                    id,
-                    name: r.try_get(1)?,
-                    builtin,
-                    // Built-in roles take their permissions from the code, so an upgrade that adds a
-                    // permission to `owner` applies at once.
-                    permissions: match builtin {
-                        Some(b) => b.permissions(),
-                        None => codec::permissions_from(&r.try_get::<String, _>(3)?)?,
-                    },
-                    allowed_networks: codec::networks_from(&r.try_get::<String, _>(4)?)?,
-                });
-            }
-            Ok(AccountConfig { account, settings, departments, roles })
+            let mut conn = pool.acquire().await?;
+            crate::directory::read_config!(conn, account).await
         })
     }
 
@@ -239,44 +302,8 @@ impl Store {
     async fn users_where(&self, account: AccountId, only: Option<UserId>) -> Result<Vec<User>> {
         let only = only.map(|u| u.0);
         with_pool!(self, pool => {
-            let rows = sqlx::query("SELECT id, active FROM users WHERE account_id = $1 AND ($2 IS NULL OR id = $2) ORDER BY id")
-                .bind(account.0)
-                .bind(only)
-                .fetch_all(pool)
-                .await?;
-            let mut users: BTreeMap<i64, User> = BTreeMap::new();
-            for r in rows {
-                let id: i64 = r.try_get(0)?;
-                users.insert(id, User { id: UserId(id), account, active: r.try_get::<i64, _>(1)? != 0, memberships: Vec::new(), bindings: Vec::new() });
-            }
-            if users.is_empty() {
-                return Ok(Vec::new());
-            }
-            for r in sqlx::query("SELECT user_id, department_id, kind FROM memberships WHERE account_id = $1 AND ($2 IS NULL OR user_id = $2) ORDER BY user_id, department_id")
-                .bind(account.0)
-                .bind(only)
-                .fetch_all(pool)
-                .await?
-            {
-                if let Some(u) = users.get_mut(&r.try_get::<i64, _>(0)?) {
-                    u.memberships.push(Membership { department: DepartmentId(r.try_get(1)?), kind: codec::membership_from(&r.try_get::<String, _>(2)?)? });
-                }
-            }
-            for r in sqlx::query("SELECT user_id, role_id, department_id FROM bindings WHERE account_id = $1 AND ($2 IS NULL OR user_id = $2) ORDER BY id")
-                .bind(account.0)
-                .bind(only)
-                .fetch_all(pool)
-                .await?
-            {
-                if let Some(u) = users.get_mut(&r.try_get::<i64, _>(0)?) {
-                    let scope = match r.try_get::<Option<i64>, _>(2)? {
-                        Some(d) => Scope::Department(DepartmentId(d)),
-                        None => Scope::Account,
-                    };
-                    u.bindings.push(Binding { role: RoleId(r.try_get(1)?), scope });
-                }
-            }
-            Ok(users.into_values().collect())
+            let mut conn = pool.acquire().await?;
+            crate::directory::read_users!(conn, account, only).await
         })
     }
 }
