@@ -58,6 +58,12 @@ enum Command {
         #[command(flatten)]
         flags: ServerFlags,
     },
+    /// Rewrite the database compactly (SQLite: VACUUM, holding the write lock while it runs;
+    /// PostgreSQL: VACUUM ANALYZE).
+    Compact {
+        #[command(flatten)]
+        flags: ServerFlags,
+    },
     /// Exit 0 when the server answers /healthz (for container and service health checks).
     Healthcheck {
         #[command(flatten)]
@@ -131,6 +137,16 @@ fn run(command: Command) -> Result<ExitCode> {
                     "The database schema is at version {}.",
                     store::Store::latest_schema_version()
                 );
+                anyhow::Ok(())
+            })?;
+        }
+        Command::Compact { flags } => {
+            let config = load(&flags, false)?;
+            runtime()?.block_on(async {
+                let store = serve::open(&config).await?;
+                store.compact().await?;
+                store.close().await;
+                println!("The database is compacted.");
                 anyhow::Ok(())
             })?;
         }

@@ -1033,6 +1033,9 @@ fn account_create_migrate_default_config_and_healthcheck() {
     ]);
     again.assert_code(2);
     assert!(again.stderr.contains("already a user"), "{}", again.show());
+    let compacted = atende(["compact", "--data-dir", data]);
+    compacted.assert_code(0);
+    compacted.assert_stdout_has("compacted");
     let migrated = atende(["migrate", "--data-dir", data]);
     migrated.assert_code(0);
     migrated.assert_stdout_has("schema is at version");

@@ -230,6 +230,16 @@ async fn main() {
     if let Some(size) = store.bench_size().await.unwrap() {
         println!("database size: {:.1} MiB", size as f64 / 1_048_576.0);
     }
+    if std::env::args().any(|a| a == "--compact") {
+        let t = Instant::now();
+        store.compact().await.unwrap();
+        let size = store.bench_size().await.unwrap().unwrap_or(0);
+        println!(
+            "after `atende compact` ({:.1?}): {:.1} MiB",
+            t.elapsed(),
+            size as f64 / 1_048_576.0
+        );
+    }
     let config = store.account_config(account).await.unwrap();
     let from = IpAddr::V4(Ipv4Addr::LOCALHOST);
     println!(

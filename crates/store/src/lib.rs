@@ -195,3 +195,22 @@ impl Store {
         Ok(problems)
     }
 }
+
+impl Store {
+    /// Rewrites the database compactly: on SQLite `VACUUM` (indexes that grow in the middle of
+    /// their key ranges, as the conversation indexes do, leave half-full pages behind; this
+    /// rebuilds them full) — it holds the write lock while it runs, so run it in a quiet hour or
+    /// with the server stopped; on PostgreSQL `VACUUM (ANALYZE)`, which does not block.
+    pub async fn compact(&self) -> Result<()> {
+        match &self.db {
+            Db::Sqlite(pool) => {
+                sqlx::query("VACUUM").execute(pool).await?;
+                sqlx::query("PRAGMA optimize").execute(pool).await?;
+            }
+            Db::Postgres(pool) => {
+                sqlx::query("VACUUM (ANALYZE)").execute(pool).await?;
+            }
+        }
+        Ok(())
+    }
+}
