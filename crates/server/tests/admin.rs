@@ -13,22 +13,19 @@
 )]
 
 use std::net::SocketAddr;
-use std::sync::Arc;
 
 use access::{
     AccountId, Binding, BuiltinRole, DepartmentId, Membership, MembershipKind, Permission,
     PermissionSet, RoleId, Scope, Settings, Status, User, UserId,
 };
 use serde_json::{Value, json};
-use server::clock::SystemClock;
-use server::{AppState, ServerConfig};
 use store::{NewConversation, NewUser, Store};
 
 const PASSWORD: &str = "senha-forte-1";
 
 mod common;
 
-use common::{Response, request};
+use common::{Response, launch, request};
 
 struct World {
     addr: SocketAddr,
@@ -216,31 +213,7 @@ async fn start(store: Store) -> World {
         .await
         .unwrap();
 
-    let state = AppState::new(
-        store.clone(),
-        Arc::new(SystemClock),
-        ServerConfig {
-            trusted_proxies: vec!["127.0.0.1/32".parse().unwrap()],
-            ..ServerConfig::default()
-        },
-    )
-    .unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(server::launch_with_listener(
-        listener,
-        state,
-        std::future::pending(),
-    ));
-    for _ in 0..200 {
-        if let Ok(s) = tokio::net::TcpStream::connect(addr).await {
-            drop(s);
-            if request(addr, "GET", "/healthz", &[], None).await.status == 200 {
-                break;
-            }
-        }
-        tokio::task::yield_now().await;
-    }
+    let addr = launch(store.clone()).await;
     World {
         addr,
         store,

@@ -7,7 +7,12 @@
 
 use std::net::SocketAddr;
 
+use std::sync::Arc;
+
 use serde_json::Value;
+use server::clock::SystemClock;
+use server::{AppState, ServerConfig};
+use store::Store;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 pub struct Response {
@@ -109,4 +114,31 @@ fn dechunk(mut s: &str) -> String {
         s = &rest[n + 2..];
     }
     out
+}
+
+/// Starts a server on port 0 over `store` (loopback trusted as a proxy, so tests can give each
+/// run its own client address) and returns its address once `/healthz` answers.
+pub async fn launch(store: Store) -> SocketAddr {
+    let config = ServerConfig {
+        trusted_proxies: vec!["127.0.0.1/32".parse().unwrap()],
+        ..ServerConfig::default()
+    };
+    let state = AppState::new(store, Arc::new(SystemClock), config).unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(server::launch_with_listener(
+        listener,
+        state,
+        std::future::pending(),
+    ));
+    // Ready when /healthz answers, never after a sleep.
+    for _ in 0..1000 {
+        if tokio::net::TcpStream::connect(addr).await.is_ok()
+            && request(addr, "GET", "/healthz", &[], None).await.status == 200
+        {
+            return addr;
+        }
+        tokio::task::yield_now().await;
+    }
+    panic!("the server on {addr} never became ready");
 }
