@@ -31,6 +31,8 @@ pub const ENV_TRUSTED_PROXIES: &str = "ATENDE_TRUSTED_PROXIES";
 pub const ENV_SESSION_HOURS: &str = "ATENDE_SESSION_HOURS";
 /// Environment variable: `Secure` session cookies.
 pub const ENV_SECURE_COOKIES: &str = "ATENDE_SECURE_COOKIES";
+/// Environment variable: the installation operator's token.
+pub const ENV_OPERATOR_TOKEN: &str = "ATENDE_OPERATOR_TOKEN";
 /// Environment variable: fill the demo account when the database is empty.
 pub const ENV_DEMO: &str = "ATENDE_DEMO";
 /// Environment variable: start on storage whose durability cannot be confirmed.
@@ -47,6 +49,7 @@ pub const KEYS: &[&str] = &[
     "trusted_proxies",
     "session_hours",
     "secure_cookies",
+    "operator_token",
     "demo",
     "allow_weak_durability",
 ];
@@ -88,6 +91,13 @@ session_hours = 12
 # Mark the session cookie Secure, so browsers send it over HTTPS only. Turn it on when atende is
 # served behind TLS. Environment: ATENDE_SECURE_COOKIES.
 secure_cookies = false
+
+# The installation operator's token (at least 32 characters; generate one with
+# `openssl rand -hex 32`). Whoever sends it as "Authorization: Bearer TOKEN" may list the
+# accounts of this installation and create new ones (GET/POST /api/v1/accounts); it gives no
+# access to any account's conversations. Left out (the default), those endpoints do not exist.
+# Never logged. Prefer the environment variable. Environment: ATENDE_OPERATOR_TOKEN.
+# operator_token = "..."
 
 # Fill a demo account ("Loja Demo": owner@demo.example and other users, password "demo") when the
 # database is empty. For trying atende out only: never on a server with real data.
@@ -144,6 +154,8 @@ pub struct Config {
     pub session_hours: u32,
     /// `Secure` session cookies (serving behind TLS).
     pub secure_cookies: bool,
+    /// The installation operator's token; `None`: no operator endpoints.
+    pub operator_token: Option<Secret>,
     /// Fill the demo account when the database is empty.
     pub demo: bool,
     /// Start even when durability cannot be confirmed.
@@ -161,6 +173,7 @@ impl Default for Config {
             trusted_proxies: Vec::new(),
             session_hours: 12,
             secure_cookies: false,
+            operator_token: None,
             demo: false,
             allow_weak_durability: false,
             file: None,
@@ -372,6 +385,7 @@ struct FileConfig {
     trusted_proxies: Option<Vec<Spanned<String>>>,
     session_hours: Option<Spanned<i64>>,
     secure_cookies: Option<bool>,
+    operator_token: Option<Spanned<String>>,
     demo: Option<bool>,
     allow_weak_durability: Option<bool>,
 }
@@ -454,6 +468,9 @@ fn apply_file(config: &mut Config, path: &Path, text: &str) -> Result<(), Config
     if let Some(b) = file.secure_cookies {
         config.secure_cookies = b;
     }
+    if let Some(t) = file.operator_token {
+        config.operator_token = Some(parse_operator_token(t.get_ref(), || origin(t.span()))?);
+    }
     if let Some(b) = file.demo {
         config.demo = b;
     }
@@ -484,6 +501,11 @@ fn apply_env(config: &mut Config, env: &dyn Fn(&str) -> Option<String>) -> Resul
             .filter(|p| !p.is_empty())
             .map(|p| parse_proxy(p, || Origin::Env(ENV_TRUSTED_PROXIES)))
             .collect::<Result<_, _>>()?;
+    }
+    if let Some(v) = get(ENV_OPERATOR_TOKEN) {
+        config.operator_token = Some(parse_operator_token(v.trim(), || {
+            Origin::Env(ENV_OPERATOR_TOKEN)
+        })?);
     }
     if let Some(v) = get(ENV_SESSION_HOURS) {
         let origin = || Origin::Env(ENV_SESSION_HOURS);
@@ -552,6 +574,28 @@ fn parse_database_url(value: &str, origin: impl FnOnce() -> Origin) -> Result<Se
             origin: origin(),
             key: "database_url",
             message: "not a PostgreSQL URL (the value is not shown, it may hold a password): write postgres://USER:PASSWORD@HOST:5432/DATABASE, or leave it out to use the embedded SQLite database under data_dir".to_owned(),
+        })
+    }
+}
+
+/// The shortest operator token accepted.
+pub const MIN_OPERATOR_TOKEN: usize = 32;
+
+/// An operator token: at least [`MIN_OPERATOR_TOKEN`] characters, no spaces. The error never
+/// repeats the value.
+fn parse_operator_token(
+    value: &str,
+    origin: impl FnOnce() -> Origin,
+) -> Result<Secret, ConfigError> {
+    if value.chars().count() >= MIN_OPERATOR_TOKEN && !value.chars().any(char::is_whitespace) {
+        Ok(Secret::new(value))
+    } else {
+        Err(ConfigError::Invalid {
+            origin: origin(),
+            key: "operator_token",
+            message: format!(
+                "too short or with spaces (the value is not shown): use at least {MIN_OPERATOR_TOKEN} characters without spaces, such as the output of `openssl rand -hex 32`"
+            ),
         })
     }
 }

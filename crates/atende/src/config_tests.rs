@@ -541,3 +541,50 @@ fn debug_and_display_redact_the_database_password() {
         "postgres://atende:correct-horse-battery@db.internal:5432/atende"
     );
 }
+
+#[test]
+fn operator_token_from_file_or_env_is_redacted_and_checked() {
+    let dir = TempDir::new();
+    let token = "f00dcafe".repeat(5);
+    let path = dir.file("atende.toml", &format!("operator_token = \"{token}\"\n"));
+    let c = load_isolated(&with_file(&path), &no_env).unwrap();
+    assert_eq!(
+        c.operator_token.as_ref().map(Secret::expose),
+        Some(token.as_str())
+    );
+    assert!(!format!("{c:?}").contains(&token));
+    let other = "beef".repeat(10);
+    let env = env_of(&[("ATENDE_OPERATOR_TOKEN", other.as_str())]);
+    let c = load_isolated(&with_file(&path), &env).unwrap();
+    assert_eq!(
+        c.operator_token.as_ref().map(Secret::expose),
+        Some(other.as_str())
+    );
+    // Too short: refused, naming where it came from, without repeating the value.
+    let path = dir.file("short.toml", "\n\noperator_token = \"hunter2hunter2\"\n");
+    let err = load_isolated(&with_file(&path), &no_env)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("line 3") && err.contains("operator_token"),
+        "{err}"
+    );
+    assert!(
+        err.contains("at least 32") && !err.contains("hunter2"),
+        "{err}"
+    );
+    let env = env_of(&[(
+        "ATENDE_OPERATOR_TOKEN",
+        "with spaces with spaces with spaces x",
+    )]);
+    let err = load_isolated(&Overrides::default(), &env)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("ATENDE_OPERATOR_TOKEN"), "{err}");
+    assert_eq!(
+        load_isolated(&Overrides::default(), &no_env)
+            .unwrap()
+            .operator_token,
+        None
+    );
+}

@@ -87,6 +87,10 @@ pub async fn serve(config: Config) -> Result<()> {
         trusted_proxies: config.trusted_proxies.clone(),
         session_ttl_micros: i64::from(config.session_hours) * 3600 * 1_000_000,
         secure_cookies: config.secure_cookies,
+        operator_token_hash: config
+            .operator_token
+            .as_ref()
+            .map(|t| server::secret::token_hash(t.expose())),
     };
     let state = tokio::task::spawn_blocking(move || AppState::new(store, clock, server_config))
         .await?

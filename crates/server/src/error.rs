@@ -147,6 +147,11 @@ impl ApiError {
         self.code
     }
 
+    /// What went wrong and how to fix it.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
     /// Maps a denied decision: not visible is "not found", visible is "forbidden" with the
     /// engine's reason codes.
     pub fn from_decision(d: &Decision) -> ApiError {

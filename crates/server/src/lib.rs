@@ -40,6 +40,8 @@ pub struct ServerConfig {
     pub session_ttl_micros: i64,
     /// Mark the session cookie `Secure` (serving behind TLS).
     pub secure_cookies: bool,
+    /// SHA-256 (hex) of the installation operator's token; `None`: no operator endpoints.
+    pub operator_token_hash: Option<String>,
 }
 
 impl Default for ServerConfig {
@@ -48,6 +50,7 @@ impl Default for ServerConfig {
             trusted_proxies: Vec::new(),
             session_ttl_micros: 12 * 3600 * 1_000_000,
             secure_cookies: false,
+            operator_token_hash: None,
         }
     }
 }
@@ -98,6 +101,14 @@ pub fn router(state: AppState) -> Router {
         .route("/me/tokens", post(auth::create_token))
         .route("/me/tokens/{id}", axum::routing::delete(auth::revoke_token))
         .route("/me/password", post(admin::users::change_own_password))
+        .route(
+            "/account",
+            get(admin::accounts::get).patch(admin::accounts::update),
+        )
+        .route(
+            "/accounts",
+            get(admin::accounts::list).post(admin::accounts::create),
+        )
         .route(
             "/departments",
             get(admin::departments::list).post(admin::departments::create),

@@ -22,6 +22,10 @@ use utoipa::OpenApi;
         crate::conversations::create,
         crate::conversations::transfer_targets,
         crate::admin::users::change_own_password,
+        crate::admin::accounts::get,
+        crate::admin::accounts::update,
+        crate::admin::accounts::list,
+        crate::admin::accounts::create,
         crate::admin::departments::list,
         crate::admin::departments::create,
         crate::admin::departments::update,
@@ -50,7 +54,8 @@ use utoipa::OpenApi;
     tags(
         (name = "auth", description = "Login, logout, the current user"),
         (name = "conversations", description = "Tabs, conversations, messages and actions"),
-        (name = "admin", description = "Departments, users, roles, settings, presets and the audit log"),
+        (name = "admin", description = "The account, departments, users, roles, settings, presets and the audit log"),
+        (name = "operator", description = "The installation's accounts, for the holder of the operator token"),
     )
 )]
 pub struct ApiDoc;

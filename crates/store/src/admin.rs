@@ -8,7 +8,7 @@
 //! Also the listings the administration screens need ([`Store::user_profiles`]).
 
 use access::{
-    AccessOption, Account, AccountConfig, AccountId, Department, DepartmentId, IpNet,
+    AccessOption, Account, AccountConfig, AccountId, BuiltinRole, Department, DepartmentId, IpNet,
     PermissionSet, Role, RoleId, Scope, Settings, User, UserId,
 };
 use sqlx::Row;
@@ -75,6 +75,65 @@ impl Store {
             }
         };
         Ok(AdminTx { tx, account })
+    }
+
+    /// Creates an account (its built-in roles and default department) and leaves the
+    /// transaction open on it, so that its first owner and the audit row are committed with it
+    /// or not at all.
+    pub async fn begin_new_account(
+        &self,
+        name: &str,
+        settings: &Settings,
+        default_department: &str,
+        now: i64,
+    ) -> Result<AdminTx> {
+        let tx = match &self.db {
+            Db::Sqlite(pool) => Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
+            Db::Postgres(pool) => Tx::Postgres(pool.begin().await?),
+        };
+        let mut tx = AdminTx {
+            tx,
+            account: AccountId(0),
+        };
+        let id: i64 = with_tx!(tx, conn => {
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO accounts (name, my_finished_queue, waiting_queue, finished_queue, hide_details_until_assumed, \
+                 shared_inbox, assignment, satisfaction_survey, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+            )
+            .bind(name)
+            .bind(flag(settings.my_finished_queue))
+            .bind(settings.waiting_queue.id())
+            .bind(settings.finished_queue.id())
+            .bind(flag(settings.hide_details_until_assumed))
+            .bind(flag(settings.shared_inbox))
+            .bind(settings.assignment.id())
+            .bind(flag(settings.satisfaction_survey))
+            .bind(now)
+            .fetch_one(&mut *conn)
+            .await?;
+            for b in BuiltinRole::ALL {
+                sqlx::query("INSERT INTO roles (account_id, name, builtin, permissions, allowed_networks) VALUES ($1, $2, $3, $4, '')")
+                    .bind(id)
+                    .bind(b.id())
+                    .bind(b.id())
+                    .bind(codec::permissions_text(b.permissions()))
+                    .execute(&mut *conn)
+                    .await?;
+            }
+            let dept: i64 = sqlx::query_scalar("INSERT INTO departments (account_id, name, parent_id, access) VALUES ($1, $2, NULL, 'team') RETURNING id")
+                .bind(id)
+                .bind(default_department)
+                .fetch_one(&mut *conn)
+                .await?;
+            sqlx::query("UPDATE accounts SET default_department_id = $1 WHERE id = $2")
+                .bind(dept)
+                .bind(id)
+                .execute(&mut *conn)
+                .await?;
+            id
+        });
+        tx.account = AccountId(id);
+        Ok(tx)
     }
 
     /// Every user of the account with email, name and flags, by id (never a password hash).
@@ -162,6 +221,22 @@ impl AdminTx {
                 .await?;
             row.map(|r| profile_from(account, &r)).transpose()
         })
+    }
+
+    /// Renames the account.
+    pub async fn rename_account(&mut self, name: &str) -> Result<()> {
+        let account = self.account;
+        let done = with_tx!(self, conn => sqlx::query("UPDATE accounts SET name = $1 WHERE id = $2")
+            .bind(name)
+            .bind(account.0)
+            .execute(&mut *conn)
+            .await?
+            .rows_affected());
+        if done == 0 {
+            Err(StoreError::NotFound("account"))
+        } else {
+            Ok(())
+        }
     }
 
     /// Replaces the account's settings.

@@ -2,12 +2,12 @@
 //! back as the engine's [`AccountConfig`], [`User`] and [`Account`].
 
 use access::{
-    AccessOption, Account, AccountConfig, AccountId, BuiltinRole, Department, DepartmentId, IpNet,
+    AccessOption, Account, AccountConfig, AccountId, Department, DepartmentId, IpNet,
     PermissionSet, RoleId, Settings, User, UserId,
 };
 use sqlx::Row;
 
-use crate::codec::{self, flag};
+use crate::codec::flag;
 use crate::{Result, Store, StoreError, with_pool};
 
 /// Reads an account's settings, departments and roles through `$conn`, a connection (or
@@ -128,6 +128,19 @@ pub(crate) fn typed<T, F: std::future::Future<Output = Result<T>>>(f: F) -> F {
     f
 }
 
+/// An account as the installation's operator sees it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AccountSummary {
+    /// The account.
+    pub id: AccountId,
+    /// Its name.
+    pub name: String,
+    /// When it was created, µs since the epoch.
+    pub created_at: i64,
+    /// How many users it has.
+    pub users: i64,
+}
+
 /// A user to create.
 #[derive(Clone, Debug)]
 pub struct NewUser<'a> {
@@ -150,42 +163,53 @@ impl Store {
         default_department: &str,
         now: i64,
     ) -> Result<AccountId> {
-        let id: i64 = with_pool!(self, pool, begin => {
-            let mut tx = pool.begin_with(begin).await?;
-            let id: i64 = sqlx::query_scalar(
-                "INSERT INTO accounts (name, my_finished_queue, waiting_queue, finished_queue, hide_details_until_assumed, \
-                 shared_inbox, assignment, satisfaction_survey, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
-            )
-            .bind(name)
-            .bind(flag(settings.my_finished_queue))
-            .bind(settings.waiting_queue.id())
-            .bind(settings.finished_queue.id())
-            .bind(flag(settings.hide_details_until_assumed))
-            .bind(flag(settings.shared_inbox))
-            .bind(settings.assignment.id())
-            .bind(flag(settings.satisfaction_survey))
-            .bind(now)
-            .fetch_one(&mut *tx)
+        let tx = self
+            .begin_new_account(name, settings, default_department, now)
             .await?;
-            for b in BuiltinRole::ALL {
-                sqlx::query("INSERT INTO roles (account_id, name, builtin, permissions, allowed_networks) VALUES ($1, $2, $3, $4, '')")
-                    .bind(id)
-                    .bind(b.id())
-                    .bind(b.id())
-                    .bind(codec::permissions_text(b.permissions()))
-                    .execute(&mut *tx)
-                    .await?;
-            }
-            let dept: i64 = sqlx::query_scalar("INSERT INTO departments (account_id, name, parent_id, access) VALUES ($1, $2, NULL, 'team') RETURNING id")
-                .bind(id)
-                .bind(default_department)
-                .fetch_one(&mut *tx)
-                .await?;
-            sqlx::query("UPDATE accounts SET default_department_id = $1 WHERE id = $2").bind(dept).bind(id).execute(&mut *tx).await?;
-            tx.commit().await?;
-            id
-        });
-        Ok(AccountId(id))
+        let id = tx.account_id();
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Every account of the installation, by id, with its number of users (the operator's
+    /// listing).
+    pub async fn accounts(&self) -> Result<Vec<AccountSummary>> {
+        with_pool!(self, pool => {
+            let rows = sqlx::query(
+                "SELECT a.id, a.name, a.created_at, (SELECT COUNT(*) FROM users u WHERE u.account_id = a.id) FROM accounts a ORDER BY a.id",
+            )
+            .fetch_all(pool)
+            .await?;
+            rows.iter()
+                .map(|r| {
+                    Ok(AccountSummary {
+                        id: AccountId(r.try_get(0)?),
+                        name: r.try_get(1)?,
+                        created_at: r.try_get(2)?,
+                        users: r.try_get(3)?,
+                    })
+                })
+                .collect()
+        })
+    }
+
+    /// One account's summary; not found when there is no such account.
+    pub async fn account_summary(&self, account: AccountId) -> Result<AccountSummary> {
+        with_pool!(self, pool => {
+            let r = sqlx::query(
+                "SELECT a.id, a.name, a.created_at, (SELECT COUNT(*) FROM users u WHERE u.account_id = a.id) FROM accounts a WHERE a.id = $1",
+            )
+            .bind(account.0)
+            .fetch_optional(pool)
+            .await?
+            .ok_or(StoreError::NotFound("account"))?;
+            Ok(AccountSummary {
+                id: AccountId(r.try_get(0)?),
+                name: r.try_get(1)?,
+                created_at: r.try_get(2)?,
+                users: r.try_get(3)?,
+            })
+        })
     }
 
     /// Replaces an account's settings.

@@ -31,7 +31,7 @@ pub use admin::AdminTx;
 pub use audit::AuditEntry;
 pub use auth::{Credentials, Profile, SessionContext, SessionOwner};
 pub use conversations::{ConversationRecord, ConversationRow, NewConversation};
-pub use directory::NewUser;
+pub use directory::{AccountSummary, NewUser};
 pub use error::StoreError;
 pub use inbox::{Contact, Message, MessageKind};
 

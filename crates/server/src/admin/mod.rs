@@ -1,4 +1,5 @@
-//! Administration: departments, users, roles, settings, presets and the audit log.
+//! Administration: the account, departments, users, roles, settings, presets and the audit
+//! log; and the installation operator's accounts.
 //!
 //! Every decision is the engine's. A write runs in one [`store::AdminTx`]: the account is read
 //! as it is inside the transaction (administrative transactions of an account are serialised),
@@ -11,6 +12,7 @@
 //! on the fresh account. What the caller may not see (an unknown id, an id of another account)
 //! is 404, the same bytes either way.
 
+pub mod accounts;
 pub mod audit_log;
 pub mod departments;
 pub mod roles;

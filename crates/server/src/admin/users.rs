@@ -157,7 +157,7 @@ fn memberships_from(
     Ok(out)
 }
 
-fn valid_email(email: &str) -> Result<String, ApiError> {
+pub(crate) fn valid_email(email: &str) -> Result<String, ApiError> {
     let e = email.trim().to_lowercase();
     let ok = e.len() <= 254
         && !e.chars().any(char::is_whitespace)
@@ -173,7 +173,7 @@ fn valid_email(email: &str) -> Result<String, ApiError> {
     }
 }
 
-fn valid_password(field: &str, p: &str) -> Result<(), ApiError> {
+pub(crate) fn valid_password(field: &str, p: &str) -> Result<(), ApiError> {
     if (MIN_PASSWORD..=MAX_PASSWORD).contains(&p.len()) {
         Ok(())
     } else {
@@ -184,7 +184,7 @@ fn valid_password(field: &str, p: &str) -> Result<(), ApiError> {
     }
 }
 
-async fn hash(password: String) -> Result<String, ApiError> {
+pub(crate) async fn hash(password: String) -> Result<String, ApiError> {
     tokio::task::spawn_blocking(move || secret::hash_password(&password))
         .await
         .map_err(|e| ApiError::internal(&e))?

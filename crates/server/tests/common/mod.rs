@@ -119,10 +119,12 @@ fn dechunk(mut s: &str) -> String {
 /// Starts a server on port 0 over `store` (loopback trusted as a proxy, so tests can give each
 /// run its own client address) and returns its address once `/healthz` answers.
 pub async fn launch(store: Store) -> SocketAddr {
-    let config = ServerConfig {
-        trusted_proxies: vec!["127.0.0.1/32".parse().unwrap()],
-        ..ServerConfig::default()
-    };
+    launch_with(store, ServerConfig::default()).await
+}
+
+/// [`launch`] with these settings (loopback is always a trusted proxy).
+pub async fn launch_with(store: Store, mut config: ServerConfig) -> SocketAddr {
+    config.trusted_proxies.push("127.0.0.1/32".parse().unwrap());
     let state = AppState::new(store, Arc::new(SystemClock), config).unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
