@@ -516,7 +516,7 @@ pub async fn fill(store: &Store, password_hash: &str, now_micros: i64) -> Result
         }
         for tag in tags(&mut rng, spec) {
             store
-                .tag(account, conversation, tag)
+                .tag(account, conversation, tag, start)
                 .await
                 .context("tagging a demo conversation")?;
         }

@@ -120,31 +120,7 @@ impl FromRequestParts<AppState> for Caller {
         if must_change_password && !PASSWORD_CHANGE_PATHS.contains(&path.as_str()) {
             return Err(ApiError::password_change_required());
         }
-        let config = match state.cache.config(owner.account, version) {
-            Some(c) => c,
-            None => {
-                let c = Arc::new(state.store.account_config(owner.account).await?);
-                state
-                    .cache
-                    .put_config(owner.account, version, Arc::clone(&c));
-                c
-            }
-        };
-        let principal = match state.cache.principal(owner.user, address, version) {
-            Some(p) => p,
-            None => {
-                let user = state
-                    .store
-                    .user(owner.account, owner.user)
-                    .await?
-                    .ok_or_else(ApiError::unauthorized)?;
-                let p = Arc::new(Principal::resolve(&config, &user, address));
-                state
-                    .cache
-                    .put_principal(owner.user, address, version, Arc::clone(&p));
-                p
-            }
-        };
+        let (config, principal) = resolve(state, owner, address, version).await?;
         // No binding is active from this address (allowed networks): as good as logged out here.
         if principal.standing() != Standing::Active {
             return Err(ApiError::unauthorized());
@@ -157,6 +133,42 @@ impl FromRequestParts<AppState> for Caller {
             session,
         })
     }
+}
+
+/// The account's configuration and the user's principal from `address` at access version
+/// `version`, through the cache. Unauthorized when the user is gone.
+pub(crate) async fn resolve(
+    state: &AppState,
+    owner: SessionOwner,
+    address: IpAddr,
+    version: i64,
+) -> Result<(Arc<AccountConfig>, Arc<Principal>), ApiError> {
+    let config = match state.cache.config(owner.account, version) {
+        Some(c) => c,
+        None => {
+            let c = Arc::new(state.store.account_config(owner.account).await?);
+            state
+                .cache
+                .put_config(owner.account, version, Arc::clone(&c));
+            c
+        }
+    };
+    let principal = match state.cache.principal(owner.user, address, version) {
+        Some(p) => p,
+        None => {
+            let user = state
+                .store
+                .user(owner.account, owner.user)
+                .await?
+                .ok_or_else(ApiError::unauthorized)?;
+            let p = Arc::new(Principal::resolve(&config, &user, address));
+            state
+                .cache
+                .put_principal(owner.user, address, version, Arc::clone(&p));
+            p
+        }
+    };
+    Ok((config, principal))
 }
 
 /// Login request.

@@ -110,6 +110,25 @@ pub struct MessageView {
     pub body: String,
     /// When, µs since the epoch.
     pub at: i64,
+    /// For a message sent to a channel: `pending`, `sent`, `delivered`, `read` or `failed`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub delivery: Option<String>,
+    /// Why the channel refused it (with `failed`), or the last attempt's failure.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub delivery_error: Option<String>,
+}
+
+/// A message as the API shows it.
+pub(crate) fn message_view(m: store::Message) -> MessageView {
+    MessageView {
+        id: m.id,
+        kind: m.kind.id(),
+        author_id: m.author.map(|u| u.0),
+        body: m.body,
+        at: m.at,
+        delivery: m.delivery,
+        delivery_error: m.delivery_error,
+    }
 }
 
 /// One conversation with what the caller may do.
@@ -148,7 +167,7 @@ fn parse_cursor(s: &str) -> Result<Cursor, ApiError> {
     })
 }
 
-fn view(p: &Principal, row: ConversationRow) -> ConversationView {
+pub(crate) fn view(p: &Principal, row: ConversationRow) -> ConversationView {
     let c = row.record.conversation;
     let details = p.details_visible(&c);
     ConversationView {
@@ -233,19 +252,23 @@ pub async fn counts(
     State(state): State<AppState>,
     caller: Caller,
 ) -> Result<axum::Json<Counts>, ApiError> {
-    let p = &caller.principal;
+    Ok(axum::Json(tab_counts(&state, &caller.principal).await?))
+}
+
+/// The five tabs' counts for a principal.
+pub(crate) async fn tab_counts(state: &AppState, p: &Principal) -> Result<Counts, ApiError> {
     let n = |tab| {
         let plan = p.plan(tab);
         let store = state.store.clone();
         async move { store.count(&plan).await }
     };
-    Ok(axum::Json(Counts {
+    Ok(Counts {
         mine: n(Tab::Mine).await?,
         waiting: n(Tab::Waiting).await?,
         others: n(Tab::Others).await?,
         finished: n(Tab::Finished).await?,
         my_finished: n(Tab::MyFinished).await?,
-    }))
+    })
 }
 
 /// Loads a conversation the caller may see, or answers 404.
@@ -382,17 +405,7 @@ pub async fn messages(
             limit,
         )
         .await?;
-    Ok(axum::Json(
-        list.into_iter()
-            .map(|m| MessageView {
-                id: m.id,
-                kind: m.kind.id(),
-                author_id: m.author.map(|u| u.0),
-                body: m.body,
-                at: m.at,
-            })
-            .collect(),
-    ))
+    Ok(axum::Json(list.into_iter().map(message_view).collect()))
 }
 
 /// The body of an action; each action reads the fields it needs and refuses the others.
@@ -506,10 +519,10 @@ pub async fn act(
                 })?;
             if kind == ActionKind::Tag {
                 require(&p.decide(&c, Action::Tag))?;
-                state.store.tag(account, c.id, tag).await?;
+                state.store.tag(account, c.id, tag, now).await?;
             } else {
                 require(&p.decide(&c, Action::Untag))?;
-                state.store.untag(account, c.id, tag).await?;
+                state.store.untag(account, c.id, tag, now).await?;
             }
         }
         ActionKind::LinkContact => {
@@ -517,7 +530,7 @@ pub async fn act(
             require(&p.decide(&c, Action::LinkContact))?;
             state
                 .store
-                .link_contact(account, c.id, req.contact_id)
+                .link_contact(account, c.id, req.contact_id, now)
                 .await?;
         }
         ActionKind::Transfer => {

@@ -9,10 +9,12 @@
 pub mod admin;
 pub mod auth;
 pub mod cache;
+pub mod channels;
 pub mod client;
 pub mod clock;
 pub mod conversations;
 pub mod error;
+pub mod events;
 pub mod json;
 pub mod openapi;
 pub mod secret;
@@ -69,6 +71,8 @@ pub struct AppState {
     pub dummy_hash: String,
     /// Resolved configurations and principals, by access version.
     pub cache: Arc<cache::AccessCache>,
+    /// This node's live events.
+    pub hub: Arc<events::Hub>,
 }
 
 impl AppState {
@@ -85,6 +89,7 @@ impl AppState {
             config: Arc::new(config),
             dummy_hash: secret::hash_password(&dummy)?,
             cache: Arc::default(),
+            hub: Arc::default(),
         })
     }
 }
@@ -137,6 +142,7 @@ pub fn router(state: AppState) -> Router {
             get(conversations::list).post(conversations::create),
         )
         .route("/conversations/counts", get(conversations::counts))
+        .route("/events", get(events::stream))
         .route("/conversations/{id}", get(conversations::get))
         .route("/conversations/{id}/messages", get(conversations::messages))
         .route(
@@ -149,8 +155,30 @@ pub fn router(state: AppState) -> Router {
         .route("/api/openapi.json", get(openapi::document))
         .nest("/api/v1", api)
         .fallback(|| async { ApiError::not_found() })
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            wake_events,
+        ))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(state)
+}
+
+/// After a request that may have written (not GET or HEAD), wakes this node's event pump so
+/// its streams hear of the change at once.
+async fn wake_events(
+    State(state): State<AppState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let writes = !matches!(
+        *request.method(),
+        axum::http::Method::GET | axum::http::Method::HEAD
+    );
+    let response = next.run(request).await;
+    if writes {
+        state.hub.poke();
+    }
+    response
 }
 
 /// 200 once the database answers.
@@ -172,10 +200,20 @@ pub async fn launch_with_listener(
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(
+    // Live events start after the newest one stored.
+    let last = state
+        .store
+        .last_event_id()
+        .await
+        .map_err(std::io::Error::other)?;
+    state.hub.start_at(last);
+    let pump = tokio::spawn(events::pump(state.clone()));
+    let served = axum::serve(
         listener,
         router(state).into_make_service_with_connect_info::<SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown)
-    .await
+    .await;
+    pump.abort();
+    served
 }

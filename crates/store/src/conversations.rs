@@ -8,6 +8,7 @@ use access::{
 use sqlx::Row;
 
 use crate::codec::{class_code, status_code, status_from};
+use crate::events::{EventKind, insert_event, state_of};
 use crate::{Result, Store, StoreError, compile, with_pool};
 
 /// A conversation to create.
@@ -73,6 +74,7 @@ impl Store {
                 .bind(1_i64)
                 .execute(&mut *tx)
                 .await?;
+            insert_event!(&mut *tx, c.account, EventKind::Conversation, Some(ConversationId(id)), None::<i64>, None, c.at)?;
             tx.commit().await?;
             id
         });
@@ -144,6 +146,7 @@ impl Store {
             ] {
                 sqlx::query(BUMP).bind(c.account.0).bind(class).bind(dept).bind(assignee).bind(n).execute(&mut *tx).await?;
             }
+            insert_event!(&mut *tx, c.account, EventKind::Conversation, Some(c.id), None::<i64>, Some(state_of(c)), at)?;
             tx.commit().await?;
             Ok(ConversationRecord {
                 conversation: Conversation { status: t.status, assignee: t.assignee, department: t.department, ..*c },

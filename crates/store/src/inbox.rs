@@ -3,6 +3,7 @@
 use access::{AccountId, ConversationId, UserId};
 use sqlx::Row;
 
+use crate::events::{EventKind, insert_event};
 use crate::{Result, Store, StoreError, with_pool};
 
 /// A contact (the customer).
@@ -62,9 +63,47 @@ pub struct Message {
     pub body: String,
     /// When, µs since the epoch.
     pub at: i64,
+    /// For a message sent to a channel: `pending`, `sent`, `delivered`, `read` or `failed`.
+    pub delivery: Option<String>,
+    /// Why the channel refused it, or the last retry's failure.
+    pub delivery_error: Option<String>,
+}
+
+const MESSAGE_COLUMNS: &str = "id, kind, author_id, body, created_at, delivery, delivery_error";
+
+fn message_from<R: Row>(r: &R) -> Result<Message>
+where
+    usize: sqlx::ColumnIndex<R>,
+    i64: for<'a> sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    String: for<'a> sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+{
+    Ok(Message {
+        id: r.try_get(0)?,
+        kind: MessageKind::from_id(&r.try_get::<String, _>(1)?)?,
+        author: r.try_get::<Option<i64>, _>(2)?.map(UserId),
+        body: r.try_get(3)?,
+        at: r.try_get(4)?,
+        delivery: r.try_get(5)?,
+        delivery_error: r.try_get(6)?,
+    })
 }
 
 impl Store {
+    /// One message of the account with its conversation; `None` when there is no such message.
+    pub async fn message(
+        &self,
+        account: AccountId,
+        id: i64,
+    ) -> Result<Option<(ConversationId, Message)>> {
+        let sql = format!(
+            "SELECT {MESSAGE_COLUMNS}, conversation_id FROM messages WHERE id = $1 AND account_id = $2"
+        );
+        with_pool!(self, pool => {
+            let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).bind(account.0).fetch_optional(pool).await?;
+            row.map(|r| Ok((ConversationId(r.try_get(7)?), message_from(&r)?))).transpose()
+        })
+    }
+
     /// Creates a contact.
     pub async fn create_contact(
         &self,
@@ -111,22 +150,27 @@ impl Store {
         account: AccountId,
         conversation: ConversationId,
         contact: Option<i64>,
+        at: i64,
     ) -> Result<()> {
-        let done = with_pool!(self, pool => sqlx::query(
-            "UPDATE conversations SET contact_id = $1, version = version + 1 WHERE id = $2 AND account_id = $3 \
-             AND ($1 IS NULL OR EXISTS (SELECT 1 FROM contacts WHERE id = $1 AND account_id = $3))",
-        )
-        .bind(contact)
-        .bind(conversation.0)
-        .bind(account.0)
-        .execute(pool)
-        .await?
-        .rows_affected());
-        if done == 0 {
-            Err(StoreError::NotFound("conversation or contact"))
-        } else {
+        with_pool!(self, pool, begin => {
+            let mut tx = pool.begin_with(begin).await?;
+            let done = sqlx::query(
+                "UPDATE conversations SET contact_id = $1, version = version + 1 WHERE id = $2 AND account_id = $3 \
+                 AND ($1 IS NULL OR EXISTS (SELECT 1 FROM contacts WHERE id = $1 AND account_id = $3))",
+            )
+            .bind(contact)
+            .bind(conversation.0)
+            .bind(account.0)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if done == 0 {
+                return Err(StoreError::NotFound("conversation or contact"));
+            }
+            insert_event!(&mut *tx, account, EventKind::Conversation, Some(conversation), None::<i64>, None, at)?;
+            tx.commit().await?;
             Ok(())
-        }
+        })
     }
 
     /// Appends a message and moves the conversation's activity (and, for an inbound message,
@@ -167,6 +211,7 @@ impl Store {
             .bind(at)
             .fetch_one(&mut *tx)
             .await?;
+            insert_event!(&mut *tx, account, EventKind::Message, Some(conversation), Some(id), None, at)?;
             tx.commit().await?;
             Ok(id)
         })
@@ -180,27 +225,18 @@ impl Store {
         after: i64,
         limit: u32,
     ) -> Result<Vec<Message>> {
+        let sql = format!(
+            "SELECT {MESSAGE_COLUMNS} FROM messages WHERE conversation_id = $1 AND account_id = $2 AND id > $3 ORDER BY id LIMIT $4"
+        );
         with_pool!(self, pool => {
-            let rows = sqlx::query(
-                "SELECT id, kind, author_id, body, created_at FROM messages WHERE conversation_id = $1 AND account_id = $2 AND id > $3 ORDER BY id LIMIT $4",
-            )
-            .bind(conversation.0)
-            .bind(account.0)
-            .bind(after)
-            .bind(i64::from(limit))
-            .fetch_all(pool)
-            .await?;
-            rows.iter()
-                .map(|r| {
-                    Ok(Message {
-                        id: r.try_get(0)?,
-                        kind: MessageKind::from_id(&r.try_get::<String, _>(1)?)?,
-                        author: r.try_get::<Option<i64>, _>(2)?.map(UserId),
-                        body: r.try_get(3)?,
-                        at: r.try_get(4)?,
-                    })
-                })
-                .collect()
+            let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(conversation.0)
+                .bind(account.0)
+                .bind(after)
+                .bind(i64::from(limit))
+                .fetch_all(pool)
+                .await?;
+            rows.iter().map(message_from).collect()
         })
     }
 
@@ -210,6 +246,7 @@ impl Store {
         account: AccountId,
         conversation: ConversationId,
         name: &str,
+        at: i64,
     ) -> Result<()> {
         with_pool!(self, pool, begin => {
             let mut tx = pool.begin_with(begin).await?;
@@ -236,6 +273,7 @@ impl Store {
             if exists.is_none() {
                 return Err(StoreError::NotFound("conversation"));
             }
+            insert_event!(&mut *tx, account, EventKind::Conversation, Some(conversation), None::<i64>, None, at)?;
             tx.commit().await?;
             Ok(())
         })
@@ -247,17 +285,24 @@ impl Store {
         account: AccountId,
         conversation: ConversationId,
         name: &str,
+        at: i64,
     ) -> Result<()> {
-        with_pool!(self, pool => {
-            sqlx::query(
-            "DELETE FROM conversation_tags WHERE account_id = $1 AND conversation_id = $2 \
-             AND tag_id IN (SELECT id FROM tags WHERE account_id = $1 AND name = $3)",
-        )
-        .bind(account.0)
-        .bind(conversation.0)
-        .bind(name)
-        .execute(pool)
-        .await?;
+        with_pool!(self, pool, begin => {
+            let mut tx = pool.begin_with(begin).await?;
+            let removed = sqlx::query(
+                "DELETE FROM conversation_tags WHERE account_id = $1 AND conversation_id = $2 \
+                 AND tag_id IN (SELECT id FROM tags WHERE account_id = $1 AND name = $3)",
+            )
+            .bind(account.0)
+            .bind(conversation.0)
+            .bind(name)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if removed > 0 {
+                insert_event!(&mut *tx, account, EventKind::Conversation, Some(conversation), None::<i64>, None, at)?;
+            }
+            tx.commit().await?;
         });
         Ok(())
     }

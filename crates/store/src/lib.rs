@@ -14,6 +14,7 @@ pub mod compile;
 mod conversations;
 mod directory;
 mod error;
+mod events;
 mod inbox;
 mod migrate;
 pub mod scenario_backend;
@@ -33,6 +34,7 @@ pub use auth::{Credentials, Profile, SessionContext, SessionOwner};
 pub use conversations::{ConversationRecord, ConversationRow, NewConversation};
 pub use directory::{AccountSummary, NewUser};
 pub use error::StoreError;
+pub use events::{ConversationState, EventKind, EventListener, EventRecord};
 pub use inbox::{Contact, Message, MessageKind};
 
 /// Result of a store operation.

@@ -12,6 +12,10 @@ const SQLITE: &[(i64, &str)] = &[
         3,
         include_str!("../migrations/sqlite/0003_access_version.sql"),
     ),
+    (
+        4,
+        include_str!("../migrations/sqlite/0004_channels_events.sql"),
+    ),
 ];
 const POSTGRES: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_initial.sql")),
@@ -19,6 +23,10 @@ const POSTGRES: &[(i64, &str)] = &[
     (
         3,
         include_str!("../migrations/postgres/0003_access_version.sql"),
+    ),
+    (
+        4,
+        include_str!("../migrations/postgres/0004_channels_events.sql"),
     ),
 ];
 

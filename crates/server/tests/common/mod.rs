@@ -144,3 +144,139 @@ pub async fn launch_with(store: Store, mut config: ServerConfig) -> SocketAddr {
     }
     panic!("the server on {addr} never became ready");
 }
+
+/// One Server-Sent Event.
+#[derive(Debug, Clone)]
+pub struct SseEvent {
+    pub name: String,
+    pub id: Option<String>,
+    pub data: Value,
+}
+
+/// A live `text/event-stream` response, read as events arrive (chunked transfer decoded).
+pub struct EventStream {
+    stream: tokio::net::TcpStream,
+    /// Raw bytes not yet decoded from chunks.
+    raw: Vec<u8>,
+    /// Decoded body text not yet split into events.
+    text: String,
+}
+
+impl EventStream {
+    /// Opens `GET path` and checks the answer is an event stream.
+    pub async fn open(addr: SocketAddr, path: &str, headers: &[(&str, &str)]) -> EventStream {
+        let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let mut req =
+            format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nAccept: text/event-stream\r\n");
+        for (k, v) in headers {
+            req.push_str(&format!("{k}: {v}\r\n"));
+        }
+        req.push_str("\r\n");
+        stream.write_all(req.as_bytes()).await.unwrap();
+        let mut raw = Vec::new();
+        let head_end = loop {
+            if let Some(i) = raw.windows(4).position(|w| w == b"\r\n\r\n") {
+                break i;
+            }
+            let mut buf = [0u8; 4096];
+            let n = stream.read(&mut buf).await.unwrap();
+            assert!(n > 0, "the server closed the stream before answering");
+            raw.extend_from_slice(&buf[..n]);
+        };
+        let head = String::from_utf8(raw[..head_end].to_vec()).unwrap();
+        assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+        assert!(
+            head.to_ascii_lowercase().contains("text/event-stream"),
+            "{head}"
+        );
+        let raw = raw[head_end + 4..].to_vec();
+        EventStream {
+            stream,
+            raw,
+            text: String::new(),
+        }
+    }
+
+    /// Moves complete chunks from `raw` to `text`.
+    fn dechunk(&mut self) {
+        loop {
+            let Some(eol) = self.raw.windows(2).position(|w| w == b"\r\n") else {
+                return;
+            };
+            let size_line = String::from_utf8_lossy(&self.raw[..eol]).to_string();
+            let size = usize::from_str_radix(size_line.trim(), 16).unwrap();
+            if self.raw.len() < eol + 2 + size + 2 {
+                return;
+            }
+            let chunk = self.raw[eol + 2..eol + 2 + size].to_vec();
+            self.text.push_str(&String::from_utf8(chunk).unwrap());
+            self.raw.drain(..eol + 2 + size + 2);
+        }
+    }
+
+    /// The next event (comments skipped), or `None` when none comes within `within`.
+    pub async fn next(&mut self, within: std::time::Duration) -> Option<SseEvent> {
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            self.dechunk();
+            while let Some(end) = self.text.find("\n\n") {
+                let block: String = self.text.drain(..end + 2).collect();
+                let (mut name, mut id, mut data) = (String::from("message"), None, String::new());
+                for line in block.lines() {
+                    if let Some(v) = line.strip_prefix("event:") {
+                        name = v.trim().to_owned();
+                    } else if let Some(v) = line.strip_prefix("id:") {
+                        id = Some(v.trim().to_owned());
+                    } else if let Some(v) = line.strip_prefix("data:") {
+                        data.push_str(v.trim_start());
+                    }
+                }
+                if data.is_empty() {
+                    continue; // a keep-alive comment
+                }
+                return Some(SseEvent {
+                    name,
+                    id,
+                    data: serde_json::from_str(&data).unwrap(),
+                });
+            }
+            let mut buf = [0u8; 8192];
+            let read = tokio::time::timeout_at(deadline, self.stream.read(&mut buf)).await;
+            match read {
+                Err(_) => return None,
+                Ok(Ok(0)) => return None,
+                Ok(Ok(n)) => self.raw.extend_from_slice(&buf[..n]),
+                Ok(Err(e)) => panic!("reading the event stream: {e}"),
+            }
+        }
+    }
+
+    /// Every event that arrives within `within` (waits the whole time).
+    pub async fn drain(&mut self, within: std::time::Duration) -> Vec<SseEvent> {
+        let deadline = tokio::time::Instant::now() + within;
+        let mut out = Vec::new();
+        loop {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            if left.is_zero() {
+                return out;
+            }
+            match self.next(left).await {
+                Some(e) => out.push(e),
+                None => return out,
+            }
+        }
+    }
+
+    /// Skips events until one named `name` arrives (panics after `within`).
+    pub async fn expect(&mut self, name: &str, within: std::time::Duration) -> SseEvent {
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            match self.next(left).await {
+                Some(e) if e.name == name => return e,
+                Some(_) => {}
+                None => panic!("no `{name}` event within {within:?}"),
+            }
+        }
+    }
+}

@@ -1,0 +1,3 @@
+//! Customer channels: WhatsApp Cloud API and the generic channel.
+
+pub mod whatsapp;

@@ -1,0 +1,796 @@
+//! The WhatsApp Business **Cloud API** formats, and nothing else: the webhook signature
+//! (`X-Hub-Signature-256`), the verification handshake, the webhook notifications of the
+//! `messages` field (Meta's "Webhooks: messages" reference: inbound messages and the statuses of
+//! ours), the bodies of "Send messages" (`POST /{version}/{phone_number_id}/messages`) and the
+//! Graph API's answer to a send.
+//!
+//! Pure: no I/O, no async, no database. Nothing here panics, whatever the input. The webhook
+//! handlers and the sender call it; what to do with the result (store, retry, answer Meta) is
+//! theirs.
+
+use std::fmt::Write as _;
+
+use hmac::{Hmac, KeyInit as _, Mac as _};
+use serde_json::{Map, Value, json};
+use sha2::{Digest as _, Sha256};
+
+// --- Signature and handshake --------------------------------------------------------------
+
+/// HMAC-SHA256 keyed with `secret`. Built from the RFC 2104 block key (a key longer than the
+/// 64-byte block is hashed first, a shorter one zero-padded) so that it cannot fail.
+fn mac(secret: &[u8]) -> Hmac<Sha256> {
+    let hashed;
+    let key = if secret.len() > 64 {
+        hashed = Sha256::digest(secret);
+        hashed.as_slice()
+    } else {
+        secret
+    };
+    let mut block = [0u8; 64];
+    block.iter_mut().zip(key).for_each(|(b, k)| *b = *k);
+    Hmac::<Sha256>::new(&block.into())
+}
+
+/// The `X-Hub-Signature-256` value of `body` signed with `secret`: `sha256=<64 lowercase hex>`.
+/// Used by tests and by our own outbound webhook signer.
+pub fn sign(secret: &str, body: &[u8]) -> String {
+    let mut m = mac(secret.as_bytes());
+    m.update(body);
+    let mut out = String::from("sha256=");
+    for b in m.finalize().into_bytes() {
+        let _ = write!(out, "{b:02x}");
+    }
+    out
+}
+
+/// Whether `header` (the `X-Hub-Signature-256` value, `sha256=<64 hex digits>`, either case) is
+/// HMAC-SHA256(`app_secret`, `body`). Compared in constant time. A missing or malformed header,
+/// or an empty secret, is `false`.
+pub fn signature_valid(app_secret: &str, body: &[u8], header: Option<&str>) -> bool {
+    if app_secret.is_empty() {
+        return false;
+    }
+    let Some(expected) = header
+        .and_then(|h| h.trim().strip_prefix("sha256="))
+        .and_then(decode_hex32)
+    else {
+        return false;
+    };
+    let mut m = mac(app_secret.as_bytes());
+    m.update(body);
+    m.verify_slice(&expected).is_ok()
+}
+
+fn decode_hex32(s: &str) -> Option<[u8; 32]> {
+    if s.len() != 64 {
+        return None;
+    }
+    let mut out = [0u8; 32];
+    for (o, pair) in out.iter_mut().zip(s.as_bytes().chunks_exact(2)) {
+        let mut v = 0u8;
+        for c in pair {
+            let d = char::from(*c).to_digit(16)?;
+            v = (v << 4) | u8::try_from(d).ok()?;
+        }
+        *o = v;
+    }
+    Some(out)
+}
+
+/// Equality of two secrets in constant time (their SHA-256 digests are compared, so the length
+/// does not leak either).
+fn secret_eq(a: &str, b: &str) -> bool {
+    let (x, y) = (Sha256::digest(a.as_bytes()), Sha256::digest(b.as_bytes()));
+    let diff = x
+        .iter()
+        .zip(y.iter())
+        .fold(0u8, |acc, (p, q)| acc | (p ^ q));
+    std::hint::black_box(diff) == 0
+}
+
+/// The query of the verification request: `GET ?hub.mode=subscribe&hub.verify_token=T&hub.challenge=C`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Handshake<'a> {
+    /// `hub.mode`: must be `subscribe`.
+    pub mode: Option<&'a str>,
+    /// `hub.verify_token`: the token configured in Meta's app dashboard.
+    pub verify_token: Option<&'a str>,
+    /// `hub.challenge`: echoed back on success.
+    pub challenge: Option<&'a str>,
+}
+
+/// Why a verification request is refused. The messages never contain the expected token.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum HandshakeError {
+    /// No verify token is configured on our side: every handshake is refused.
+    #[error("no verify token is configured for this channel")]
+    NotConfigured,
+    /// `hub.mode` is absent or not `subscribe`.
+    #[error("hub.mode must be \"subscribe\"")]
+    WrongMode,
+    /// `hub.verify_token` is absent.
+    #[error("hub.verify_token is missing")]
+    MissingToken,
+    /// `hub.verify_token` is not the configured token.
+    #[error("hub.verify_token does not match the configured verify token")]
+    WrongToken,
+    /// `hub.challenge` is absent or empty.
+    #[error("hub.challenge is missing")]
+    MissingChallenge,
+}
+
+/// Answers the verification handshake: `Ok(challenge)` (to send back as the plain-text body)
+/// when the mode is `subscribe` and the token equals `expected` (constant time).
+pub fn handshake(h: &Handshake<'_>, expected: &str) -> Result<String, HandshakeError> {
+    if expected.is_empty() {
+        return Err(HandshakeError::NotConfigured);
+    }
+    if h.mode != Some("subscribe") {
+        return Err(HandshakeError::WrongMode);
+    }
+    let token = h.verify_token.ok_or(HandshakeError::MissingToken)?;
+    if !secret_eq(token, expected) {
+        return Err(HandshakeError::WrongToken);
+    }
+    match h.challenge {
+        Some(c) if !c.is_empty() => Ok(c.to_owned()),
+        _ => Err(HandshakeError::MissingChallenge),
+    }
+}
+
+// --- Webhook notifications ----------------------------------------------------------------
+
+/// One webhook POST body: its inbound messages and status updates, in the order of the payload.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Notification {
+    /// Every message and status of every `messages` change of every entry.
+    pub items: Vec<Item>,
+}
+
+/// One thing that happened.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Item {
+    /// A customer sent us something.
+    Inbound(Inbound),
+    /// One of our outbound messages changed state.
+    Status(StatusUpdate),
+}
+
+/// A message from a customer.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Inbound {
+    /// `value.metadata.phone_number_id`: which of our numbers received it.
+    pub phone_number_id: String,
+    /// `messages[].id`, the `wamid.…` (the key for deduplicating Meta's retries).
+    pub external_id: String,
+    /// `messages[].from`: the customer's WhatsApp id (phone digits).
+    pub from: String,
+    /// `contacts[].profile.name` of the contact whose `wa_id` is `from`.
+    pub profile_name: Option<String>,
+    /// `messages[].timestamp`, Unix seconds.
+    pub timestamp: i64,
+    /// What was sent.
+    pub content: Content,
+}
+
+/// The kinds of media message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum MediaKind {
+    /// `image`.
+    Image,
+    /// `audio` (voice notes included).
+    Audio,
+    /// `video`.
+    Video,
+    /// `document`.
+    Document,
+    /// `sticker`.
+    Sticker,
+}
+
+impl MediaKind {
+    /// Every kind.
+    pub const ALL: [MediaKind; 5] = [
+        MediaKind::Image,
+        MediaKind::Audio,
+        MediaKind::Video,
+        MediaKind::Document,
+        MediaKind::Sticker,
+    ];
+
+    /// The message `type` (and object key) of the kind: `image`, `audio`, ….
+    pub fn id(self) -> &'static str {
+        match self {
+            MediaKind::Image => "image",
+            MediaKind::Audio => "audio",
+            MediaKind::Video => "video",
+            MediaKind::Document => "document",
+            MediaKind::Sticker => "sticker",
+        }
+    }
+
+    /// The kind of a message `type`, if it is a media one.
+    pub fn from_id(id: &str) -> Option<MediaKind> {
+        MediaKind::ALL.into_iter().find(|k| k.id() == id)
+    }
+}
+
+/// The content of an inbound message.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Content {
+    /// `text.body`.
+    Text(String),
+    /// A media message; the file itself is fetched later with `media_id`.
+    Media {
+        /// Which kind.
+        kind: MediaKind,
+        /// The media id, for `GET /{media_id}`.
+        media_id: String,
+        /// `mime_type`, e.g. `image/jpeg`, `audio/ogg; codecs=opus`.
+        mime_type: Option<String>,
+        /// The caption (image, video, document).
+        caption: Option<String>,
+        /// The file name (document).
+        filename: Option<String>,
+    },
+    /// A shared location.
+    Location {
+        /// Degrees.
+        latitude: f64,
+        /// Degrees.
+        longitude: f64,
+        /// The place's name.
+        name: Option<String>,
+        /// The place's address.
+        address: Option<String>,
+    },
+    /// A tap on one of our buttons or list rows: `interactive` `button_reply`/`list_reply`
+    /// (`id`, `title`), or a template quick-reply `button` (`payload`, `text`; the payload
+    /// defaults to the text).
+    Reply {
+        /// Our id for the choice (the payload).
+        id: String,
+        /// What the customer saw and tapped.
+        title: String,
+    },
+    /// A reaction to a message; an empty `emoji` removes the reaction.
+    Reaction {
+        /// The `wamid` reacted to.
+        message_id: String,
+        /// The emoji, or empty when the reaction is removed.
+        emoji: String,
+    },
+    /// Any other `type` (`contacts`, `order`, `system`, `unsupported`, …); other
+    /// `interactive` kinds are `interactive:<kind>`.
+    Unsupported {
+        /// The type.
+        kind: String,
+    },
+}
+
+impl Content {
+    /// What an agent reads in the inbox, in plain text: the text itself; `[image] caption`,
+    /// `[document] name.pdf — caption`, `[audio: audio/ogg]` for media; `[location] name,
+    /// address (lat, lon)`; the tapped title for replies; `[reaction] 👍`; `[unsupported: kind]`.
+    pub fn display_text(&self) -> String {
+        match self {
+            Content::Text(t) => t.clone(),
+            Content::Media {
+                kind,
+                mime_type,
+                caption,
+                filename,
+                ..
+            } => {
+                let details: Vec<&str> = [filename, caption]
+                    .into_iter()
+                    .flatten()
+                    .map(|s| s.trim())
+                    .filter(|s| !s.is_empty())
+                    .collect();
+                match (details.is_empty(), mime_type) {
+                    (true, Some(m)) => format!("[{}: {m}]", kind.id()),
+                    (true, None) => format!("[{}]", kind.id()),
+                    (false, _) => format!("[{}] {}", kind.id(), details.join(" — ")),
+                }
+            }
+            Content::Location {
+                latitude,
+                longitude,
+                name,
+                address,
+            } => {
+                let place: Vec<&str> = [name, address]
+                    .into_iter()
+                    .flatten()
+                    .map(|s| s.trim())
+                    .filter(|s| !s.is_empty())
+                    .collect();
+                let coords = format!("({latitude}, {longitude})");
+                if place.is_empty() {
+                    format!("[location] {coords}")
+                } else {
+                    format!("[location] {} {coords}", place.join(", "))
+                }
+            }
+            Content::Reply { title, .. } => title.clone(),
+            Content::Reaction { emoji, .. } if emoji.is_empty() => "[reaction removed]".to_owned(),
+            Content::Reaction { emoji, .. } => format!("[reaction] {emoji}"),
+            Content::Unsupported { kind } => format!("[unsupported: {kind}]"),
+        }
+    }
+}
+
+/// A change of state of one of our outbound messages.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StatusUpdate {
+    /// `value.metadata.phone_number_id`: the number that sent it.
+    pub phone_number_id: String,
+    /// `statuses[].id`: the `wamid` of our outbound message.
+    pub external_id: String,
+    /// The new state.
+    pub status: DeliveryStatus,
+    /// `statuses[].timestamp`, Unix seconds.
+    pub timestamp: i64,
+    /// `statuses[].recipient_id`: the customer.
+    pub recipient: Option<String>,
+    /// For `failed`, from `errors[0]`: `code: title` (or its `message`), followed by
+    /// `error_data.details` in parentheses when present.
+    pub error: Option<String>,
+}
+
+/// The delivery states Meta reports. Other status strings are skipped by [`parse`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum DeliveryStatus {
+    /// Accepted by WhatsApp.
+    Sent,
+    /// On the customer's device.
+    Delivered,
+    /// Read by the customer.
+    Read,
+    /// Will not be delivered.
+    Failed,
+}
+
+impl DeliveryStatus {
+    /// The status string: `sent`, `delivered`, `read`, `failed`.
+    pub fn id(self) -> &'static str {
+        match self {
+            DeliveryStatus::Sent => "sent",
+            DeliveryStatus::Delivered => "delivered",
+            DeliveryStatus::Read => "read",
+            DeliveryStatus::Failed => "failed",
+        }
+    }
+
+    /// The state of a status string, if it is one of ours.
+    pub fn from_id(id: &str) -> Option<DeliveryStatus> {
+        [Self::Sent, Self::Delivered, Self::Read, Self::Failed]
+            .into_iter()
+            .find(|s| s.id() == id)
+    }
+}
+
+/// A webhook body that is not a Cloud API notification: what is wrong, and where (a JSON path
+/// such as `entry[0].changes[1].value.messages[0].timestamp`; empty for the body itself).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ParseError {
+    /// Where, from the root of the body.
+    pub path: String,
+    /// What is wrong.
+    pub problem: String,
+}
+
+impl std::fmt::Display for ParseError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.path.is_empty() {
+            write!(f, "{}", self.problem)
+        } else {
+            write!(f, "{}: {}", self.path, self.problem)
+        }
+    }
+}
+
+impl std::error::Error for ParseError {}
+
+/// A JSON value and its path from the root, for error messages.
+struct Node<'v> {
+    value: &'v Value,
+    path: String,
+}
+
+impl<'v> Node<'v> {
+    fn err(&self, problem: impl Into<String>) -> ParseError {
+        ParseError {
+            path: self.path.clone(),
+            problem: problem.into(),
+        }
+    }
+
+    fn child_path(&self, key: &str) -> String {
+        if self.path.is_empty() {
+            key.to_owned()
+        } else {
+            format!("{}.{key}", self.path)
+        }
+    }
+
+    fn object(&self) -> Result<&'v Map<String, Value>, ParseError> {
+        self.value
+            .as_object()
+            .ok_or_else(|| self.err(format!("expected an object, found {}", kind(self.value))))
+    }
+
+    /// The member `key` of this object; absent and `null` are `None`.
+    fn opt(&self, key: &str) -> Result<Option<Node<'v>>, ParseError> {
+        Ok(match self.object()?.get(key) {
+            None | Some(Value::Null) => None,
+            Some(value) => Some(Node {
+                value,
+                path: self.child_path(key),
+            }),
+        })
+    }
+
+    fn get(&self, key: &str) -> Result<Node<'v>, ParseError> {
+        self.opt(key)?.ok_or_else(|| ParseError {
+            path: self.child_path(key),
+            problem: "missing".to_owned(),
+        })
+    }
+
+    fn str(&self) -> Result<&'v str, ParseError> {
+        self.value
+            .as_str()
+            .ok_or_else(|| self.err(format!("expected a string, found {}", kind(self.value))))
+    }
+
+    /// A required string member.
+    fn string(&self, key: &str) -> Result<String, ParseError> {
+        Ok(self.get(key)?.str()?.to_owned())
+    }
+
+    /// A required string member that must not be empty (ids).
+    fn id(&self, key: &str) -> Result<String, ParseError> {
+        let node = self.get(key)?;
+        match node.str()? {
+            "" => Err(node.err("empty")),
+            s => Ok(s.to_owned()),
+        }
+    }
+
+    fn opt_string(&self, key: &str) -> Result<Option<String>, ParseError> {
+        self.opt(key)?
+            .map(|n| n.str().map(str::to_owned))
+            .transpose()
+    }
+
+    fn items(&self) -> Result<Vec<Node<'v>>, ParseError> {
+        let array = self
+            .value
+            .as_array()
+            .ok_or_else(|| self.err(format!("expected an array, found {}", kind(self.value))))?;
+        Ok(array
+            .iter()
+            .enumerate()
+            .map(|(i, value)| Node {
+                value,
+                path: format!("{}[{i}]", self.path),
+            })
+            .collect())
+    }
+
+    /// The elements of an optional array member (absent: none).
+    fn opt_items(&self, key: &str) -> Result<Vec<Node<'v>>, ParseError> {
+        self.opt(key)?.map_or_else(|| Ok(Vec::new()), |n| n.items())
+    }
+
+    fn number(&self, key: &str) -> Result<f64, ParseError> {
+        let node = self.get(key)?;
+        node.value
+            .as_f64()
+            .ok_or_else(|| node.err(format!("expected a number, found {}", kind(node.value))))
+    }
+
+    /// Unix seconds: a string of digits (what Meta sends) or a JSON integer.
+    fn timestamp(&self, key: &str) -> Result<i64, ParseError> {
+        let node = self.get(key)?;
+        match node.value {
+            Value::String(s) => s.parse::<i64>().ok(),
+            Value::Number(n) => n.as_i64(),
+            _ => None,
+        }
+        .ok_or_else(|| node.err("expected Unix seconds (a string of digits)"))
+    }
+}
+
+fn kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// Parses one webhook POST body. Changes of fields other than `messages` are ignored, and so
+/// are unknown members and status strings; a missing required member is an error naming its
+/// path.
+pub fn parse(body: &[u8]) -> Result<Notification, ParseError> {
+    let value: Value = serde_json::from_slice(body).map_err(|e| ParseError {
+        path: String::new(),
+        problem: format!("not JSON: {e}"),
+    })?;
+    let root = Node {
+        value: &value,
+        path: String::new(),
+    };
+    let object = root.get("object")?;
+    if object.str()? != "whatsapp_business_account" {
+        return Err(object.err("expected \"whatsapp_business_account\""));
+    }
+    let mut items = Vec::new();
+    for entry in root.get("entry")?.items()? {
+        for change in entry.get("changes")?.items()? {
+            if change.get("field")?.str()? == "messages" {
+                read_value(&change.get("value")?, &mut items)?;
+            }
+        }
+    }
+    Ok(Notification { items })
+}
+
+fn read_value(value: &Node<'_>, items: &mut Vec<Item>) -> Result<(), ParseError> {
+    let phone_number_id = value.get("metadata")?.id("phone_number_id")?;
+    let contacts = value.opt_items("contacts")?;
+    for message in value.opt_items("messages")? {
+        let from = message.id("from")?;
+        let mut profile_name = None;
+        for contact in &contacts {
+            if contact.opt_string("wa_id")?.as_deref() == Some(from.as_str()) {
+                if let Some(profile) = contact.opt("profile")? {
+                    profile_name = profile.opt_string("name")?;
+                }
+                break;
+            }
+        }
+        items.push(Item::Inbound(Inbound {
+            phone_number_id: phone_number_id.clone(),
+            external_id: message.id("id")?,
+            timestamp: message.timestamp("timestamp")?,
+            content: content(&message)?,
+            from,
+            profile_name,
+        }));
+    }
+    for status in value.opt_items("statuses")? {
+        let external_id = status.id("id")?;
+        let Some(state) = DeliveryStatus::from_id(status.get("status")?.str()?) else {
+            continue;
+        };
+        let error = match status.opt_items("errors")?.first() {
+            Some(e) => Some(status_error(e)?),
+            None => None,
+        };
+        items.push(Item::Status(StatusUpdate {
+            phone_number_id: phone_number_id.clone(),
+            external_id,
+            status: state,
+            timestamp: status.timestamp("timestamp")?,
+            recipient: status.opt_string("recipient_id")?,
+            error,
+        }));
+    }
+    Ok(())
+}
+
+fn content(message: &Node<'_>) -> Result<Content, ParseError> {
+    let kind = message.get("type")?.str()?;
+    if let Some(media) = MediaKind::from_id(kind) {
+        let m = message.get(kind)?;
+        return Ok(Content::Media {
+            kind: media,
+            media_id: m.id("id")?,
+            mime_type: m.opt_string("mime_type")?,
+            caption: m.opt_string("caption")?,
+            filename: m.opt_string("filename")?,
+        });
+    }
+    Ok(match kind {
+        "text" => Content::Text(message.get("text")?.string("body")?),
+        "location" => {
+            let l = message.get("location")?;
+            Content::Location {
+                latitude: l.number("latitude")?,
+                longitude: l.number("longitude")?,
+                name: l.opt_string("name")?,
+                address: l.opt_string("address")?,
+            }
+        }
+        "interactive" => {
+            let i = message.get("interactive")?;
+            let sub = i.get("type")?.str()?;
+            match sub {
+                "button_reply" | "list_reply" => {
+                    let r = i.get(sub)?;
+                    Content::Reply {
+                        id: r.string("id")?,
+                        title: r.string("title")?,
+                    }
+                }
+                other => Content::Unsupported {
+                    kind: format!("interactive:{other}"),
+                },
+            }
+        }
+        "button" => {
+            let b = message.get("button")?;
+            let title = b.string("text")?;
+            Content::Reply {
+                id: b.opt_string("payload")?.unwrap_or_else(|| title.clone()),
+                title,
+            }
+        }
+        "reaction" => {
+            let r = message.get("reaction")?;
+            Content::Reaction {
+                message_id: r.id("message_id")?,
+                emoji: r.opt_string("emoji")?.unwrap_or_default(),
+            }
+        }
+        other => Content::Unsupported {
+            kind: other.to_owned(),
+        },
+    })
+}
+
+/// `code: title` (or message), then `(details)`.
+fn status_error(e: &Node<'_>) -> Result<String, ParseError> {
+    let code = e.opt("code")?.map(|c| match c.value {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    });
+    let title = match e.opt_string("title")? {
+        Some(t) => Some(t),
+        None => e.opt_string("message")?,
+    };
+    let details = match e.opt("error_data")? {
+        Some(d) => d.opt_string("details")?,
+        None => None,
+    };
+    let mut out = match (code, title) {
+        (Some(c), Some(t)) => format!("{c}: {t}"),
+        (Some(c), None) => c,
+        (None, Some(t)) => t,
+        (None, None) => "unknown error".to_owned(),
+    };
+    if let Some(d) = details.filter(|d| !d.is_empty() && !out.contains(d.as_str())) {
+        out.push_str(&format!(" ({d})"));
+    }
+    Ok(out)
+}
+
+// --- Sending ------------------------------------------------------------------------------
+
+/// The "Send messages" body of a text message (link previews off).
+pub fn text_body(to: &str, text: &str) -> Value {
+    json!({
+        "messaging_product": "whatsapp",
+        "recipient_type": "individual",
+        "to": to,
+        "type": "text",
+        "text": { "preview_url": false, "body": text },
+    })
+}
+
+/// The "Send messages" body of a template message; `parameters` fill the body's `{{1}}`,
+/// `{{2}}`, … in order (no `components` when there are none).
+pub fn template_body(to: &str, name: &str, language: &str, parameters: &[String]) -> Value {
+    let mut template = json!({ "name": name, "language": { "code": language } });
+    if !parameters.is_empty() {
+        let params: Vec<Value> = parameters
+            .iter()
+            .map(|p| json!({ "type": "text", "text": p }))
+            .collect();
+        if let Some(t) = template.as_object_mut() {
+            t.insert(
+                "components".to_owned(),
+                json!([{ "type": "body", "parameters": params }]),
+            );
+        }
+    }
+    json!({
+        "messaging_product": "whatsapp",
+        "recipient_type": "individual",
+        "to": to,
+        "type": "template",
+        "template": template,
+    })
+}
+
+/// Graph error codes that are rate limits or temporary failures: worth retrying later.
+pub const RETRYABLE_CODES: [i64; 7] = [4, 80007, 130429, 131000, 131016, 131048, 131056];
+
+/// A send that failed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GraphError {
+    /// The HTTP status of the answer.
+    pub status: u16,
+    /// `error.code` (e.g. 131047: outside the 24-hour window; 190: token expired).
+    pub code: Option<i64>,
+    /// `error.error_subcode`.
+    pub subcode: Option<i64>,
+    /// `error.message`, `error.error_data.details` appended; or what was wrong with the answer.
+    pub message: String,
+    /// `error.fbtrace_id`, for Meta's support.
+    pub fbtrace_id: Option<String>,
+    /// Whether sending again later may succeed: HTTP 429 and 5xx, and [`RETRYABLE_CODES`].
+    pub retryable: bool,
+}
+
+impl std::fmt::Display for GraphError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "WhatsApp Graph API error (HTTP {}", self.status)?;
+        if let Some(code) = self.code {
+            write!(f, ", code {code}")?;
+        }
+        write!(f, "): {}", self.message)
+    }
+}
+
+impl std::error::Error for GraphError {}
+
+/// Reads the Graph API's answer to a send: the new message's `wamid` from
+/// `{"messages":[{"id":…}]}`, or the error of `{"error":{…}}` or of an unexpected answer.
+pub fn send_result(http_status: u16, body: &[u8]) -> Result<String, GraphError> {
+    let by_status = http_status == 429 || (500..=599).contains(&http_status);
+    let failure = |message: String| GraphError {
+        status: http_status,
+        code: None,
+        subcode: None,
+        message,
+        fbtrace_id: None,
+        retryable: by_status,
+    };
+    let Ok(value) = serde_json::from_slice::<Value>(body) else {
+        let text = String::from_utf8_lossy(body);
+        let excerpt: String = text.trim().chars().take(200).collect();
+        return Err(failure(if excerpt.is_empty() {
+            "empty answer".to_owned()
+        } else {
+            format!("unexpected answer: {excerpt}")
+        }));
+    };
+    if let Some(error) = value.get("error").filter(|e| e.is_object()) {
+        let int = |key: &str| error.get(key).and_then(Value::as_i64);
+        let text = |v: Option<&Value>| v.and_then(Value::as_str).map(str::to_owned);
+        let code = int("code");
+        let mut message = text(error.get("message")).unwrap_or_else(|| "unknown error".to_owned());
+        if let Some(d) = text(error.pointer("/error_data/details")) {
+            message.push_str(&format!(" ({d})"));
+        }
+        return Err(GraphError {
+            status: http_status,
+            code,
+            subcode: int("error_subcode"),
+            message,
+            fbtrace_id: text(error.get("fbtrace_id")),
+            retryable: by_status || code.is_some_and(|c| RETRYABLE_CODES.contains(&c)),
+        });
+    }
+    if !(200..=299).contains(&http_status) {
+        return Err(failure(format!(
+            "HTTP {http_status} without an error object"
+        )));
+    }
+    match value.pointer("/messages/0/id").and_then(Value::as_str) {
+        Some(id) if !id.is_empty() => Ok(id.to_owned()),
+        _ => Err(failure("no message id in the answer".to_owned())),
+    }
+}
+
+#[cfg(test)]
+#[path = "whatsapp_tests.rs"]
+mod tests;
