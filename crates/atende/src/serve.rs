@@ -91,6 +91,7 @@ pub async fn serve(config: Config) -> Result<()> {
             .operator_token
             .as_ref()
             .map(|t| server::secret::token_hash(t.expose())),
+        ..ServerConfig::default()
     };
     let state = tokio::task::spawn_blocking(move || AppState::new(store, clock, server_config))
         .await?

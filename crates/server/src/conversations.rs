@@ -272,7 +272,7 @@ pub(crate) async fn tab_counts(state: &AppState, p: &Principal) -> Result<Counts
 }
 
 /// Loads a conversation the caller may see, or answers 404.
-async fn visible_row(
+pub(crate) async fn visible_row(
     state: &AppState,
     caller: &Caller,
     id: i64,
@@ -290,7 +290,7 @@ async fn visible_row(
     Ok(row)
 }
 
-async fn detail(
+pub(crate) async fn detail(
     state: &AppState,
     caller: &Caller,
     row: ConversationRow,
@@ -497,15 +497,42 @@ pub async fn act(
                 Action::Note
             };
             require(&p.decide(&c, action))?;
-            let kind = if kind == ActionKind::Reply {
-                MessageKind::Out
-            } else {
-                MessageKind::Note
+            let whatsapp = match kind {
+                ActionKind::Reply => {
+                    crate::channels::replies::whatsapp_channel(&state, account, c.id, now, false)
+                        .await?
+                }
+                _ => None,
             };
-            state
-                .store
-                .add_message(account, c.id, kind, Some(caller.owner.user), text, now)
-                .await?;
+            match whatsapp {
+                // Through the channel: stored pending, delivered by the sender.
+                Some(channel) => {
+                    state
+                        .store
+                        .queue_outbound(
+                            account,
+                            c.id,
+                            channel.id,
+                            caller.owner.user,
+                            text,
+                            None,
+                            now,
+                        )
+                        .await?;
+                    state.outbox.notify_one();
+                }
+                None => {
+                    let kind = if kind == ActionKind::Reply {
+                        MessageKind::Out
+                    } else {
+                        MessageKind::Note
+                    };
+                    state
+                        .store
+                        .add_message(account, c.id, kind, Some(caller.owner.user), text, now)
+                        .await?;
+                }
+            }
         }
         ActionKind::Tag | ActionKind::Untag => {
             only(&req, &["tag"])?;

@@ -60,6 +60,21 @@ impl ApiError {
         )
     }
 
+    /// Not authenticated for a stated reason (a webhook's signature, say).
+    pub fn unauthorized_because(code: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::UNAUTHORIZED, code, message)
+    }
+
+    /// Refused for a stated reason that is not an access decision (a webhook handshake).
+    pub fn forbidden_because(code: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::FORBIDDEN, code, message)
+    }
+
+    /// The object's state does not allow the request (outside the customer's 24-hour window).
+    pub fn conflict_because(code: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::CONFLICT, code, message)
+    }
+
     /// The one answer for every failed login.
     pub fn login_failed() -> ApiError {
         ApiError::new(

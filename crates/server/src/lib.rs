@@ -17,6 +17,7 @@ pub mod error;
 pub mod events;
 pub mod json;
 pub mod openapi;
+pub mod routing;
 pub mod secret;
 
 use std::net::SocketAddr;
@@ -44,6 +45,8 @@ pub struct ServerConfig {
     pub secure_cookies: bool,
     /// SHA-256 (hex) of the installation operator's token; `None`: no operator endpoints.
     pub operator_token_hash: Option<String>,
+    /// The unit of the sender's exponential backoff, µs (a second; tests shorten it).
+    pub retry_unit_micros: i64,
 }
 
 impl Default for ServerConfig {
@@ -53,6 +56,7 @@ impl Default for ServerConfig {
             session_ttl_micros: 12 * 3600 * 1_000_000,
             secure_cookies: false,
             operator_token_hash: None,
+            retry_unit_micros: 1_000_000,
         }
     }
 }
@@ -73,6 +77,10 @@ pub struct AppState {
     pub cache: Arc<cache::AccessCache>,
     /// This node's live events.
     pub hub: Arc<events::Hub>,
+    /// The Graph API client.
+    pub graph: channels::sender::GraphClient,
+    /// Wakes this node's sender when a message is queued.
+    pub outbox: Arc<tokio::sync::Notify>,
 }
 
 impl AppState {
@@ -90,6 +98,8 @@ impl AppState {
             dummy_hash: secret::hash_password(&dummy)?,
             cache: Arc::default(),
             hub: Arc::default(),
+            graph: channels::sender::GraphClient::new()?,
+            outbox: Arc::default(),
         })
     }
 }
@@ -106,6 +116,30 @@ pub fn router(state: AppState) -> Router {
         .route("/me/tokens", post(auth::create_token))
         .route("/me/tokens/{id}", axum::routing::delete(auth::revoke_token))
         .route("/me/password", post(admin::users::change_own_password))
+        .route(
+            "/me/availability",
+            get(routing::get_availability).put(routing::set_availability),
+        )
+        .route(
+            "/routing",
+            get(admin::channels::get_routing).put(admin::channels::put_routing),
+        )
+        .route(
+            "/users/{id}/routing",
+            axum::routing::put(admin::channels::put_agent_limit),
+        )
+        .route(
+            "/channels",
+            get(admin::channels::list).post(admin::channels::create),
+        )
+        .route(
+            "/channels/{id}",
+            patch(admin::channels::update).delete(admin::channels::delete),
+        )
+        .route(
+            "/conversations/{id}/template",
+            post(channels::replies::send_template),
+        )
         .route(
             "/account",
             get(admin::accounts::get).patch(admin::accounts::update),
@@ -150,7 +184,19 @@ pub fn router(state: AppState) -> Router {
             get(conversations::transfer_targets),
         )
         .route("/conversations/{id}/{action}", post(conversations::act));
+    // What channels post: bodies up to 1 MiB, no session.
+    let webhooks = Router::new()
+        .route(
+            "/webhooks/whatsapp/{channel}",
+            get(channels::webhook::verify).post(channels::webhook::whatsapp_delivery),
+        )
+        .route(
+            "/webhooks/generic/messages",
+            post(channels::webhook::generic_message),
+        )
+        .layer(DefaultBodyLimit::max(channels::webhook::WEBHOOK_BODY_LIMIT));
     Router::new()
+        .merge(webhooks)
         .route("/healthz", get(healthz))
         .route("/api/openapi.json", get(openapi::document))
         .nest("/api/v1", api)
@@ -208,6 +254,10 @@ pub async fn launch_with_listener(
         .map_err(std::io::Error::other)?;
     state.hub.start_at(last);
     let pump = tokio::spawn(events::pump(state.clone()));
+    let sender = tokio::spawn(channels::sender::run(
+        state.clone(),
+        Arc::clone(&state.outbox),
+    ));
     let served = axum::serve(
         listener,
         router(state).into_make_service_with_connect_info::<SocketAddr>(),
@@ -215,5 +265,6 @@ pub async fn launch_with_listener(
     .with_graceful_shutdown(shutdown)
     .await;
     pump.abort();
+    sender.abort();
     served
 }

@@ -22,7 +22,12 @@ use store::{NewConversation, NewUser, Store};
 
 mod common;
 
-use common::{EventStream, Response, SseEvent, launch, request};
+use common::{EventStream, Response, SseEvent, launch, launch_clocked, request};
+
+#[path = "http/channels.rs"]
+mod channels;
+#[path = "http/routing.rs"]
+mod routing;
 
 struct World {
     addr: SocketAddr,
@@ -1157,6 +1162,56 @@ async fn login_b(w: &World) -> String {
         .next()
         .unwrap()
         .to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn channels_on_sqlite() {
+    let dir = std::env::temp_dir().join(format!("atende-channels-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let store = Store::open_sqlite(&dir.join("atende.sqlite"))
+        .await
+        .unwrap();
+    channels::channels_story(start(store).await).await;
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn channels_on_postgres() {
+    let Ok(url) = std::env::var("ATENDE_TEST_POSTGRES_URL") else {
+        assert!(
+            std::env::var("CI").is_err(),
+            "under CI the PostgreSQL tests need ATENDE_TEST_POSTGRES_URL"
+        );
+        return;
+    };
+    let store = Store::open_postgres(&url).await.unwrap();
+    channels::channels_story(start(store).await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn routing_on_sqlite() {
+    let dir = std::env::temp_dir().join(format!("atende-routing-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let store = Store::open_sqlite(&dir.join("atende.sqlite"))
+        .await
+        .unwrap();
+    routing::routing_story(start(store.clone()).await).await;
+    routing::two_nodes_story(start(store).await).await;
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn routing_on_postgres() {
+    let Ok(url) = std::env::var("ATENDE_TEST_POSTGRES_URL") else {
+        assert!(
+            std::env::var("CI").is_err(),
+            "under CI the PostgreSQL tests need ATENDE_TEST_POSTGRES_URL"
+        );
+        return;
+    };
+    let store = Store::open_postgres(&url).await.unwrap();
+    routing::routing_story(start(store.clone()).await).await;
+    routing::two_nodes_story(start(store).await).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -16,7 +16,7 @@ use sqlx::Row;
 use crate::codec::{self, flag};
 use crate::{AuditEntry, Db, Profile, Result, Store, StoreError, with_pool};
 
-enum Tx {
+pub(crate) enum Tx {
     Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
     Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
 }
@@ -26,23 +26,24 @@ enum Tx {
 macro_rules! with_tx {
     ($self:expr, $conn:ident => $body:expr) => {
         match &mut $self.tx {
-            Tx::Sqlite(tx) => {
+            $crate::admin::Tx::Sqlite(tx) => {
                 let $conn = &mut **tx;
                 $body
             }
-            Tx::Postgres(tx) => {
+            $crate::admin::Tx::Postgres(tx) => {
                 let $conn = &mut **tx;
                 $body
             }
         }
     };
 }
+pub(crate) use with_tx;
 
 /// An administrative transaction on one account. Dropping it without [`AdminTx::commit`] rolls
 /// everything back. Every query names the account.
 pub struct AdminTx {
-    tx: Tx,
-    account: AccountId,
+    pub(crate) tx: Tx,
+    pub(crate) account: AccountId,
 }
 
 impl Store {

@@ -41,7 +41,7 @@ pub struct ConversationRecord {
     pub version: i64,
 }
 
-const BUMP: &str = "INSERT INTO conversation_counts (account_id, class, department_id, assignee_id, n) VALUES ($1, $2, $3, $4, $5) \
+pub(crate) const BUMP: &str = "INSERT INTO conversation_counts (account_id, class, department_id, assignee_id, n) VALUES ($1, $2, $3, $4, $5) \
                     ON CONFLICT (account_id, class, department_id, assignee_id) DO UPDATE SET n = conversation_counts.n + excluded.n";
 
 impl Store {

@@ -9,6 +9,7 @@
 mod admin;
 mod audit;
 mod auth;
+mod channels;
 mod codec;
 pub mod compile;
 mod conversations;
@@ -17,6 +18,8 @@ mod error;
 mod events;
 mod inbox;
 mod migrate;
+mod outbox;
+mod routing;
 pub mod scenario_backend;
 
 use std::path::Path;
@@ -31,11 +34,14 @@ use sqlx::sqlite::{
 pub use admin::AdminTx;
 pub use audit::AuditEntry;
 pub use auth::{Credentials, Profile, SessionContext, SessionOwner};
+pub use channels::{Channel, ChannelKind, ChannelWrite, Inbound, Received};
 pub use conversations::{ConversationRecord, ConversationRow, NewConversation};
 pub use directory::{AccountSummary, NewUser};
 pub use error::StoreError;
 pub use events::{ConversationState, EventKind, EventListener, EventRecord};
 pub use inbox::{Contact, Message, MessageKind};
+pub use outbox::Outgoing;
+pub use routing::{AgentRouting, Assigned, Candidate};
 
 /// Result of a store operation.
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

@@ -14,6 +14,7 @@
 
 pub mod accounts;
 pub mod audit_log;
+pub mod channels;
 pub mod departments;
 pub mod roles;
 pub mod settings;

@@ -123,9 +123,18 @@ pub async fn launch(store: Store) -> SocketAddr {
 }
 
 /// [`launch`] with these settings (loopback is always a trusted proxy).
-pub async fn launch_with(store: Store, mut config: ServerConfig) -> SocketAddr {
+pub async fn launch_with(store: Store, config: ServerConfig) -> SocketAddr {
+    launch_clocked(store, config, Arc::new(SystemClock)).await
+}
+
+/// [`launch_with`] on this clock.
+pub async fn launch_clocked(
+    store: Store,
+    mut config: ServerConfig,
+    clock: Arc<dyn server::clock::Clock>,
+) -> SocketAddr {
     config.trusted_proxies.push("127.0.0.1/32".parse().unwrap());
-    let state = AppState::new(store, Arc::new(SystemClock), config).unwrap();
+    let state = AppState::new(store, clock, config).unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(server::launch_with_listener(

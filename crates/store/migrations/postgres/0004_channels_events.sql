@@ -38,11 +38,18 @@ ALTER TABLE messages ADD COLUMN template TEXT;
 CREATE UNIQUE INDEX messages_external ON messages(channel_id, external_id) WHERE external_id IS NOT NULL;
 CREATE INDEX messages_outbox ON messages(next_attempt_at) WHERE delivery = 'pending';
 
--- Routing: an agent's availability (set by the agent), the administrator's limit of open
--- conversations (NULL: no limit) and when the agent was last given one (round robin).
-ALTER TABLE users ADD COLUMN availability TEXT NOT NULL DEFAULT 'away' CHECK (availability IN ('online', 'away'));
-ALTER TABLE users ADD COLUMN max_open BIGINT;
-ALTER TABLE users ADD COLUMN last_assigned_at BIGINT NOT NULL DEFAULT 0;
+-- Routing: an agent's availability (set by the agent), the address they went online from
+-- (routing resolves their roles from it, allowed networks included), the administrator's
+-- limit of open conversations (NULL: no limit) and when they were last given one (round
+-- robin). Kept apart from `users` so that routing never changes the access version.
+CREATE TABLE agent_routing (
+    user_id BIGINT PRIMARY KEY REFERENCES users(id),
+    account_id BIGINT NOT NULL REFERENCES accounts(id),
+    availability TEXT NOT NULL DEFAULT 'away' CHECK (availability IN ('online', 'away')),
+    availability_from TEXT,
+    max_open BIGINT,
+    last_assigned_at BIGINT NOT NULL DEFAULT 0
+);
 -- Reassign an away agent's waiting-for-reply conversations (administrator's choice).
 ALTER TABLE accounts ADD COLUMN reassign_when_away BIGINT NOT NULL DEFAULT 0;
 

@@ -1,0 +1,120 @@
+//! Replies through a conversation's channel: the customer-service window (24 hours since the
+//! customer's last message, outside which WhatsApp takes only approved templates) and sending a
+//! template. The message is stored `pending` (durable before the answer) and the node's sender
+//! delivers it.
+
+use access::{Action, ConversationId};
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use crate::AppState;
+use crate::auth::Caller;
+use crate::conversations::{ConversationDetail, detail, visible_row};
+use crate::error::{ApiError, require};
+use crate::json::Json;
+
+/// The customer-service window: 24 hours since the customer's last message.
+pub const CUSTOMER_WINDOW_MICROS: i64 = 24 * 3600 * 1_000_000;
+
+/// The conversation's WhatsApp channel, if it came through one. A free-form reply
+/// (`template: false`) must be inside the customer's 24-hour window: outside it, 409
+/// `outside_customer_window`.
+pub(crate) async fn whatsapp_channel(
+    state: &AppState,
+    account: access::AccountId,
+    id: ConversationId,
+    now: i64,
+    template: bool,
+) -> Result<Option<store::Channel>, ApiError> {
+    let (channel, last) = state.store.conversation_channel(account, id).await?;
+    let Some(channel) = channel.filter(|c| c.kind == store::ChannelKind::WhatsApp) else {
+        return Ok(None);
+    };
+    let open = last.is_some_and(|t| now - t < CUSTOMER_WINDOW_MICROS);
+    if !template && !open {
+        return Err(ApiError::conflict_because(
+            "outside_customer_window",
+            "the customer has not written in the last 24 hours: WhatsApp accepts only an approved template now \
+             (POST /api/v1/conversations/{id}/template); a free reply is possible again once the customer writes",
+        ));
+    }
+    Ok(Some(channel))
+}
+
+/// A WhatsApp message template to send.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TemplateRequest {
+    /// The approved template's name.
+    pub name: String,
+    /// Its language code (`pt_BR`, `en_US`).
+    pub language: String,
+    /// The body's parameters, in order.
+    #[serde(default)]
+    pub parameters: Vec<String>,
+}
+
+/// Sends an approved WhatsApp template (allowed when a reply is, and the only message allowed
+/// outside the customer's 24-hour window).
+#[utoipa::path(post, path = "/api/v1/conversations/{id}/template", tag = "conversations", request_body = TemplateRequest,
+    responses((status = 200, body = ConversationDetail), (status = 400, body = crate::error::ErrorBody),
+              (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn send_template(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Json(req): Json<TemplateRequest>,
+) -> Result<Response, ApiError> {
+    let valid = |s: &str, max: usize| {
+        !s.trim().is_empty() && s.len() <= max && !s.contains(char::is_whitespace)
+    };
+    if !valid(&req.name, 512)
+        || !valid(&req.language, 15)
+        || req.parameters.len() > 20
+        || req
+            .parameters
+            .iter()
+            .any(|p| p.is_empty() || p.len() > 1024)
+    {
+        return Err(ApiError::bad_request(
+            "bad_template",
+            "`name` (1 to 512 bytes) and `language` (such as pt_BR) without spaces; at most 20 `parameters` of 1 to 1024 bytes",
+        ));
+    }
+    let row = visible_row(&state, &caller, id).await?;
+    let c = row.record.conversation;
+    require(&caller.principal.decide(&c, Action::Reply))?;
+    let account = caller.owner.account;
+    let now = state.clock.now_micros();
+    let channel = whatsapp_channel(&state, account, c.id, now, true)
+        .await?
+        .ok_or_else(|| {
+            ApiError::bad_request(
+                "not_whatsapp",
+                "templates are sent in conversations that came through WhatsApp",
+            )
+        })?;
+    let template = serde_json::json!({"name": req.name, "language": req.language, "parameters": req.parameters});
+    let shown = if req.parameters.is_empty() {
+        format!("[template {}]", req.name)
+    } else {
+        format!("[template {}] {}", req.name, req.parameters.join(" · "))
+    };
+    state
+        .store
+        .queue_outbound(
+            account,
+            c.id,
+            channel.id,
+            caller.owner.user,
+            &shown,
+            Some(&template.to_string()),
+            now,
+        )
+        .await?;
+    state.outbox.notify_one();
+    let row = visible_row(&state, &caller, id).await?;
+    Ok(axum::Json(detail(&state, &caller, row).await?).into_response())
+}

@@ -1,0 +1,180 @@
+//! The node's sender: delivers the outbox's pending messages through the Graph API (WhatsApp
+//! Cloud API, `POST {base}/{phone_number_id}/messages` with the channel's access token),
+//! retrying temporary failures with exponential backoff and recording permanent ones on the
+//! message, where agents see them.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::Value;
+use store::{Channel, ChannelKind, Outgoing};
+use tokio::sync::Notify;
+
+use super::whatsapp::{self, GraphError};
+use crate::AppState;
+
+/// The Graph API base URL when a channel names none.
+pub const DEFAULT_GRAPH_BASE_URL: &str = "https://graph.facebook.com/v21.0";
+/// Attempts before a temporary failure becomes permanent.
+pub const MAX_ATTEMPTS: i64 = 8;
+/// How long a claimed message is reserved for the node that claimed it, µs.
+const LEASE: i64 = 60 * 1_000_000;
+/// Messages claimed per round.
+const BATCH: u32 = 20;
+
+/// The HTTP client for the Graph API (TLS with the Mozilla roots).
+#[derive(Clone, Debug)]
+pub struct GraphClient {
+    http: reqwest::Client,
+}
+
+impl GraphClient {
+    /// A client with a 15-second timeout per request.
+    pub fn new() -> Result<GraphClient, String> {
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(15))
+            .connect_timeout(Duration::from_secs(5))
+            .user_agent(concat!("atende/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| format!("building the HTTP client: {e}"))?;
+        Ok(GraphClient { http })
+    }
+
+    /// Sends one message body through a WhatsApp channel; the channel's id of it on success.
+    pub async fn send(&self, channel: &Channel, body: &Value) -> Result<String, GraphError> {
+        let failure = |message: String, retryable: bool| GraphError {
+            status: 0,
+            code: None,
+            subcode: None,
+            message,
+            fbtrace_id: None,
+            retryable,
+        };
+        let (Some(number), Some(token)) = (&channel.phone_number_id, &channel.access_token) else {
+            return Err(failure(
+                "the channel has no phone number id or access token: set them in its settings"
+                    .to_owned(),
+                false,
+            ));
+        };
+        let base = channel
+            .graph_base_url
+            .as_deref()
+            .unwrap_or(DEFAULT_GRAPH_BASE_URL)
+            .trim_end_matches('/');
+        let answer = self
+            .http
+            .post(format!("{base}/{number}/messages"))
+            .bearer_auth(token)
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .body(body.to_string())
+            .send()
+            .await
+            .map_err(|e| failure(format!("the Graph API could not be reached: {e}"), true))?;
+        let status = answer.status().as_u16();
+        let bytes = answer
+            .bytes()
+            .await
+            .map_err(|e| failure(format!("reading the Graph API's answer: {e}"), true))?;
+        whatsapp::send_result(status, &bytes)
+    }
+}
+
+/// Units (a second by default, `ServerConfig::retry_unit_micros`) to wait before attempt
+/// `attempts + 1`: 2, 4, 8, ... 256.
+pub fn backoff_seconds(attempts: i64) -> i64 {
+    1_i64 << attempts.clamp(0, MAX_ATTEMPTS - 1).saturating_add(1)
+}
+
+/// The JSON the Graph API gets for a message.
+fn body_of(o: &Outgoing, to: &str) -> Result<Value, String> {
+    match &o.template {
+        None => Ok(whatsapp::text_body(to, &o.body)),
+        Some(t) => {
+            let v: Value = serde_json::from_str(t).map_err(|e| format!("stored template: {e}"))?;
+            let text = |k: &str| v.get(k).and_then(Value::as_str).unwrap_or_default();
+            let (name, language) = (text("name"), text("language"));
+            let parameters: Vec<String> = v
+                .get("parameters")
+                .and_then(Value::as_array)
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|p| p.as_str().map(str::to_owned))
+                        .collect()
+                })
+                .unwrap_or_default();
+            Ok(whatsapp::template_body(to, name, language, &parameters))
+        }
+    }
+}
+
+/// Delivers one claimed message and records the outcome.
+async fn deliver(state: &AppState, o: &Outgoing) -> store::Result<()> {
+    let now = state.clock.now_micros();
+    let channel = state.store.channel(o.channel).await?;
+    let outcome: Result<String, (String, bool)> = match (&channel, &o.to) {
+        (Some(c), Some(to)) if c.kind == ChannelKind::WhatsApp && c.active => {
+            match body_of(o, to) {
+                Ok(body) => state
+                    .graph
+                    .send(c, &body)
+                    .await
+                    .map_err(|e| (e.to_string(), e.retryable)),
+                Err(e) => Err((e, false)),
+            }
+        }
+        (Some(c), _) if !c.active => Err(("the channel is deactivated".to_owned(), false)),
+        (Some(_), None) => Err((
+            "the conversation has no contact to send to".to_owned(),
+            false,
+        )),
+        _ => Err(("the channel cannot send messages".to_owned(), false)),
+    };
+    let result = match &outcome {
+        Ok(id) => Ok(id.as_str()),
+        Err((e, true)) if o.attempts + 1 < MAX_ATTEMPTS => Err((
+            e.as_str(),
+            Some(now + backoff_seconds(o.attempts) * state.config.retry_unit_micros),
+        )),
+        Err((e, _)) => Err((e.as_str(), None)),
+    };
+    state.store.outgoing_result(o, result, now).await?;
+    state.hub.poke();
+    Ok(())
+}
+
+/// The node's sender loop: runs until the process ends.
+pub async fn run(state: AppState, wake: Arc<Notify>) {
+    loop {
+        let now = state.clock.now_micros();
+        let claimed = match state.store.claim_outgoing(now, LEASE, BATCH).await {
+            Ok(c) => c,
+            Err(e) => {
+                eprintln!("atende: sender: claiming messages failed: {e}");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                continue;
+            }
+        };
+        for o in &claimed {
+            if let Err(e) = deliver(&state, o).await {
+                eprintln!("atende: sender: message {}: {e}", o.message);
+            }
+        }
+        if claimed.len() == BATCH as usize {
+            continue;
+        }
+        // Sleep until the next message is due (at most a second, for other nodes' messages),
+        // or until this node queues one.
+        let wait = match state.store.next_outgoing_due().await {
+            Ok(Some(due)) => Duration::from_micros(
+                u64::try_from(due.saturating_sub(state.clock.now_micros())).unwrap_or(0),
+            )
+            .min(Duration::from_secs(1)),
+            Ok(None) | Err(_) => Duration::from_secs(1),
+        };
+        tokio::select! {
+            () = wake.notified() => {}
+            () = tokio::time::sleep(wait) => {}
+        }
+    }
+}

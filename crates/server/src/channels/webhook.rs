@@ -1,0 +1,297 @@
+//! What channels post to us: the WhatsApp Cloud API webhook (verification handshake, signed
+//! deliveries of messages and statuses) and the generic channel (messages posted with the
+//! channel's token). Nothing is stored unless the request is authentic; what is stored is
+//! durable before the answer; the same message id twice is stored once.
+
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+use store::{Channel, ChannelKind, Inbound, Received};
+use utoipa::ToSchema;
+
+use super::whatsapp::{self, Content, Handshake, Item};
+use crate::AppState;
+use crate::error::ApiError;
+use crate::json::Json;
+
+/// Largest webhook body: 1 MiB.
+pub const WEBHOOK_BODY_LIMIT: usize = 1 << 20;
+
+/// What a delivery stored.
+#[derive(Serialize, ToSchema, Default)]
+pub struct Accepted {
+    /// Messages stored.
+    pub received: usize,
+    /// Messages already stored before (same channel message id).
+    pub duplicates: usize,
+    /// Delivery statuses recorded.
+    pub statuses: usize,
+    /// Items for another phone number id, skipped.
+    pub skipped: usize,
+}
+
+/// A message arrival time: the channel's own time when plausible (within the last week and
+/// not in the future), else now.
+fn arrival(timestamp_seconds: i64, now: i64) -> i64 {
+    let at = timestamp_seconds.saturating_mul(1_000_000);
+    if at <= now && at >= now - 7 * 24 * 3600 * 1_000_000 {
+        at
+    } else {
+        now
+    }
+}
+
+async fn whatsapp_channel(state: &AppState, id: i64) -> Result<Channel, ApiError> {
+    state
+        .store
+        .channel(id)
+        .await?
+        .filter(|c| c.kind == ChannelKind::WhatsApp && c.active)
+        .ok_or_else(ApiError::not_found)
+}
+
+/// The verification handshake's query.
+#[derive(Deserialize)]
+pub struct HandshakeQuery {
+    #[serde(rename = "hub.mode")]
+    mode: Option<String>,
+    #[serde(rename = "hub.verify_token")]
+    verify_token: Option<String>,
+    #[serde(rename = "hub.challenge")]
+    challenge: Option<String>,
+}
+
+/// The WhatsApp webhook verification: answers `hub.challenge` when `hub.verify_token` is the
+/// channel's verify token.
+#[utoipa::path(get, path = "/webhooks/whatsapp/{channel}", tag = "channels",
+    params(("channel" = i64, Path, description = "The channel id"),
+           ("hub.mode" = String, Query, description = "`subscribe`"),
+           ("hub.verify_token" = String, Query, description = "The channel's verify token"),
+           ("hub.challenge" = String, Query, description = "Echoed back")),
+    responses((status = 200, description = "The challenge, as plain text"), (status = 403, body = crate::error::ErrorBody),
+              (status = 404, body = crate::error::ErrorBody)))]
+pub async fn verify(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    Query(q): Query<HandshakeQuery>,
+) -> Result<Response, ApiError> {
+    let channel = whatsapp_channel(&state, id).await?;
+    let h = Handshake {
+        mode: q.mode.as_deref(),
+        verify_token: q.verify_token.as_deref(),
+        challenge: q.challenge.as_deref(),
+    };
+    match whatsapp::handshake(&h, channel.verify_token.as_deref().unwrap_or_default()) {
+        Ok(challenge) => Ok((
+            StatusCode::OK,
+            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+            challenge,
+        )
+            .into_response()),
+        Err(e) => Err(ApiError::forbidden_because(
+            "handshake_failed",
+            e.to_string(),
+        )),
+    }
+}
+
+/// A WhatsApp Cloud API delivery (`X-Hub-Signature-256` checked with the channel's app
+/// secret): messages start or continue their contact's conversation, statuses update what was
+/// sent. Always 200 once stored, so the platform does not deliver it again.
+#[utoipa::path(post, path = "/webhooks/whatsapp/{channel}", tag = "channels",
+    params(("channel" = i64, Path, description = "The channel id")),
+    request_body(content = String, content_type = "application/json", description = "The Cloud API webhook payload"),
+    responses((status = 200, body = Accepted), (status = 400, body = crate::error::ErrorBody),
+              (status = 401, body = crate::error::ErrorBody, description = "Missing or wrong signature: nothing stored"),
+              (status = 404, body = crate::error::ErrorBody)))]
+pub async fn whatsapp_delivery(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<axum::Json<Accepted>, ApiError> {
+    let channel = whatsapp_channel(&state, id).await?;
+    let signature = headers
+        .get("x-hub-signature-256")
+        .and_then(|v| v.to_str().ok());
+    let secret = channel.app_secret.as_deref().unwrap_or_default();
+    if !whatsapp::signature_valid(secret, &body, signature) {
+        return Err(ApiError::unauthorized_because(
+            "bad_signature",
+            "X-Hub-Signature-256 is missing or is not the HMAC-SHA256 of the body with the channel's app secret",
+        ));
+    }
+    let notification = whatsapp::parse(&body).map_err(|e| {
+        ApiError::bad_request(
+            "bad_payload",
+            format!("not a WhatsApp webhook payload: {e}"),
+        )
+    })?;
+    let now = state.clock.now_micros();
+    let mut accepted = Accepted::default();
+    let mut texts = Vec::new();
+    let mut statuses = Vec::new();
+    for item in &notification.items {
+        let number = match item {
+            Item::Inbound(m) => &m.phone_number_id,
+            Item::Status(s) => &s.phone_number_id,
+        };
+        if channel.phone_number_id.as_deref() != Some(number.as_str()) {
+            accepted.skipped += 1;
+            continue;
+        }
+        match item {
+            Item::Inbound(m) => {
+                // A reaction is not a message to answer: shown as text like the rest.
+                let text = match &m.content {
+                    Content::Text(t) => t.clone(),
+                    other => other.display_text(),
+                };
+                texts.push((m, text));
+            }
+            Item::Status(s) => statuses.push(s),
+        }
+    }
+    let inbound: Vec<Inbound<'_>> = texts
+        .iter()
+        .map(|(m, text)| Inbound {
+            external_id: &m.external_id,
+            from: &m.from,
+            profile_name: m.profile_name.as_deref(),
+            body: text,
+            at: arrival(m.timestamp, now),
+        })
+        .collect();
+    let stored = arrived(&state, &channel, &inbound).await?;
+    accepted.received = stored
+        .iter()
+        .filter(|r| matches!(r, Received::Stored { .. }))
+        .count();
+    accepted.duplicates = stored.len() - accepted.received;
+    for s in statuses {
+        let changed = state
+            .store
+            .delivery_status(
+                &channel,
+                &s.external_id,
+                s.status.id(),
+                s.error.as_deref(),
+                now,
+            )
+            .await?;
+        if changed {
+            accepted.statuses += 1;
+        }
+    }
+    Ok(axum::Json(accepted))
+}
+
+/// Stores arrivals (one transaction) and routes the conversations they started or woke.
+pub(crate) async fn arrived(
+    state: &AppState,
+    channel: &Channel,
+    inbound: &[Inbound<'_>],
+) -> Result<Vec<Received>, ApiError> {
+    if inbound.is_empty() {
+        return Ok(Vec::new());
+    }
+    let stored = state.store.receive(channel, inbound).await?;
+    for r in &stored {
+        if let Received::Stored { conversation, .. } = r {
+            crate::routing::offer(state, channel.account, *conversation).await?;
+        }
+    }
+    Ok(stored)
+}
+
+/// A message posted to a generic channel.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GenericMessage {
+    /// The contact's key in the integration (a phone in E.164 digits, or any stable id), 1 to
+    /// 64 bytes.
+    pub from: String,
+    /// The contact's name.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// The text, 1 to 4096 bytes.
+    pub text: String,
+    /// The integration's id of the message (stored once); generated when left out.
+    #[serde(default)]
+    pub id: Option<String>,
+}
+
+/// A message from a contact through a generic channel (`Authorization: Bearer <channel
+/// token>`): it starts or continues the contact's conversation.
+#[utoipa::path(post, path = "/webhooks/generic/messages", tag = "channels", request_body = GenericMessage,
+    responses((status = 200, body = Accepted), (status = 400, body = crate::error::ErrorBody),
+              (status = 401, body = crate::error::ErrorBody)))]
+pub async fn generic_message(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Json(m): Json<GenericMessage>,
+) -> Result<axum::Json<Accepted>, ApiError> {
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+        .ok_or_else(ApiError::unauthorized)?;
+    let channel = state
+        .store
+        .channel_by_token(&crate::secret::token_hash(token))
+        .await?
+        .filter(|c| c.kind == ChannelKind::Generic && c.active)
+        .ok_or_else(ApiError::unauthorized)?;
+    let from = m.from.trim();
+    if from.is_empty() || from.len() > 64 || m.text.trim().is_empty() || m.text.len() > 4096 {
+        return Err(ApiError::bad_request(
+            "bad_message",
+            "`from` must be 1 to 64 bytes and `text` 1 to 4096 bytes",
+        ));
+    }
+    let name = m
+        .name
+        .as_deref()
+        .map(str::trim)
+        .filter(|n| !n.is_empty() && n.len() <= 200);
+    let now = state.clock.now_micros();
+    let generated;
+    let external = match m.id.as_deref().map(str::trim).filter(|i| !i.is_empty()) {
+        Some(id) if id.len() <= 128 => id,
+        Some(_) => {
+            return Err(ApiError::bad_request(
+                "bad_message",
+                "`id` is limited to 128 bytes",
+            ));
+        }
+        None => {
+            generated = crate::secret::random_token("g_").map_err(|e| ApiError::internal(&e))?;
+            &generated
+        }
+    };
+    let stored = arrived(
+        &state,
+        &channel,
+        &[Inbound {
+            external_id: external,
+            from,
+            profile_name: name,
+            body: &m.text,
+            at: now,
+        }],
+    )
+    .await?;
+    let received = stored
+        .iter()
+        .filter(|r| matches!(r, Received::Stored { .. }))
+        .count();
+    Ok(axum::Json(Accepted {
+        received,
+        duplicates: stored.len() - received,
+        statuses: 0,
+        skipped: 0,
+    }))
+}

@@ -1,0 +1,494 @@
+//! Channels and what arrives through them: the channel rows (WhatsApp numbers, generic
+//! channels), an inbound message stored once per channel id (contact found or created, the
+//! contact's open conversation continued or a new one started, the message, the events: one
+//! transaction), and delivery statuses of what was sent.
+
+use access::{AccountId, ConversationId, DepartmentId, Status};
+use sqlx::Row;
+
+use crate::codec::{class_code, status_code};
+use crate::events::{EventKind, insert_event};
+use crate::{Result, Store, StoreError, with_pool};
+
+/// The kind of a channel.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ChannelKind {
+    /// A WhatsApp Business number on the Cloud API.
+    WhatsApp,
+    /// Messages posted with the channel's token (website widgets, integrations).
+    Generic,
+}
+
+impl ChannelKind {
+    /// Stored and API name.
+    pub fn id(self) -> &'static str {
+        match self {
+            ChannelKind::WhatsApp => "whatsapp",
+            ChannelKind::Generic => "generic",
+        }
+    }
+
+    /// From the stored or API name.
+    pub fn from_id(s: &str) -> Option<ChannelKind> {
+        match s {
+            "whatsapp" => Some(ChannelKind::WhatsApp),
+            "generic" => Some(ChannelKind::Generic),
+            _ => None,
+        }
+    }
+}
+
+/// A channel with its secrets (never to be shown: the API shows whether each is set).
+#[derive(Clone, PartialEq, Eq)]
+pub struct Channel {
+    /// Its id (in the webhook URL).
+    pub id: i64,
+    /// Its account.
+    pub account: AccountId,
+    /// WhatsApp or generic.
+    pub kind: ChannelKind,
+    /// Display name, unique in the account.
+    pub name: String,
+    /// Where new conversations start (`None`: the account's default department).
+    pub department: Option<DepartmentId>,
+    /// WhatsApp: the Cloud API phone number id.
+    pub phone_number_id: Option<String>,
+    /// WhatsApp: the verify token of the webhook handshake.
+    pub verify_token: Option<String>,
+    /// WhatsApp: the app secret that signs webhook deliveries.
+    pub app_secret: Option<String>,
+    /// WhatsApp: the access token for the Graph API.
+    pub access_token: Option<String>,
+    /// WhatsApp: the Graph API base URL (`https://graph.facebook.com/v21.0`).
+    pub graph_base_url: Option<String>,
+    /// Generic: SHA-256 of the channel token.
+    pub token_hash: Option<String>,
+    /// Whether it accepts messages.
+    pub active: bool,
+    /// Created, µs since the epoch.
+    pub created_at: i64,
+}
+
+impl std::fmt::Debug for Channel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Channel")
+            .field("id", &self.id)
+            .field("account", &self.account)
+            .field("kind", &self.kind)
+            .field("name", &self.name)
+            .field("department", &self.department)
+            .field("phone_number_id", &self.phone_number_id)
+            .field("graph_base_url", &self.graph_base_url)
+            .field("active", &self.active)
+            .finish_non_exhaustive()
+    }
+}
+
+const CHANNEL_COLUMNS: &str = "id, account_id, kind, name, department_id, phone_number_id, verify_token, app_secret, access_token, \
+                               graph_base_url, token_hash, active, created_at";
+
+pub(crate) fn channel_from<R: Row>(r: &R) -> Result<Channel>
+where
+    usize: sqlx::ColumnIndex<R>,
+    i64: for<'a> sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    String: for<'a> sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+{
+    let kind: String = r.try_get(2)?;
+    Ok(Channel {
+        id: r.try_get(0)?,
+        account: AccountId(r.try_get(1)?),
+        kind: ChannelKind::from_id(&kind)
+            .ok_or_else(|| StoreError::corrupt("channels", format!("kind `{kind}`")))?,
+        name: r.try_get(3)?,
+        department: r.try_get::<Option<i64>, _>(4)?.map(DepartmentId),
+        phone_number_id: r.try_get(5)?,
+        verify_token: r.try_get(6)?,
+        app_secret: r.try_get(7)?,
+        access_token: r.try_get(8)?,
+        graph_base_url: r.try_get(9)?,
+        token_hash: r.try_get(10)?,
+        active: r.try_get::<i64, _>(11)? != 0,
+        created_at: r.try_get(12)?,
+    })
+}
+
+/// A message arriving through a channel.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Inbound<'a> {
+    /// The channel's id of the message (WhatsApp's wamid): stored once per channel.
+    pub external_id: &'a str,
+    /// The customer's phone (digits) or the generic channel's contact key.
+    pub from: &'a str,
+    /// The customer's name as the channel gives it.
+    pub profile_name: Option<&'a str>,
+    /// What the agent reads.
+    pub body: &'a str,
+    /// When it arrived, µs since the epoch.
+    pub at: i64,
+}
+
+/// What storing an inbound message did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Received {
+    /// Stored: in this conversation (created for it when `created`), as this message.
+    Stored {
+        /// The conversation it went to.
+        conversation: ConversationId,
+        /// The stored message.
+        message: i64,
+        /// Whether the conversation was started by it.
+        created: bool,
+    },
+    /// The channel had already delivered this message id: nothing was written.
+    Duplicate,
+}
+
+impl Store {
+    /// Every channel of the account, by id.
+    pub async fn channels(&self, account: AccountId) -> Result<Vec<Channel>> {
+        let sql =
+            format!("SELECT {CHANNEL_COLUMNS} FROM channels WHERE account_id = $1 ORDER BY id");
+        with_pool!(self, pool => {
+            let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(account.0).fetch_all(pool).await?;
+            rows.iter().map(channel_from).collect()
+        })
+    }
+
+    /// A channel by id, whatever its account (a webhook URL names it); `None` when unknown.
+    pub async fn channel(&self, id: i64) -> Result<Option<Channel>> {
+        let sql = format!("SELECT {CHANNEL_COLUMNS} FROM channels WHERE id = $1");
+        with_pool!(self, pool => {
+            let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(pool).await?;
+            row.map(|r| channel_from(&r)).transpose()
+        })
+    }
+
+    /// A generic channel by the SHA-256 of its token; `None` when unknown.
+    pub async fn channel_by_token(&self, token_hash: &str) -> Result<Option<Channel>> {
+        let sql = format!("SELECT {CHANNEL_COLUMNS} FROM channels WHERE token_hash = $1");
+        with_pool!(self, pool => {
+            let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(token_hash).fetch_optional(pool).await?;
+            row.map(|r| channel_from(&r)).transpose()
+        })
+    }
+
+    /// Stores inbound messages of one channel in one transaction (group commit: each is
+    /// durable when this returns). Each finds or creates its contact by `from`, continues the
+    /// contact's open conversation or starts one waiting in the channel's department, and moves
+    /// the conversation's activity and the customer's last message time; the same
+    /// `external_id` twice is stored once.
+    pub async fn receive(
+        &self,
+        channel: &Channel,
+        messages: &[Inbound<'_>],
+    ) -> Result<Vec<Received>> {
+        let account = channel.account;
+        with_pool!(self, pool, begin => {
+            let mut tx = pool.begin_with(begin).await?;
+            let mut out = Vec::with_capacity(messages.len());
+            for m in messages {
+                let seen: Option<i64> = sqlx::query_scalar("SELECT id FROM messages WHERE channel_id = $1 AND external_id = $2")
+                    .bind(channel.id)
+                    .bind(m.external_id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                if seen.is_some() {
+                    out.push(Received::Duplicate);
+                    continue;
+                }
+                let contact: Option<i64> = sqlx::query_scalar("SELECT id FROM contacts WHERE account_id = $1 AND phone = $2 ORDER BY id LIMIT 1")
+                    .bind(account.0)
+                    .bind(m.from)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                let contact = match contact {
+                    Some(c) => {
+                        if let Some(name) = m.profile_name {
+                            // The customer's own name replaces a placeholder (the phone), never an edited name.
+                            sqlx::query("UPDATE contacts SET name = $1 WHERE id = $2 AND name = phone")
+                                .bind(name)
+                                .bind(c)
+                                .execute(&mut *tx)
+                                .await?;
+                        }
+                        c
+                    }
+                    None => sqlx::query_scalar("INSERT INTO contacts (account_id, name, phone, email, created_at) VALUES ($1, $2, $3, NULL, $4) RETURNING id")
+                        .bind(account.0)
+                        .bind(m.profile_name.unwrap_or(m.from))
+                        .bind(m.from)
+                        .bind(m.at)
+                        .fetch_one(&mut *tx)
+                        .await?,
+                };
+                let open = sqlx::query(
+                    "SELECT id, department_id, status, assignee_id FROM conversations WHERE account_id = $1 AND contact_id = $2 AND class <> $3 \
+                     ORDER BY last_activity DESC, id DESC LIMIT 1",
+                )
+                .bind(account.0)
+                .bind(contact)
+                .bind(class_code(access::StatusClass::Finished))
+                .fetch_optional(&mut *tx)
+                .await?;
+                let (conversation, created) = match open {
+                    Some(r) => (ConversationId(r.try_get(0)?), false),
+                    None => {
+                        let department: i64 = match channel.department {
+                            Some(d) => d.0,
+                            None => sqlx::query_scalar::<_, Option<i64>>("SELECT default_department_id FROM accounts WHERE id = $1")
+                                .bind(account.0)
+                                .fetch_one(&mut *tx)
+                                .await?
+                                .ok_or_else(|| StoreError::corrupt("accounts", "no default department"))?,
+                        };
+                        let waiting = Status::Waiting;
+                        let id: i64 = sqlx::query_scalar(
+                            "INSERT INTO conversations (account_id, department_id, status, class, assignee_id, contact_id, channel, channel_id, \
+                             last_activity, last_customer_message_at, created_at, version) \
+                             SELECT $1, d.id, $3, $4, NULL, $5, $6, $7, $8, $8, $8, 1 FROM departments d WHERE d.id = $2 AND d.account_id = $1 RETURNING id",
+                        )
+                        .bind(account.0)
+                        .bind(department)
+                        .bind(status_code(waiting))
+                        .bind(class_code(waiting.class()))
+                        .bind(contact)
+                        .bind(channel.kind.id())
+                        .bind(channel.id)
+                        .bind(m.at)
+                        .fetch_optional(&mut *tx)
+                        .await?
+                        .ok_or(StoreError::NotFound("the channel's department"))?;
+                        sqlx::query(crate::conversations::BUMP)
+                            .bind(account.0)
+                            .bind(class_code(waiting.class()))
+                            .bind(department)
+                            .bind(0_i64)
+                            .bind(1_i64)
+                            .execute(&mut *tx)
+                            .await?;
+                        (ConversationId(id), true)
+                    }
+                };
+                sqlx::query(
+                    "UPDATE conversations SET last_activity = CASE WHEN last_activity > $1 THEN last_activity ELSE $1 END, \
+                     last_customer_message_at = $1 WHERE id = $2",
+                )
+                .bind(m.at)
+                .bind(conversation.0)
+                .execute(&mut *tx)
+                .await?;
+                let message: i64 = sqlx::query_scalar(
+                    "INSERT INTO messages (account_id, conversation_id, kind, author_id, body, created_at, channel_id, external_id) \
+                     VALUES ($1, $2, 'in', NULL, $3, $4, $5, $6) RETURNING id",
+                )
+                .bind(account.0)
+                .bind(conversation.0)
+                .bind(m.body)
+                .bind(m.at)
+                .bind(channel.id)
+                .bind(m.external_id)
+                .fetch_one(&mut *tx)
+                .await?;
+                if created {
+                    insert_event!(&mut *tx, account, EventKind::Conversation, Some(conversation), None::<i64>, None, m.at)?;
+                }
+                insert_event!(&mut *tx, account, EventKind::Message, Some(conversation), Some(message), None, m.at)?;
+                out.push(Received::Stored { conversation, message, created });
+            }
+            tx.commit().await?;
+            Ok(out)
+        })
+    }
+
+    /// Records a delivery status of a message sent through the channel (by the channel's id
+    /// of it). Statuses only move forward (`sent` < `delivered` < `read`; `failed` from any but
+    /// `read`); returns whether anything changed.
+    pub async fn delivery_status(
+        &self,
+        channel: &Channel,
+        external_id: &str,
+        status: &str,
+        error: Option<&str>,
+        at: i64,
+    ) -> Result<bool> {
+        let rank = |s: &str| match s {
+            "pending" => 0,
+            "sent" => 1,
+            "delivered" => 2,
+            "read" => 3,
+            _ => 4,
+        };
+        with_pool!(self, pool, begin => {
+            let mut tx = pool.begin_with(begin).await?;
+            let row = sqlx::query("SELECT id, conversation_id, delivery FROM messages WHERE channel_id = $1 AND external_id = $2")
+                .bind(channel.id)
+                .bind(external_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+            let Some(r) = row else { return Ok(false) };
+            let (id, conversation, current): (i64, i64, Option<String>) = (r.try_get(0)?, r.try_get(1)?, r.try_get(2)?);
+            let current = current.unwrap_or_default();
+            let forward = match status {
+                "failed" => current != "read" && current != "failed",
+                s => rank(s) > rank(&current) && current != "failed",
+            };
+            if !forward {
+                return Ok(false);
+            }
+            sqlx::query("UPDATE messages SET delivery = $1, delivery_error = $2 WHERE id = $3")
+                .bind(status)
+                .bind(error)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            insert_event!(&mut *tx, channel.account, EventKind::Message, Some(ConversationId(conversation)), Some(id), None, at)?;
+            tx.commit().await?;
+            Ok(true)
+        })
+    }
+
+    /// The conversation's channel and when the customer last wrote (the 24-hour window).
+    pub async fn conversation_channel(
+        &self,
+        account: AccountId,
+        conversation: ConversationId,
+    ) -> Result<(Option<Channel>, Option<i64>)> {
+        let row: Option<(Option<i64>, Option<i64>)> = with_pool!(self, pool => {
+            let r = sqlx::query("SELECT channel_id, last_customer_message_at FROM conversations WHERE id = $1 AND account_id = $2")
+                .bind(conversation.0)
+                .bind(account.0)
+                .fetch_optional(pool)
+                .await?;
+            r.map(|r| Ok::<_, StoreError>((r.try_get(0)?, r.try_get(1)?))).transpose()?
+        });
+        let (channel, last) = row.ok_or(StoreError::NotFound("conversation"))?;
+        let channel = match channel {
+            Some(id) => self.channel(id).await?.filter(|c| c.account == account),
+            None => None,
+        };
+        Ok((channel, last))
+    }
+}
+
+/// The values of a channel to create or change. On a change, a `None` secret keeps the stored
+/// one.
+#[derive(Clone, Debug, Default)]
+pub struct ChannelWrite<'a> {
+    /// Display name.
+    pub name: &'a str,
+    /// Where new conversations start (`None`: the account's default department).
+    pub department: Option<DepartmentId>,
+    /// WhatsApp: the phone number id.
+    pub phone_number_id: Option<&'a str>,
+    /// WhatsApp: the webhook verify token.
+    pub verify_token: Option<&'a str>,
+    /// WhatsApp: the app secret.
+    pub app_secret: Option<&'a str>,
+    /// WhatsApp: the Graph API access token.
+    pub access_token: Option<&'a str>,
+    /// WhatsApp: the Graph API base URL.
+    pub graph_base_url: Option<&'a str>,
+    /// Generic: SHA-256 of the channel token.
+    pub token_hash: Option<&'a str>,
+    /// Accepts messages.
+    pub active: bool,
+}
+
+impl crate::AdminTx {
+    /// One channel of the account, inside the transaction.
+    pub async fn channel(&mut self, id: i64) -> Result<Option<Channel>> {
+        let account = self.account;
+        let sql =
+            format!("SELECT {CHANNEL_COLUMNS} FROM channels WHERE id = $1 AND account_id = $2");
+        crate::admin::with_tx!(self, conn => {
+            let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).bind(account.0).fetch_optional(&mut *conn).await?;
+            row.map(|r| channel_from(&r)).transpose()
+        })
+    }
+
+    /// Creates a channel; its department must be of the account.
+    pub async fn create_channel(
+        &mut self,
+        kind: ChannelKind,
+        w: &ChannelWrite<'_>,
+        now: i64,
+    ) -> Result<i64> {
+        let account = self.account;
+        let id: Option<i64> = crate::admin::with_tx!(self, conn => sqlx::query_scalar(
+            "INSERT INTO channels (account_id, kind, name, department_id, phone_number_id, verify_token, app_secret, access_token, \
+             graph_base_url, token_hash, active, created_at) \
+             SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12 \
+             WHERE $4 IS NULL OR EXISTS (SELECT 1 FROM departments WHERE id = $4 AND account_id = $1) RETURNING id",
+        )
+        .bind(account.0)
+        .bind(kind.id())
+        .bind(w.name)
+        .bind(w.department.map(|d| d.0))
+        .bind(w.phone_number_id)
+        .bind(w.verify_token)
+        .bind(w.app_secret)
+        .bind(w.access_token)
+        .bind(w.graph_base_url)
+        .bind(w.token_hash)
+        .bind(crate::codec::flag(w.active))
+        .bind(now)
+        .fetch_optional(&mut *conn)
+        .await?);
+        id.ok_or(StoreError::NotFound("department"))
+    }
+
+    /// Changes a channel (secrets left `None` stay as they are).
+    pub async fn update_channel(&mut self, id: i64, w: &ChannelWrite<'_>) -> Result<()> {
+        let account = self.account;
+        let done = crate::admin::with_tx!(self, conn => sqlx::query(
+            "UPDATE channels SET name = $1, department_id = $2, phone_number_id = COALESCE($3, phone_number_id), \
+             verify_token = COALESCE($4, verify_token), app_secret = COALESCE($5, app_secret), access_token = COALESCE($6, access_token), \
+             graph_base_url = COALESCE($7, graph_base_url), token_hash = COALESCE($8, token_hash), active = $9 \
+             WHERE id = $10 AND account_id = $11 \
+             AND ($2 IS NULL OR EXISTS (SELECT 1 FROM departments WHERE id = $2 AND account_id = $11))",
+        )
+        .bind(w.name)
+        .bind(w.department.map(|d| d.0))
+        .bind(w.phone_number_id)
+        .bind(w.verify_token)
+        .bind(w.app_secret)
+        .bind(w.access_token)
+        .bind(w.graph_base_url)
+        .bind(w.token_hash)
+        .bind(crate::codec::flag(w.active))
+        .bind(id)
+        .bind(account.0)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected());
+        if done == 0 {
+            Err(StoreError::NotFound("channel or department"))
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Deletes a channel that no conversation came through; otherwise a conflict (deactivate it
+    /// instead).
+    pub async fn delete_channel(&mut self, id: i64) -> Result<()> {
+        let account = self.account;
+        crate::admin::with_tx!(self, conn => {
+            let used: Option<i64> = sqlx::query_scalar("SELECT id FROM conversations WHERE channel_id = $1 LIMIT 1")
+                .bind(id)
+                .fetch_optional(&mut *conn)
+                .await?;
+            if used.is_some() {
+                return Err(StoreError::Conflict(
+                    "conversations came through this channel: deactivate it (`active: false`) instead of deleting it".to_owned(),
+                ));
+            }
+            let done = sqlx::query("DELETE FROM channels WHERE id = $1 AND account_id = $2")
+                .bind(id)
+                .bind(account.0)
+                .execute(&mut *conn)
+                .await?
+                .rows_affected();
+            if done == 0 { Err(StoreError::NotFound("channel")) } else { Ok(()) }
+        })
+    }
+}
