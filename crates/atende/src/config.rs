@@ -33,6 +33,8 @@ pub const ENV_SESSION_HOURS: &str = "ATENDE_SESSION_HOURS";
 pub const ENV_SECURE_COOKIES: &str = "ATENDE_SECURE_COOKIES";
 /// Environment variable: the installation operator's token.
 pub const ENV_OPERATOR_TOKEN: &str = "ATENDE_OPERATOR_TOKEN";
+/// Environment variable: group commit of arrivals.
+pub const ENV_GROUP_COMMIT: &str = "ATENDE_GROUP_COMMIT";
 /// Environment variable: fill the demo account when the database is empty.
 pub const ENV_DEMO: &str = "ATENDE_DEMO";
 /// Environment variable: start on storage whose durability cannot be confirmed.
@@ -50,6 +52,7 @@ pub const KEYS: &[&str] = &[
     "session_hours",
     "secure_cookies",
     "operator_token",
+    "group_commit",
     "demo",
     "allow_weak_durability",
 ];
@@ -98,6 +101,11 @@ secure_cookies = false
 # access to any account's conversations. Left out (the default), those endpoints do not exist.
 # Never logged. Prefer the environment variable. Environment: ATENDE_OPERATOR_TOKEN.
 # operator_token = "..."
+
+# Store messages that arrive at the same moment (webhooks) in one shared transaction, each
+# acknowledged only after it commits: many more messages per second on the same disk. Turn it
+# off only to measure the difference. Environment: ATENDE_GROUP_COMMIT.
+group_commit = true
 
 # Fill a demo account ("Loja Demo": owner@demo.example and other users, password "demo") when the
 # database is empty. For trying atende out only: never on a server with real data.
@@ -156,6 +164,8 @@ pub struct Config {
     pub secure_cookies: bool,
     /// The installation operator's token; `None`: no operator endpoints.
     pub operator_token: Option<Secret>,
+    /// Group commit of arrivals.
+    pub group_commit: bool,
     /// Fill the demo account when the database is empty.
     pub demo: bool,
     /// Start even when durability cannot be confirmed.
@@ -174,6 +184,7 @@ impl Default for Config {
             session_hours: 12,
             secure_cookies: false,
             operator_token: None,
+            group_commit: true,
             demo: false,
             allow_weak_durability: false,
             file: None,
@@ -386,6 +397,7 @@ struct FileConfig {
     session_hours: Option<Spanned<i64>>,
     secure_cookies: Option<bool>,
     operator_token: Option<Spanned<String>>,
+    group_commit: Option<bool>,
     demo: Option<bool>,
     allow_weak_durability: Option<bool>,
 }
@@ -471,6 +483,9 @@ fn apply_file(config: &mut Config, path: &Path, text: &str) -> Result<(), Config
     if let Some(t) = file.operator_token {
         config.operator_token = Some(parse_operator_token(t.get_ref(), || origin(t.span()))?);
     }
+    if let Some(b) = file.group_commit {
+        config.group_commit = b;
+    }
     if let Some(b) = file.demo {
         config.demo = b;
     }
@@ -526,6 +541,7 @@ fn apply_env(config: &mut Config, env: &dyn Fn(&str) -> Option<String>) -> Resul
             &mut config.secure_cookies,
         ),
         (ENV_DEMO, "demo", &mut config.demo),
+        (ENV_GROUP_COMMIT, "group_commit", &mut config.group_commit),
         (
             ENV_ALLOW_WEAK_DURABILITY,
             "allow_weak_durability",

@@ -40,7 +40,20 @@ pub struct DemoSummary {
     pub logins: Vec<(String, String)>,
     /// How many conversations were created now.
     pub conversations: usize,
+    /// The demo WhatsApp channel's id (its webhook is `/webhooks/whatsapp/{id}`).
+    pub channel: Option<i64>,
 }
+
+/// The demo WhatsApp channel's phone number id: the one of the recorded payloads in
+/// `crates/server/tests/fixtures/whatsapp/`, so they can be posted to a demo server as they are.
+pub const CHANNEL_NUMBER: &str = "106540352242922";
+/// The demo channel's webhook verify token (demo only).
+pub const CHANNEL_VERIFY_TOKEN: &str = "demo-verify-token";
+/// The demo channel's app secret, which signs deliveries (demo only).
+pub const CHANNEL_APP_SECRET: &str = "demo-app-secret";
+/// Where the demo channel's replies go: nowhere (the demo number is not connected to Meta), so
+/// replies show their delivery failing after the retries.
+const CHANNEL_GRAPH: &str = "http://127.0.0.1:9/v21.0";
 
 const MINUTE: i64 = 60 * 1_000_000;
 const HOUR: i64 = 60 * MINUTE;
@@ -522,11 +535,33 @@ pub async fn fill(store: &Store, password_hash: &str, now_micros: i64) -> Result
         }
     }
 
+    // A WhatsApp channel into the default department, for trying the webhook.
+    let mut tx = store.begin_admin(account).await?;
+    let channel = tx
+        .create_channel(
+            store::ChannelKind::WhatsApp,
+            &store::ChannelWrite {
+                name: "WhatsApp (demo)",
+                phone_number_id: Some(CHANNEL_NUMBER),
+                verify_token: Some(CHANNEL_VERIFY_TOKEN),
+                app_secret: Some(CHANNEL_APP_SECRET),
+                access_token: Some("demo-access-token"),
+                graph_base_url: Some(CHANNEL_GRAPH),
+                active: true,
+                ..store::ChannelWrite::default()
+            },
+            now,
+        )
+        .await
+        .context("creating the demo WhatsApp channel")?;
+    tx.commit().await?;
+
     Ok(DemoSummary {
         created: true,
         account,
         logins: logins(),
         conversations: CONVERSATIONS,
+        channel: Some(channel),
     })
 }
 
@@ -538,6 +573,12 @@ async fn existing_account(store: &Store) -> Result<Option<DemoSummary>> {
             account: owner.account,
             logins: logins(),
             conversations: 0,
+            channel: store
+                .channels(owner.account)
+                .await?
+                .iter()
+                .find(|c| c.phone_number_id.as_deref() == Some(CHANNEL_NUMBER))
+                .map(|c| c.id),
         }));
     }
     Ok(store.first_account().await?.map(|account| DemoSummary {
@@ -545,6 +586,7 @@ async fn existing_account(store: &Store) -> Result<Option<DemoSummary>> {
         account,
         logins: Vec::new(),
         conversations: 0,
+        channel: None,
     }))
 }
 

@@ -73,6 +73,13 @@ pub async fn fill_demo(store: &Store, clock: &dyn Clock) -> Result<()> {
     for (email, sees) in &summary.logins {
         println!("  {email:<28} {sees}");
     }
+    if let Some(channel) = summary.channel {
+        println!(
+            "Demo WhatsApp channel: POST /webhooks/whatsapp/{channel} (phone number id {}), signed with the app secret \"{}\" (docs/channels.md shows how to post a recorded payload).",
+            demo::CHANNEL_NUMBER,
+            demo::CHANNEL_APP_SECRET
+        );
+    }
     Ok(())
 }
 
@@ -91,6 +98,7 @@ pub async fn serve(config: Config) -> Result<()> {
             .operator_token
             .as_ref()
             .map(|t| server::secret::token_hash(t.expose())),
+        group_commit: config.group_commit,
         ..ServerConfig::default()
     };
     let state = tokio::task::spawn_blocking(move || AppState::new(store, clock, server_config))

@@ -47,6 +47,8 @@ pub struct ServerConfig {
     pub operator_token_hash: Option<String>,
     /// The unit of the sender's exponential backoff, µs (a second; tests shorten it).
     pub retry_unit_micros: i64,
+    /// Store concurrent arrivals in shared transactions (see `channels::committer`).
+    pub group_commit: bool,
 }
 
 impl Default for ServerConfig {
@@ -57,6 +59,7 @@ impl Default for ServerConfig {
             secure_cookies: false,
             operator_token_hash: None,
             retry_unit_micros: 1_000_000,
+            group_commit: true,
         }
     }
 }
@@ -81,6 +84,8 @@ pub struct AppState {
     pub graph: channels::sender::GraphClient,
     /// Wakes this node's sender when a message is queued.
     pub outbox: Arc<tokio::sync::Notify>,
+    /// Group commit of arrivals.
+    pub committer: Arc<channels::committer::Committer>,
 }
 
 impl AppState {
@@ -100,6 +105,7 @@ impl AppState {
             hub: Arc::default(),
             graph: channels::sender::GraphClient::new()?,
             outbox: Arc::default(),
+            committer: Arc::default(),
         })
     }
 }
@@ -258,6 +264,10 @@ pub async fn launch_with_listener(
         state.clone(),
         Arc::clone(&state.outbox),
     ));
+    let committer = tokio::spawn(channels::committer::run(
+        state.store.clone(),
+        Arc::clone(&state.committer),
+    ));
     let served = axum::serve(
         listener,
         router(state).into_make_service_with_connect_info::<SocketAddr>(),
@@ -266,5 +276,6 @@ pub async fn launch_with_listener(
     .await;
     pump.abort();
     sender.abort();
+    committer.abort();
     served
 }

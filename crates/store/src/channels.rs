@@ -182,11 +182,19 @@ impl Store {
         channel: &Channel,
         messages: &[Inbound<'_>],
     ) -> Result<Vec<Received>> {
-        let account = channel.account;
+        let items: Vec<(&Channel, Inbound<'_>)> =
+            messages.iter().map(|m| (channel, m.clone())).collect();
+        self.receive_many(&items).await
+    }
+
+    /// [`Store::receive`] for messages of any channels, in one transaction: what group commit
+    /// uses for concurrent arrivals (each is acknowledged after this one commit).
+    pub async fn receive_many(&self, items: &[(&Channel, Inbound<'_>)]) -> Result<Vec<Received>> {
         with_pool!(self, pool, begin => {
             let mut tx = pool.begin_with(begin).await?;
-            let mut out = Vec::with_capacity(messages.len());
-            for m in messages {
+            let mut out = Vec::with_capacity(items.len());
+            for (channel, m) in items {
+                let account = channel.account;
                 let seen: Option<i64> = sqlx::query_scalar("SELECT id FROM messages WHERE channel_id = $1 AND external_id = $2")
                     .bind(channel.id)
                     .bind(m.external_id)

@@ -404,6 +404,17 @@ impl Store {
         Ok(())
     }
 
+    /// How many messages the account has.
+    #[doc(hidden)]
+    pub async fn bench_messages(&self, account: AccountId) -> Result<i64> {
+        Ok(
+            with_pool!(self, pool => sqlx::query_scalar("SELECT COUNT(*) FROM messages WHERE account_id = $1")
+            .bind(account.0)
+            .fetch_one(pool)
+            .await?),
+        )
+    }
+
     /// Every conversation of the account with its activity (the naive way's load).
     #[doc(hidden)]
     pub async fn bench_all(&self, account: AccountId) -> Result<Vec<(Conversation, i64)>> {

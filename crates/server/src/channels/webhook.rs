@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use store::{Channel, ChannelKind, Inbound, Received};
 use utoipa::ToSchema;
 
+use super::committer::Arrival;
 use super::whatsapp::{self, Content, Handshake, Item};
 use crate::AppState;
 use crate::error::ApiError;
@@ -154,17 +155,17 @@ pub async fn whatsapp_delivery(
             Item::Status(s) => statuses.push(s),
         }
     }
-    let inbound: Vec<Inbound<'_>> = texts
+    let inbound: Vec<Arrival> = texts
         .iter()
-        .map(|(m, text)| Inbound {
-            external_id: &m.external_id,
-            from: &m.from,
-            profile_name: m.profile_name.as_deref(),
-            body: text,
+        .map(|(m, text)| Arrival {
+            external_id: m.external_id.clone(),
+            from: m.from.clone(),
+            profile_name: m.profile_name.clone(),
+            body: text.clone(),
             at: arrival(m.timestamp, now),
         })
         .collect();
-    let stored = arrived(&state, &channel, &inbound).await?;
+    let stored = arrived(&state, &channel, inbound).await?;
     accepted.received = stored
         .iter()
         .filter(|r| matches!(r, Received::Stored { .. }))
@@ -188,18 +189,41 @@ pub async fn whatsapp_delivery(
     Ok(axum::Json(accepted))
 }
 
-/// Stores arrivals (one transaction) and routes the conversations they started or woke.
+/// Stores arrivals (through group commit unless it is off) and routes the conversations they
+/// started or woke.
 pub(crate) async fn arrived(
     state: &AppState,
     channel: &Channel,
-    inbound: &[Inbound<'_>],
+    arrivals: Vec<Arrival>,
 ) -> Result<Vec<Received>, ApiError> {
-    if inbound.is_empty() {
+    if arrivals.is_empty() {
         return Ok(Vec::new());
     }
-    let stored = state.store.receive(channel, inbound).await?;
+    let stored = if state.config.group_commit {
+        state.committer.submit(channel.clone(), arrivals).await?
+    } else {
+        let items: Vec<Inbound<'_>> = arrivals
+            .iter()
+            .map(|a| Inbound {
+                external_id: &a.external_id,
+                from: &a.from,
+                profile_name: a.profile_name.as_deref(),
+                body: &a.body,
+                at: a.at,
+            })
+            .collect();
+        state.store.receive(channel, &items).await?
+    };
+    state.hub.poke();
+    // A conversation started by the arrival is offered at once; one that was already open
+    // was offered when it started (and again whenever an agent goes online).
     for r in &stored {
-        if let Received::Stored { conversation, .. } = r {
+        if let Received::Stored {
+            conversation,
+            created: true,
+            ..
+        } = r
+        {
             crate::routing::offer(state, channel.account, *conversation).await?;
         }
     }
@@ -275,11 +299,11 @@ pub async fn generic_message(
     let stored = arrived(
         &state,
         &channel,
-        &[Inbound {
-            external_id: external,
-            from,
-            profile_name: name,
-            body: &m.text,
+        vec![Arrival {
+            external_id: external.to_owned(),
+            from: from.to_owned(),
+            profile_name: name.map(str::to_owned),
+            body: m.text.clone(),
             at: now,
         }],
     )
