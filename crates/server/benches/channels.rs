@@ -5,6 +5,7 @@
 //! cargo bench -p atende-server --bench channels -- --bench [--backend sqlite|postgres] [--seconds 10] [--connections 64] [--idle 10000]
 //! ```
 //!
+//! 0. The store alone: messages stored one per transaction, then 100 per transaction.
 //! 1. Inbound: `--connections` keep-alive connections post signed WhatsApp webhook deliveries
 //!    (one text message each, from 1,000 customers) for `--seconds`, first with group commit
 //!    off (each message its own commit), then on; counts acknowledged messages per second and
@@ -340,6 +341,39 @@ async fn main() {
         .unwrap();
     tx.commit().await.unwrap();
     let count = |store: Store| async move { store.bench_messages(a).await.unwrap() };
+
+    // 0. The store alone (no HTTP): one transaction per message, then 100 per transaction.
+    let channel_row = store.channel(channel).await.unwrap().unwrap();
+    for batch in [1usize, 100] {
+        let n = 20_000usize;
+        let texts: Vec<(String, String)> = (0..n)
+            .map(|k| {
+                (
+                    format!("wamid.store.{batch}.{k}"),
+                    format!("55118{:08}", k % 1000),
+                )
+            })
+            .collect();
+        let t = Instant::now();
+        for chunk in texts.chunks(batch) {
+            let items: Vec<store::Inbound<'_>> = chunk
+                .iter()
+                .map(|(id, from)| store::Inbound {
+                    external_id: id,
+                    from,
+                    profile_name: None,
+                    body: "Olá",
+                    at: 1,
+                })
+                .collect();
+            store.receive(&channel_row, &items).await.unwrap();
+        }
+        let rate = n as f64 / t.elapsed().as_secs_f64();
+        println!(
+            "{backend}: store alone, {batch} message(s) per transaction: {n} messages in {:.2?}: {rate:.0}/s",
+            t.elapsed()
+        );
+    }
 
     // 1. Inbound throughput, group commit off then on.
     let mut results = Vec::new();
