@@ -45,6 +45,10 @@ use crate::error::ApiError;
 const CHANNEL: usize = 4096;
 /// Events read per database round trip.
 const BATCH: u32 = 500;
+/// How long events are kept (the replay window), µs: seven days.
+pub const KEEP: i64 = 7 * 24 * 3600 * 1_000_000;
+/// How often a node prunes older events, µs.
+const PRUNE_EVERY: i64 = 3600 * 1_000_000;
 /// How often a stream checks that its session still exists (logout, expiry).
 const SESSION_CHECK: Duration = Duration::from_secs(30);
 /// Conversations a stream remembers having shown (to remove them when access changes).
@@ -106,6 +110,12 @@ impl Hub {
     pub fn streams(&self) -> usize {
         self.tx.receiver_count()
     }
+
+    /// A receiver of what the pump broadcasts: the outbound webhooks' worker wakes on it when
+    /// events are written (it counts in [`Hub::streams`]).
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<Delivery>> {
+        self.tx.subscribe()
+    }
 }
 
 /// Loads what a batch of events needs: each conversation as it is now, each message.
@@ -161,7 +171,16 @@ pub async fn pump(state: AppState) {
         store::Backend::Postgres => Duration::from_secs(5),
     };
     let mut listener = None;
+    let mut pruned_at = 0_i64;
     loop {
+        // Events older than the replay window go, once an hour (any node may do it).
+        let now = state.clock.now_micros();
+        if now - pruned_at > PRUNE_EVERY {
+            pruned_at = now;
+            if let Err(e) = state.store.prune_events(now - KEEP).await {
+                eprintln!("atende: events: pruning old events failed: {e}");
+            }
+        }
         if listener.is_none() {
             listener = match state.store.event_listener().await {
                 Ok(l) => l,

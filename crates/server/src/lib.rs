@@ -19,6 +19,7 @@ pub mod json;
 pub mod openapi;
 pub mod routing;
 pub mod secret;
+pub mod webhooks;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -189,7 +190,19 @@ pub fn router(state: AppState) -> Router {
             "/conversations/{id}/transfer_targets",
             get(conversations::transfer_targets),
         )
-        .route("/conversations/{id}/{action}", post(conversations::act));
+        .route("/conversations/{id}/{action}", post(conversations::act))
+        .route(
+            "/webhooks",
+            get(admin::webhooks::list).post(admin::webhooks::create),
+        )
+        .route(
+            "/webhooks/{id}",
+            patch(admin::webhooks::update).delete(admin::webhooks::delete),
+        )
+        .route(
+            "/webhooks/{id}/deliveries",
+            get(admin::webhooks::deliveries),
+        );
     // What channels post: bodies up to 1 MiB, no session.
     let webhooks = Router::new()
         .route(
@@ -264,6 +277,7 @@ pub async fn launch_with_listener(
         state.clone(),
         Arc::clone(&state.outbox),
     ));
+    let hooks = tokio::spawn(webhooks::run(state.clone()));
     let committer = tokio::spawn(channels::committer::run(
         state.store.clone(),
         Arc::clone(&state.committer),
@@ -277,5 +291,6 @@ pub async fn launch_with_listener(
     pump.abort();
     sender.abort();
     committer.abort();
+    hooks.abort();
     served
 }

@@ -50,6 +50,11 @@ use utoipa::OpenApi;
         crate::admin::channels::get_routing,
         crate::admin::channels::put_routing,
         crate::admin::channels::put_agent_limit,
+        crate::admin::webhooks::list,
+        crate::admin::webhooks::create,
+        crate::admin::webhooks::update,
+        crate::admin::webhooks::delete,
+        crate::admin::webhooks::deliveries,
         crate::routing::get_availability,
         crate::routing::set_availability,
         crate::channels::replies::send_template,
@@ -71,6 +76,7 @@ use utoipa::OpenApi;
         (name = "admin", description = "The account, departments, users, roles, settings, presets and the audit log"),
         (name = "channels", description = "WhatsApp and generic channels: their settings and what they post"),
         (name = "routing", description = "Availability, limits and automatic assignment"),
+        (name = "webhooks", description = "Outbound webhooks: signed deliveries of the account's conversation and message events, and their log"),
         (name = "operator", description = "The installation's accounts, for the holder of the operator token"),
     )
 )]

@@ -21,6 +21,7 @@ mod migrate;
 mod outbox;
 mod routing;
 pub mod scenario_backend;
+mod webhooks;
 
 use std::path::Path;
 use std::str::FromStr;
@@ -42,6 +43,9 @@ pub use events::{ConversationState, EventKind, EventListener, EventRecord};
 pub use inbox::{Contact, Message, MessageKind};
 pub use outbox::Outgoing;
 pub use routing::{AgentRouting, Assigned, Candidate};
+pub use webhooks::{
+    DeliveryOutcome, DeliveryRecord, DueDelivery, NewDelivery, Webhook, WebhookWrite,
+};
 
 /// Result of a store operation.
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

@@ -19,6 +19,7 @@ pub mod departments;
 pub mod roles;
 pub mod settings;
 pub mod users;
+pub mod webhooks;
 
 use access::{Account, Decision, Permission, Principal};
 use serde::Serialize;

@@ -40,6 +40,12 @@ impl GraphClient {
         Ok(GraphClient { http })
     }
 
+    /// The underlying HTTP client (shared with the outbound webhooks, which set their own
+    /// timeout per request).
+    pub fn http(&self) -> &reqwest::Client {
+        &self.http
+    }
+
     /// Sends one message body through a WhatsApp channel; the channel's id of it on success.
     pub async fn send(&self, channel: &Channel, body: &Value) -> Result<String, GraphError> {
         let failure = |message: String, retryable: bool| GraphError {

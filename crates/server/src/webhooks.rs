@@ -1,0 +1,318 @@
+//! Outbound webhooks' worker: moves each active webhook's new events into deliveries, and
+//! posts due deliveries, signed, retrying failures with exponential backoff.
+//!
+//! One loop per node (spawned next to the sender). Every node may move events and deliver:
+//! the store moves a webhook's events only from the cursor the node read (two nodes never
+//! enqueue an event twice) and claims deliveries with a lease (a node dying mid-delivery
+//! leaves it to be claimed again when the lease ends). The loop wakes when this node's pump
+//! broadcasts events (its own writes, other nodes' through PostgreSQL's `NOTIFY`), when a
+//! retry is due, and at least every second.
+//!
+//! A payload is built when its event is moved in: the conversation (and message) as they are
+//! at that moment, shortly after the event. It is NOT filtered by any user's principal: a
+//! webhook is the account's own integration, configured by a holder of `settings.webhooks`,
+//! and receives every conversation and message of the account with full details (contact,
+//! internal notes), whatever hide-until-assumed or department visibility hide from users.
+//!
+//! Deliveries are not ordered: a retried one may arrive after later ones (the payload's `id`
+//! is the event id, which grows with time). The signature is made at each attempt with the
+//! webhook's secret at that moment.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use store::{
+    ConversationRow, DeliveryOutcome, DueDelivery, EventKind, EventRecord, Message, NewDelivery,
+    Webhook,
+};
+use tokio::sync::broadcast::error::{RecvError, TryRecvError};
+
+use crate::AppState;
+use crate::channels::sender::{MAX_ATTEMPTS, backoff_seconds};
+use crate::channels::whatsapp::sign;
+use crate::conversations::{ContactView, ConversationView, message_view};
+
+/// How long one attempt may take, answer included.
+pub const TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a claimed delivery is reserved for the node that claimed it, µs.
+const LEASE: i64 = 60 * 1_000_000;
+/// Deliveries claimed (and posted concurrently) per round.
+const BATCH: u32 = 20;
+/// Webhooks fed per round.
+const HOOKS: u32 = 100;
+/// Events moved into one webhook's deliveries per round.
+const EVENTS: u32 = 200;
+/// How long finished deliveries stay in the log, µs: thirty days.
+pub const KEEP: i64 = 30 * 24 * 3600 * 1_000_000;
+/// How often a node prunes the log, µs.
+const PRUNE_EVERY: i64 = 3600 * 1_000_000;
+/// Bytes of a failed answer's body kept in the log.
+const ERROR_BODY: usize = 200;
+
+/// The event's type as a receiver reads it (`None`: not for webhooks). A conversation event
+/// with no state before it at the instant the conversation was created is its creation; a
+/// message event at the instant the message was written is its creation, later ones
+/// (delivery statuses) are updates.
+pub fn event_type(
+    e: &EventRecord,
+    row: Option<&ConversationRow>,
+    message: Option<&Message>,
+) -> Option<&'static str> {
+    match e.kind {
+        EventKind::Conversation => Some(
+            if e.before.is_none() && row.is_some_and(|r| r.created_at == e.at) {
+                "conversation.created"
+            } else {
+                "conversation.updated"
+            },
+        ),
+        EventKind::Message => Some(if message.is_some_and(|m| m.at == e.at) {
+            "message.created"
+        } else {
+            "message.updated"
+        }),
+        EventKind::Access => None,
+    }
+}
+
+/// A conversation with every detail (the account's own integration sees everything).
+pub fn full_view(row: ConversationRow) -> ConversationView {
+    let c = row.record.conversation;
+    ConversationView {
+        id: c.id.0,
+        department_id: c.department.0,
+        status: c.status.id(),
+        assignee_id: c.assignee.map(|u| u.0),
+        channel: row.channel,
+        last_activity: row.record.last_activity,
+        created_at: row.created_at,
+        details_hidden: false,
+        contact: row.contact.map(|k| ContactView {
+            id: k.id,
+            name: k.name,
+            phone: k.phone,
+            email: k.email,
+        }),
+    }
+}
+
+/// The JSON body of an event: `id` (the event id), `type`, `account_id`, `at` (µs),
+/// `conversation` (`null` if it no longer exists) and, for message events, `message`.
+pub fn payload(
+    e: &EventRecord,
+    kind: &str,
+    row: Option<ConversationRow>,
+    message: Option<Message>,
+) -> Value {
+    let mut body = serde_json::Map::new();
+    body.insert("id".into(), json!(e.id));
+    body.insert("type".into(), json!(kind));
+    body.insert("account_id".into(), json!(e.account.0));
+    body.insert("at".into(), json!(e.at));
+    body.insert("conversation".into(), json!(row.map(full_view)));
+    if e.kind == EventKind::Message {
+        body.insert("message".into(), json!(message.map(message_view)));
+    }
+    Value::Object(body)
+}
+
+/// The delivery of one event (`None`: not for webhooks), loaded as it is now.
+async fn prepare(state: &AppState, e: &EventRecord) -> store::Result<Option<(String, String)>> {
+    let row = match e.conversation {
+        Some(c) => state
+            .store
+            .conversation_rows(e.account, &[c])
+            .await?
+            .into_iter()
+            .next(),
+        None => None,
+    };
+    let message = match e.message {
+        Some(m) => state.store.message(e.account, m).await?.map(|(_, m)| m),
+        None => None,
+    };
+    let Some(kind) = event_type(e, row.as_ref(), message.as_ref()) else {
+        return Ok(None);
+    };
+    Ok(Some((
+        kind.to_owned(),
+        payload(e, kind, row, message).to_string(),
+    )))
+}
+
+/// Moves one webhook's next events into its deliveries; whether it has more.
+async fn feed_one(
+    state: &AppState,
+    hook: &Webhook,
+    cache: &mut HashMap<i64, Option<(String, String)>>,
+) -> store::Result<bool> {
+    let events = state
+        .store
+        .account_events_after(hook.account, hook.cursor, EVENTS)
+        .await?;
+    let Some(through) = events.last().map(|e| e.id) else {
+        return Ok(false);
+    };
+    let mut deliveries = Vec::new();
+    for e in events.iter().filter(|e| hook.wants(e.kind)) {
+        let prepared = match cache.get(&e.id) {
+            Some(p) => p.clone(),
+            None => {
+                let p = prepare(state, e).await?;
+                cache.insert(e.id, p.clone());
+                p
+            }
+        };
+        if let Some((kind, body)) = prepared {
+            deliveries.push(NewDelivery {
+                event_id: e.id,
+                event_type: kind,
+                payload: body,
+            });
+        }
+    }
+    let now = state.clock.now_micros();
+    // `false`: another node moved them first, or the webhook changed: the next round reads it
+    // again.
+    state
+        .store
+        .enqueue_deliveries(hook, through, &deliveries, now)
+        .await?;
+    Ok(events.len() == EVENTS as usize)
+}
+
+/// Moves new events into deliveries for every active webhook behind; whether more remain.
+async fn feed(state: &AppState) -> store::Result<bool> {
+    let hooks = state.store.webhooks_behind(HOOKS).await?;
+    let mut more = hooks.len() == HOOKS as usize;
+    let mut cache = HashMap::new();
+    for hook in &hooks {
+        more |= feed_one(state, hook, &mut cache).await?;
+    }
+    Ok(more)
+}
+
+/// The outcome of one POST: `Ok(status)` for 2xx, else the status (if any) and why.
+async fn post(state: &AppState, d: &DueDelivery) -> Result<i64, (Option<i64>, String)> {
+    let answer = state
+        .graph
+        .http()
+        .post(&d.url)
+        .timeout(TIMEOUT)
+        .header(reqwest::header::CONTENT_TYPE, "application/json")
+        .header("X-Atende-Event", &d.event_type)
+        .header("X-Atende-Delivery", d.id.to_string())
+        .header(
+            "X-Atende-Signature-256",
+            sign(&d.secret, d.payload.as_bytes()),
+        )
+        .body(d.payload.clone())
+        .send()
+        .await
+        .map_err(|e| (None, format!("the webhook's URL could not be reached: {e}")))?;
+    let status = answer.status();
+    let code = i64::from(status.as_u16());
+    if status.is_success() {
+        return Ok(code);
+    }
+    let body = answer.bytes().await.unwrap_or_default();
+    let text: String = String::from_utf8_lossy(&body)
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(ERROR_BODY)
+        .collect();
+    let message = if text.trim().is_empty() {
+        format!("the receiver answered {code}")
+    } else {
+        format!("the receiver answered {code}: {}", text.trim())
+    };
+    Err((Some(code), message))
+}
+
+/// Posts one claimed delivery and records the outcome.
+async fn deliver(state: &AppState, d: &DueDelivery) -> store::Result<()> {
+    let result = post(state, d).await;
+    let now = state.clock.now_micros();
+    let outcome = match &result {
+        Ok(status) => DeliveryOutcome::Delivered { status: *status },
+        Err((status, error)) if d.attempts + 1 < MAX_ATTEMPTS => DeliveryOutcome::Retry {
+            status: *status,
+            error,
+            next: now + backoff_seconds(d.attempts) * state.config.retry_unit_micros,
+        },
+        Err((status, error)) => DeliveryOutcome::Failed {
+            status: *status,
+            error,
+        },
+    };
+    state.store.delivery_result(d.id, outcome, now).await
+}
+
+/// Claims due deliveries and posts them concurrently; whether a full batch was claimed.
+async fn deliver_due(state: &AppState) -> store::Result<bool> {
+    let now = state.clock.now_micros();
+    let claimed = state.store.claim_deliveries(now, LEASE, BATCH).await?;
+    let results = futures_util::future::join_all(claimed.iter().map(|d| deliver(state, d))).await;
+    for (d, r) in claimed.iter().zip(results) {
+        if let Err(e) = r {
+            eprintln!("atende: webhooks: delivery {}: {e}", d.id);
+        }
+    }
+    Ok(claimed.len() == BATCH as usize)
+}
+
+/// The node's webhooks loop: runs until the process ends.
+pub async fn run(state: AppState) {
+    let mut wake = state.hub.subscribe();
+    let mut pruned_at = 0_i64;
+    loop {
+        let now = state.clock.now_micros();
+        if now - pruned_at > PRUNE_EVERY {
+            pruned_at = now;
+            if let Err(e) = state.store.prune_webhook_deliveries(now - KEEP).await {
+                eprintln!("atende: webhooks: pruning the delivery log failed: {e}");
+            }
+        }
+        let busy = match feed(&state).await {
+            Ok(more) => more,
+            Err(e) => {
+                eprintln!("atende: webhooks: moving events into deliveries failed: {e}");
+                false
+            }
+        };
+        let busy = match deliver_due(&state).await {
+            Ok(more) => busy || more,
+            Err(e) => {
+                eprintln!("atende: webhooks: claiming deliveries failed: {e}");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                continue;
+            }
+        };
+        if busy {
+            continue;
+        }
+        // Sleep until the next delivery is due (at most a second: other nodes' events and
+        // deliveries), or until this node's pump broadcasts events.
+        let wait = match state.store.next_delivery_due().await {
+            Ok(Some(due)) => Duration::from_micros(
+                u64::try_from(due.saturating_sub(state.clock.now_micros())).unwrap_or(0),
+            )
+            .min(Duration::from_secs(1)),
+            Ok(None) | Err(_) => Duration::from_secs(1),
+        };
+        if wait.is_zero() {
+            continue;
+        }
+        tokio::select! {
+            r = wake.recv() => {
+                if matches!(r, Err(RecvError::Closed)) {
+                    tokio::time::sleep(wait).await;
+                }
+                // One round covers every event broadcast meanwhile.
+                while !matches!(wake.try_recv(), Err(TryRecvError::Empty | TryRecvError::Closed)) {}
+            }
+            () = tokio::time::sleep(wait) => {}
+        }
+    }
+}
