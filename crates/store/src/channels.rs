@@ -3,6 +3,8 @@
 //! contact's open conversation continued or a new one started, the message, the events: one
 //! transaction), and delivery statuses of what was sent.
 
+use std::collections::{BTreeMap, HashMap, HashSet};
+
 use access::{AccountId, ConversationId, DepartmentId, Status};
 use sqlx::Row;
 
@@ -82,6 +84,17 @@ impl std::fmt::Debug for Channel {
             .field("active", &self.active)
             .finish_non_exhaustive()
     }
+}
+
+/// Values looked up per statement, at most.
+const LOOKUP: usize = 500;
+
+/// `$first, $first+1, ...`: `n` placeholders.
+fn placeholders(first: usize, n: usize) -> String {
+    (first..first + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 const CHANNEL_COLUMNS: &str = "id, account_id, kind, name, department_id, phone_number_id, verify_token, app_secret, access_token, \
@@ -190,64 +203,119 @@ impl Store {
     /// [`Store::receive`] for messages of any channels, in one transaction: what group commit
     /// uses for concurrent arrivals (each is acknowledged after this one commit).
     pub async fn receive_many(&self, items: &[(&Channel, Inbound<'_>)]) -> Result<Vec<Received>> {
+        // Lookups are made for the whole batch (a query per channel or account, not per
+        // message); each new message then costs one insert, and the events one insert.
+        let mut accounts: BTreeMap<i64, Vec<&str>> = BTreeMap::new();
+        let mut channels: BTreeMap<i64, Vec<&str>> = BTreeMap::new();
+        for (channel, m) in items {
+            accounts.entry(channel.account.0).or_default().push(m.from);
+            channels.entry(channel.id).or_default().push(m.external_id);
+        }
+        let finished = class_code(access::StatusClass::Finished);
         with_pool!(self, pool, begin => {
             let mut tx = pool.begin_with(begin).await?;
+            // What the channels already delivered.
+            let mut seen: HashSet<(i64, String)> = HashSet::new();
+            for (channel, ids) in &channels {
+                for chunk in ids.chunks(LOOKUP) {
+                    let sql = format!("SELECT external_id FROM messages WHERE channel_id = $1 AND external_id IN ({})", placeholders(2, chunk.len()));
+                    let mut q = sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(sql)).bind(*channel);
+                    for id in chunk {
+                        q = q.bind(*id);
+                    }
+                    for e in q.fetch_all(&mut *tx).await? {
+                        seen.insert((*channel, e));
+                    }
+                }
+            }
+            // The senders' contacts, and their open conversations.
+            let mut contacts: HashMap<(i64, String), (i64, bool)> = HashMap::new();
+            let mut open: HashMap<i64, i64> = HashMap::new();
+            for (account, phones) in &accounts {
+                for chunk in phones.chunks(LOOKUP) {
+                    let sql = format!(
+                        "SELECT phone, id, name FROM contacts WHERE account_id = $1 AND phone IN ({}) ORDER BY id DESC",
+                        placeholders(2, chunk.len())
+                    );
+                    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(*account);
+                    for p in chunk {
+                        q = q.bind(*p);
+                    }
+                    // Oldest contact of a phone wins (rows come newest first).
+                    for r in q.fetch_all(&mut *tx).await? {
+                        let (phone, id, name): (String, i64, String) = (r.try_get(0)?, r.try_get(1)?, r.try_get(2)?);
+                        let placeholder = name == phone;
+                        contacts.insert((*account, phone), (id, placeholder));
+                    }
+                }
+                let ids: Vec<i64> = contacts.iter().filter(|((a, _), _)| a == account).map(|(_, (id, _))| *id).collect();
+                for chunk in ids.chunks(LOOKUP) {
+                    let sql = format!(
+                        "SELECT contact_id, id FROM conversations WHERE account_id = $1 AND class <> $2 AND contact_id IN ({}) \
+                         ORDER BY last_activity, id",
+                        placeholders(3, chunk.len())
+                    );
+                    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(*account).bind(finished);
+                    for c in chunk {
+                        q = q.bind(*c);
+                    }
+                    // The most recently active open conversation wins (rows come oldest first).
+                    for r in q.fetch_all(&mut *tx).await? {
+                        open.insert(r.try_get(0)?, r.try_get(1)?);
+                    }
+                }
+            }
+            let mut defaults: HashMap<i64, i64> = HashMap::new();
+            let mut touched: BTreeMap<i64, i64> = BTreeMap::new();
+            let mut events: Vec<(i64, EventKind, i64, Option<i64>, i64)> = Vec::new();
             let mut out = Vec::with_capacity(items.len());
             for (channel, m) in items {
-                let account = channel.account;
-                let seen: Option<i64> = sqlx::query_scalar("SELECT id FROM messages WHERE channel_id = $1 AND external_id = $2")
-                    .bind(channel.id)
-                    .bind(m.external_id)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-                if seen.is_some() {
+                let account = channel.account.0;
+                if !seen.insert((channel.id, m.external_id.to_owned())) {
                     out.push(Received::Duplicate);
                     continue;
                 }
-                let contact: Option<i64> = sqlx::query_scalar("SELECT id FROM contacts WHERE account_id = $1 AND phone = $2 ORDER BY id LIMIT 1")
-                    .bind(account.0)
-                    .bind(m.from)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-                let contact = match contact {
-                    Some(c) => {
-                        if let Some(name) = m.profile_name {
+                let key = (account, m.from.to_owned());
+                let contact = match contacts.get(&key).copied() {
+                    Some((id, placeholder)) => {
+                        if let (Some(name), true) = (m.profile_name, placeholder) {
                             // The customer's own name replaces a placeholder (the phone), never an edited name.
                             sqlx::query("UPDATE contacts SET name = $1 WHERE id = $2 AND name = phone")
                                 .bind(name)
-                                .bind(c)
+                                .bind(id)
                                 .execute(&mut *tx)
                                 .await?;
+                            contacts.insert(key, (id, false));
                         }
-                        c
+                        id
                     }
-                    None => sqlx::query_scalar("INSERT INTO contacts (account_id, name, phone, email, created_at) VALUES ($1, $2, $3, NULL, $4) RETURNING id")
-                        .bind(account.0)
-                        .bind(m.profile_name.unwrap_or(m.from))
-                        .bind(m.from)
-                        .bind(m.at)
-                        .fetch_one(&mut *tx)
-                        .await?,
-                };
-                let open = sqlx::query(
-                    "SELECT id, department_id, status, assignee_id FROM conversations WHERE account_id = $1 AND contact_id = $2 AND class <> $3 \
-                     ORDER BY last_activity DESC, id DESC LIMIT 1",
-                )
-                .bind(account.0)
-                .bind(contact)
-                .bind(class_code(access::StatusClass::Finished))
-                .fetch_optional(&mut *tx)
-                .await?;
-                let (conversation, created) = match open {
-                    Some(r) => (ConversationId(r.try_get(0)?), false),
                     None => {
-                        let department: i64 = match channel.department {
-                            Some(d) => d.0,
-                            None => sqlx::query_scalar::<_, Option<i64>>("SELECT default_department_id FROM accounts WHERE id = $1")
-                                .bind(account.0)
-                                .fetch_one(&mut *tx)
-                                .await?
-                                .ok_or_else(|| StoreError::corrupt("accounts", "no default department"))?,
+                        let id: i64 = sqlx::query_scalar("INSERT INTO contacts (account_id, name, phone, email, created_at) VALUES ($1, $2, $3, NULL, $4) RETURNING id")
+                            .bind(account)
+                            .bind(m.profile_name.unwrap_or(m.from))
+                            .bind(m.from)
+                            .bind(m.at)
+                            .fetch_one(&mut *tx)
+                            .await?;
+                        contacts.insert(key, (id, m.profile_name.is_none()));
+                        id
+                    }
+                };
+                let (conversation, created) = match open.get(&contact).copied() {
+                    Some(id) => (id, false),
+                    None => {
+                        let department = match (channel.department, defaults.get(&account).copied()) {
+                            (Some(d), _) => d.0,
+                            (None, Some(d)) => d,
+                            (None, None) => {
+                                let d = sqlx::query_scalar::<_, Option<i64>>("SELECT default_department_id FROM accounts WHERE id = $1")
+                                    .bind(account)
+                                    .fetch_one(&mut *tx)
+                                    .await?
+                                    .ok_or_else(|| StoreError::corrupt("accounts", "no default department"))?;
+                                defaults.insert(account, d);
+                                d
+                            }
                         };
                         let waiting = Status::Waiting;
                         let id: i64 = sqlx::query_scalar(
@@ -255,7 +323,7 @@ impl Store {
                              last_activity, last_customer_message_at, created_at, version) \
                              SELECT $1, d.id, $3, $4, NULL, $5, $6, $7, $8, $8, $8, 1 FROM departments d WHERE d.id = $2 AND d.account_id = $1 RETURNING id",
                         )
-                        .bind(account.0)
+                        .bind(account)
                         .bind(department)
                         .bind(status_code(waiting))
                         .bind(class_code(waiting.class()))
@@ -267,41 +335,57 @@ impl Store {
                         .await?
                         .ok_or(StoreError::NotFound("the channel's department"))?;
                         sqlx::query(crate::conversations::BUMP)
-                            .bind(account.0)
+                            .bind(account)
                             .bind(class_code(waiting.class()))
                             .bind(department)
                             .bind(0_i64)
                             .bind(1_i64)
                             .execute(&mut *tx)
                             .await?;
-                        (ConversationId(id), true)
+                        open.insert(contact, id);
+                        events.push((account, EventKind::Conversation, id, None, m.at));
+                        (id, true)
                     }
                 };
-                sqlx::query(
-                    "UPDATE conversations SET last_activity = CASE WHEN last_activity > $1 THEN last_activity ELSE $1 END, \
-                     last_customer_message_at = $1 WHERE id = $2",
-                )
-                .bind(m.at)
-                .bind(conversation.0)
-                .execute(&mut *tx)
-                .await?;
                 let message: i64 = sqlx::query_scalar(
                     "INSERT INTO messages (account_id, conversation_id, kind, author_id, body, created_at, channel_id, external_id) \
                      VALUES ($1, $2, 'in', NULL, $3, $4, $5, $6) RETURNING id",
                 )
-                .bind(account.0)
-                .bind(conversation.0)
+                .bind(account)
+                .bind(conversation)
                 .bind(m.body)
                 .bind(m.at)
                 .bind(channel.id)
                 .bind(m.external_id)
                 .fetch_one(&mut *tx)
                 .await?;
-                if created {
-                    insert_event!(&mut *tx, account, EventKind::Conversation, Some(conversation), None::<i64>, None, m.at)?;
+                let last = touched.entry(conversation).or_insert(m.at);
+                *last = (*last).max(m.at);
+                events.push((account, EventKind::Message, conversation, Some(message), m.at));
+                out.push(Received::Stored { conversation: ConversationId(conversation), message, created });
+            }
+            for (conversation, at) in &touched {
+                sqlx::query(
+                    "UPDATE conversations SET last_activity = CASE WHEN last_activity > $1 THEN last_activity ELSE $1 END, \
+                     last_customer_message_at = CASE WHEN last_customer_message_at > $1 THEN last_customer_message_at ELSE $1 END WHERE id = $2",
+                )
+                .bind(*at)
+                .bind(*conversation)
+                .execute(&mut *tx)
+                .await?;
+            }
+            // The events last, in order, in as few statements as the parameter limit allows.
+            for chunk in events.chunks(LOOKUP / 5) {
+                let rows = (0..chunk.len())
+                    .map(|i| format!("(${}, ${}, ${}, ${}, ${})", 5 * i + 1, 5 * i + 2, 5 * i + 3, 5 * i + 4, 5 * i + 5))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                let sql = format!("INSERT INTO events (account_id, kind, conversation_id, message_id, at) VALUES {rows}");
+                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+                for (account, kind, conversation, message, at) in chunk {
+                    q = q.bind(*account).bind(kind.id()).bind(*conversation).bind(*message).bind(*at);
                 }
-                insert_event!(&mut *tx, account, EventKind::Message, Some(conversation), Some(message), None, m.at)?;
-                out.push(Received::Stored { conversation, message, created });
+                q.execute(&mut *tx).await?;
             }
             tx.commit().await?;
             Ok(out)

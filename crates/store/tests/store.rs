@@ -307,3 +307,167 @@ fn random_worlds_sql_equals_engine_on_postgres() {
         compare_world(&rt, &store, seed * 7919, 3).unwrap();
     }
 }
+
+/// Arrivals: one batch with a duplicate inside it, two messages of one customer, and a known
+/// customer; then a finished conversation, after which the customer's next message starts a new
+/// one; statuses move forward only; old events are pruned but never the newest.
+async fn arrivals(store: &Store) {
+    use access::{Settings, Status, Transition};
+    use store::{ChannelKind, ChannelWrite, Inbound, Received};
+    store.migrate().await.unwrap();
+    let a = store
+        .create_account("arrivals", &Settings::default(), "Geral", 0)
+        .await
+        .unwrap();
+    let tag = format!("{}{}", std::process::id(), a.0);
+    let mut tx = store.begin_admin(a).await.unwrap();
+    let number = format!("55{tag}");
+    let id = tx
+        .create_channel(
+            ChannelKind::WhatsApp,
+            &ChannelWrite {
+                name: "w",
+                phone_number_id: Some(&number),
+                active: true,
+                ..ChannelWrite::default()
+            },
+            0,
+        )
+        .await
+        .unwrap();
+    let channel = tx.channel(id).await.unwrap().unwrap();
+    tx.commit().await.unwrap();
+    let known = store
+        .create_contact(a, "Cliente Antigo", Some("5511000000001"), None, 0)
+        .await
+        .unwrap();
+    let m = |id: &'static str, from: &'static str, name: Option<&'static str>, at: i64| Inbound {
+        external_id: id,
+        from,
+        profile_name: name,
+        body: "oi",
+        at,
+    };
+    let got = store
+        .receive(
+            &channel,
+            &[
+                m("w1", "5511000000002", Some("Nova"), 10),
+                m("w2", "5511000000002", Some("Nova"), 11),
+                m("w1", "5511000000002", Some("Nova"), 12),
+                m("w3", "5511000000001", Some("Outro Nome"), 13),
+            ],
+        )
+        .await
+        .unwrap();
+    let conv = |r: &Received| match r {
+        Received::Stored {
+            conversation,
+            created,
+            ..
+        } => (*conversation, *created),
+        Received::Duplicate => panic!("expected stored, got {r:?}"),
+    };
+    let (c_new, created) = conv(&got[0]);
+    assert!(created);
+    assert_eq!(
+        conv(&got[1]),
+        (c_new, false),
+        "the same customer's second message continues it"
+    );
+    assert_eq!(
+        got[2],
+        Received::Duplicate,
+        "the same id twice in one batch is stored once"
+    );
+    let (c_known, created) = conv(&got[3]);
+    assert!(created && c_known != c_new);
+    // The known contact keeps the name an agent gave; the new one has the profile name.
+    let contact = store
+        .conversation_contact(a, c_known)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (contact.id, contact.name.as_str()),
+        (known, "Cliente Antigo")
+    );
+    assert_eq!(
+        store
+            .conversation_contact(a, c_new)
+            .await
+            .unwrap()
+            .unwrap()
+            .name,
+        "Nova"
+    );
+    // Delivered again later: nothing new.
+    let again = store
+        .receive(&channel, &[m("w2", "5511000000002", None, 20)])
+        .await
+        .unwrap();
+    assert_eq!(again, vec![Received::Duplicate]);
+    let rows = store.conversation_rows(a, &[c_new]).await.unwrap();
+    assert_eq!(
+        (
+            rows[0].record.last_activity,
+            rows[0].last_customer_message_at
+        ),
+        (11, Some(11))
+    );
+    // Finished: the next message starts a new conversation.
+    let record = store.conversation(a, c_new).await.unwrap().unwrap();
+    let t = Transition {
+        status: Status::Finished,
+        assignee: None,
+        department: record.conversation.department,
+    };
+    store.apply_transition(&record, &t, 30).await.unwrap();
+    let next = store
+        .receive(&channel, &[m("w4", "5511000000002", None, 40)])
+        .await
+        .unwrap();
+    let (c_next, created) = conv(&next[0]);
+    assert!(created && c_next != c_new);
+    assert_eq!(
+        store
+            .conversation_contact(a, c_next)
+            .await
+            .unwrap()
+            .unwrap()
+            .name,
+        "Nova"
+    );
+    // The events of the batch are in order: each conversation's creation before its messages.
+    let events = store.account_events_after(a, 0, 1000).await.unwrap();
+    let first_new = events
+        .iter()
+        .position(|e| e.conversation == Some(c_new))
+        .unwrap();
+    assert_eq!(events[first_new].kind, store::EventKind::Conversation);
+    // Pruning removes what is older than the cutoff (this account's events are at 10..40 µs;
+    // other tests' events on a shared database are at real times), but never the newest event,
+    // so that ids are never reused.
+    store.prune_events(1_000).await.unwrap();
+    let newest = store.last_event_id().await.unwrap();
+    let left = store.account_events_after(a, 0, 1000).await.unwrap();
+    assert!(
+        left.iter().all(|e| e.id == newest || e.at >= 1_000),
+        "{left:?}"
+    );
+    assert!(
+        left.iter().all(|e| e.conversation != Some(c_known)),
+        "{left:?}"
+    );
+}
+
+#[test]
+fn arrivals_on_sqlite_and_postgres() {
+    let rt = runtime();
+    rt.block_on(async {
+        arrivals(&fresh_sqlite_memory().await).await;
+        if let Some(url) = postgres_url() {
+            arrivals(&postgres(&url).await).await;
+        }
+    });
+}
