@@ -269,6 +269,8 @@ impl Store {
             let mut touched: BTreeMap<i64, i64> = BTreeMap::new();
             let mut events: Vec<(i64, EventKind, i64, Option<i64>, i64)> = Vec::new();
             let mut out = Vec::with_capacity(items.len());
+            // (answer slot, account, conversation, channel, message, conversation created)
+            let mut stored: Vec<(usize, i64, i64, i64, &Inbound<'_>, bool)> = Vec::new();
             for (channel, m) in items {
                 let account = channel.account.0;
                 if !seen.insert((channel.id, m.external_id.to_owned())) {
@@ -347,22 +349,51 @@ impl Store {
                         (id, true)
                     }
                 };
-                let message: i64 = sqlx::query_scalar(
-                    "INSERT INTO messages (account_id, conversation_id, kind, author_id, body, created_at, channel_id, external_id) \
-                     VALUES ($1, $2, 'in', NULL, $3, $4, $5, $6) RETURNING id",
-                )
-                .bind(account)
-                .bind(conversation)
-                .bind(m.body)
-                .bind(m.at)
-                .bind(channel.id)
-                .bind(m.external_id)
-                .fetch_one(&mut *tx)
-                .await?;
                 let last = touched.entry(conversation).or_insert(m.at);
                 *last = (*last).max(m.at);
-                events.push((account, EventKind::Message, conversation, Some(message), m.at));
-                out.push(Received::Stored { conversation: ConversationId(conversation), message, created });
+                stored.push((out.len(), account, conversation, channel.id, m, created));
+                out.push(Received::Duplicate);
+            }
+            // The messages, in as few statements as the parameter limit allows; then their ids.
+            for chunk in stored.chunks(LOOKUP / 7) {
+                let rows = (0..chunk.len())
+                    .map(|i| {
+                        let b = 6 * i;
+                        format!("(${}, ${}, 'in', NULL, ${}, ${}, ${}, ${})", b + 1, b + 2, b + 3, b + 4, b + 5, b + 6)
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                let sql = format!(
+                    "INSERT INTO messages (account_id, conversation_id, kind, author_id, body, created_at, channel_id, external_id) VALUES {rows}"
+                );
+                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+                for (_, account, conversation, channel, m, _) in chunk {
+                    q = q.bind(*account).bind(*conversation).bind(m.body).bind(m.at).bind(*channel).bind(m.external_id);
+                }
+                q.execute(&mut *tx).await?;
+            }
+            let mut ids: HashMap<(i64, String), i64> = HashMap::new();
+            for channel in channels.keys() {
+                let mine: Vec<&str> = stored.iter().filter(|s| s.3 == *channel).map(|s| s.4.external_id).collect();
+                for chunk in mine.chunks(LOOKUP) {
+                    let sql = format!("SELECT external_id, id FROM messages WHERE channel_id = $1 AND external_id IN ({})", placeholders(2, chunk.len()));
+                    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(*channel);
+                    for id in chunk {
+                        q = q.bind(*id);
+                    }
+                    for r in q.fetch_all(&mut *tx).await? {
+                        ids.insert((*channel, r.try_get(0)?), r.try_get(1)?);
+                    }
+                }
+            }
+            for (slot, account, conversation, channel, m, created) in &stored {
+                let message = *ids
+                    .get(&(*channel, m.external_id.to_owned()))
+                    .ok_or_else(|| StoreError::corrupt("messages", "a message just stored is missing"))?;
+                events.push((*account, EventKind::Message, *conversation, Some(message), m.at));
+                if let Some(r) = out.get_mut(*slot) {
+                    *r = Received::Stored { conversation: ConversationId(*conversation), message, created: *created };
+                }
             }
             for (conversation, at) in &touched {
                 sqlx::query(
