@@ -395,15 +395,24 @@ impl Store {
                     *r = Received::Stored { conversation: ConversationId(*conversation), message, created: *created };
                 }
             }
-            for (conversation, at) in &touched {
-                sqlx::query(
-                    "UPDATE conversations SET last_activity = CASE WHEN last_activity > $1 THEN last_activity ELSE $1 END, \
-                     last_customer_message_at = CASE WHEN last_customer_message_at > $1 THEN last_customer_message_at ELSE $1 END WHERE id = $2",
-                )
-                .bind(*at)
-                .bind(*conversation)
-                .execute(&mut *tx)
-                .await?;
+            // Each conversation's activity moves once, in as few statements as possible.
+            let touched: Vec<(i64, i64)> = touched.into_iter().collect();
+            for chunk in touched.chunks(LOOKUP / 2) {
+                let values = (0..chunk.len())
+                    .map(|i| format!("SELECT CAST(${} AS BIGINT) AS id, CAST(${} AS BIGINT) AS at", 2 * i + 1, 2 * i + 2))
+                    .collect::<Vec<_>>()
+                    .join(" UNION ALL ");
+                let sql = format!(
+                    "UPDATE conversations SET \
+                     last_activity = CASE WHEN conversations.last_activity > v.at THEN conversations.last_activity ELSE v.at END, \
+                     last_customer_message_at = CASE WHEN conversations.last_customer_message_at > v.at THEN conversations.last_customer_message_at ELSE v.at END \
+                     FROM ({values}) AS v WHERE conversations.id = v.id"
+                );
+                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+                for (conversation, at) in chunk {
+                    q = q.bind(*conversation).bind(*at);
+                }
+                q.execute(&mut *tx).await?;
             }
             // The events last, in order, in as few statements as the parameter limit allows.
             for chunk in events.chunks(LOOKUP / 5) {
