@@ -15,10 +15,12 @@ pub mod clock;
 pub mod conversations;
 pub mod error;
 pub mod events;
+pub mod explorer;
 pub mod json;
 pub mod openapi;
 pub mod routing;
 pub mod secret;
+pub mod web;
 pub mod webhooks;
 
 use std::net::SocketAddr;
@@ -184,6 +186,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/conversations/counts", get(conversations::counts))
         .route("/events", get(events::stream))
+        .route("/access/conversations/{id}/viewers", get(explorer::viewers))
         .route("/conversations/{id}", get(conversations::get))
         .route("/conversations/{id}/messages", get(conversations::messages))
         .route(
@@ -216,6 +219,8 @@ pub fn router(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(channels::webhook::WEBHOOK_BODY_LIMIT));
     Router::new()
         .merge(webhooks)
+        .route("/", get(web::index))
+        .route("/assets/{name}", get(web::asset))
         .route("/healthz", get(healthz))
         .route("/api/openapi.json", get(openapi::document))
         .nest("/api/v1", api)

@@ -59,6 +59,7 @@ use utoipa::OpenApi;
         crate::routing::set_availability,
         crate::channels::replies::send_template,
         crate::events::stream,
+        crate::explorer::viewers,
         crate::channels::webhook::verify,
         crate::channels::webhook::whatsapp_delivery,
         crate::channels::webhook::generic_message,

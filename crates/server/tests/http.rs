@@ -1221,6 +1221,129 @@ async fn webhooks_on_postgres() {
     webhooks::webhooks_story(start(store).await).await;
 }
 
+/// "Quem vê o quê?": for a conversation the caller sees, every user with whether they see it and
+/// the engine's reasons; `users.manage` needed; a conversation the caller may not see (or of
+/// another account) is 404 like an unknown one.
+async fn explorer_story(w: World) {
+    let dona = login(&w, "dona").await;
+    let ana = login(&w, "ana").await;
+    let path = |id: i64| format!("/api/v1/access/conversations/{id}/viewers");
+    let r = get(&w, &dona, &path(w.w_suporte)).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let v = r.json();
+    let user = |id: UserId| {
+        v["users"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|u| u["user_id"] == id.0)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(
+        (user(w.bia)["sees"].clone(), user(w.ana)["sees"].clone()),
+        (json!(true), json!(false)),
+        "{v}"
+    );
+    assert!(!user(w.ana)["reasons"].as_array().unwrap().is_empty());
+    // Each answer agrees with what the user gets from the API.
+    let bia = login(&w, "bia").await;
+    assert_eq!(
+        get(&w, &bia, &format!("/api/v1/conversations/{}", w.w_suporte))
+            .await
+            .status,
+        200
+    );
+    assert_eq!(
+        get(&w, &ana, &format!("/api/v1/conversations/{}", w.w_suporte))
+            .await
+            .status,
+        404
+    );
+    let en = get(&w, &dona, &format!("{}?lang=en", path(w.w_suporte)))
+        .await
+        .json();
+    let reasons = |v: &Value, id: UserId| {
+        v["users"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|u| u["user_id"] == id.0)
+            .unwrap()["reasons"]
+            .clone()
+    };
+    assert_ne!(
+        reasons(&en, w.ana),
+        reasons(&v, w.ana),
+        "English differs from Portuguese"
+    );
+    // An agent may not use it; ids the caller may not see are 404 like unknown ones.
+    let r = get(&w, &ana, &path(w.w_vendas)).await;
+    assert_eq!(r.status, 403, "{}", r.body);
+    let unknown = get(&w, &dona, &path(987_654_321)).await;
+    let other = get(&w, &dona, &path(w.b_conv)).await;
+    assert_eq!(
+        (unknown.status, unknown.body.as_str()),
+        (404, other.body.as_str())
+    );
+    let bad = get(&w, &dona, &format!("{}?from=nowhere", path(w.w_suporte))).await;
+    assert_eq!((bad.status, bad.code()), (400, "bad_address".into()));
+
+    // The web inbox is served from the binary, under a strict Content-Security-Policy.
+    let page = request(w.addr, "GET", "/", &[], None).await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("/assets/app.js"), "{}", page.body);
+    let csp = page.header("content-security-policy").unwrap();
+    assert!(
+        csp.contains("script-src 'self'") && csp.contains("frame-ancestors 'none'"),
+        "{csp}"
+    );
+    assert_eq!(page.header("x-content-type-options"), Some("nosniff"));
+    let js = request(w.addr, "GET", "/assets/app.js", &[], None).await;
+    assert_eq!(js.status, 200);
+    assert!(
+        js.header("content-type")
+            .unwrap()
+            .starts_with("text/javascript")
+    );
+    assert_eq!(
+        request(w.addr, "GET", "/assets/../Cargo.toml", &[], None)
+            .await
+            .status,
+        404
+    );
+    assert_eq!(
+        request(w.addr, "GET", "/assets/nothing.js", &[], None)
+            .await
+            .status,
+        404
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn explorer_on_sqlite() {
+    let dir = std::env::temp_dir().join(format!("atende-explorer-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let store = Store::open_sqlite(&dir.join("atende.sqlite"))
+        .await
+        .unwrap();
+    explorer_story(start(store).await).await;
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn explorer_on_postgres() {
+    let Ok(url) = std::env::var("ATENDE_TEST_POSTGRES_URL") else {
+        assert!(
+            std::env::var("CI").is_err(),
+            "under CI the PostgreSQL tests need ATENDE_TEST_POSTGRES_URL"
+        );
+        return;
+    };
+    let store = Store::open_postgres(&url).await.unwrap();
+    explorer_story(start(store).await).await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn routing_on_sqlite() {
     let dir = std::env::temp_dir().join(format!("atende-routing-{}", std::process::id()));

@@ -1,0 +1,116 @@
+// The HTTP API: JSON in and out, errors as `ApiError` with the API's code, message and reasons.
+// A 401 (the session is gone) and a 403 `password_change_required` call the handlers the app
+// registers, so any screen falls back to the login or password screen.
+
+import { t, tOr } from './i18n.js';
+
+export class ApiError extends Error {
+  constructor(status, code, message, reasons = [], retryAfter = null) {
+    super(message);
+    this.status = status;
+    this.code = code;
+    this.reasons = reasons;
+    this.retryAfter = retryAfter;
+  }
+}
+
+const handlers = { unauthorized: () => {}, passwordChange: () => {} };
+
+/** Registers what to do when the session is gone or the password must be changed. */
+export function onAuthProblem({ unauthorized, passwordChange }) {
+  if (unauthorized) handlers.unauthorized = unauthorized;
+  if (passwordChange) handlers.passwordChange = passwordChange;
+}
+
+/**
+ * Calls the API. Resolves with the parsed JSON body (null for 204); rejects with an ApiError.
+ * `quiet: true` skips the 401 handler (the login form handles its own failures).
+ */
+export async function request(method, path, body, { quiet = false } = {}) {
+  const init = { method, headers: { Accept: 'application/json' }, credentials: 'same-origin' };
+  if (body !== undefined) {
+    init.headers['Content-Type'] = 'application/json';
+    init.body = JSON.stringify(body);
+  }
+  let res;
+  try {
+    res = await fetch(path, init);
+  } catch {
+    throw new ApiError(0, 'network', t('error.network'));
+  }
+  if (res.status === 204) return null;
+  const text = await res.text();
+  let data = null;
+  if (text) {
+    try {
+      data = JSON.parse(text);
+    } catch {
+      data = null;
+    }
+  }
+  if (!res.ok) {
+    const e = (data && data.error) || {};
+    const retry = Number.parseInt(res.headers.get('Retry-After') || '', 10);
+    const err = new ApiError(
+      res.status,
+      e.code || `http_${res.status}`,
+      e.message || res.statusText,
+      e.reasons || [],
+      Number.isFinite(retry) ? retry : null,
+    );
+    if (!quiet && res.status === 401) handlers.unauthorized(err);
+    if (!quiet && res.status === 403 && err.code === 'password_change_required') {
+      handlers.passwordChange(err);
+    }
+    throw err;
+  }
+  return data;
+}
+
+export const get = (path, opts) => request('GET', path, undefined, opts);
+export const post = (path, body, opts) => request('POST', path, body, opts);
+export const put = (path, body, opts) => request('PUT', path, body, opts);
+
+/** A query string from an object, skipping empty values. */
+export function query(params) {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) {
+    if (v !== undefined && v !== null && v !== '') q.set(k, String(v));
+  }
+  const s = q.toString();
+  return s ? `?${s}` : '';
+}
+
+/** A message for the user: the translation of the error's code when there is one. */
+export function describe(err) {
+  if (!(err instanceof ApiError)) return t('error.generic');
+  if (err.code === 'too_many_requests') return t('error.too_many_requests', { n: err.retryAfter ?? '?' });
+  if (err.code === 'bad_password' || err.code === 'bad_template') {
+    return t(`error.${err.code}`, { message: err.message });
+  }
+  if (err.code === 'forbidden' && err.reasons.length) {
+    return `${t('error.forbidden')} (${err.reasons.join(', ')})`;
+  }
+  return tOr(`error.${err.code}`, err.message || t('error.generic'));
+}
+
+// The endpoints the page uses.
+export const api = {
+  login: (email, password) => post('/api/v1/auth/login', { email, password }, { quiet: true }),
+  logout: () => post('/api/v1/auth/logout', undefined, { quiet: true }),
+  me: () => get('/api/v1/me', { quiet: true }),
+  changePassword: (current, next) =>
+    post('/api/v1/me/password', { current_password: current, new_password: next }, { quiet: true }),
+  availability: () => get('/api/v1/me/availability'),
+  setAvailability: (value) => put('/api/v1/me/availability', { availability: value }),
+  departments: () => get('/api/v1/departments'),
+  counts: () => get('/api/v1/conversations/counts'),
+  list: (params) => get(`/api/v1/conversations${query(params)}`),
+  conversation: (id) => get(`/api/v1/conversations/${encodeURIComponent(id)}`),
+  messages: (id, after, limit = 200) =>
+    get(`/api/v1/conversations/${encodeURIComponent(id)}/messages${query({ after, limit })}`),
+  transferTargets: (id) => get(`/api/v1/conversations/${encodeURIComponent(id)}/transfer_targets`),
+  act: (id, action, body) =>
+    post(`/api/v1/conversations/${encodeURIComponent(id)}/${action}`, body ?? {}),
+  template: (id, body) => post(`/api/v1/conversations/${encodeURIComponent(id)}/template`, body),
+};

@@ -1,0 +1,84 @@
+// The web inbox's entry point: decides which screen shows (login, forced password change,
+// inbox) from `GET /api/v1/me`, and goes back to the login whenever the session ends.
+
+import { ApiError, api, onAuthProblem } from './api.js';
+import { h, replace } from './dom.js';
+import { t } from './i18n.js';
+import { inboxScreen } from './inbox.js';
+import { loginScreen, passwordScreen } from './login.js';
+
+const root = document.getElementById('app');
+let screen = null;
+
+function show(next) {
+  screen?.destroy();
+  screen = null;
+  screen = next();
+}
+
+function showLogin(notice = '') {
+  show(() => loginScreen(root, { notice, onLoggedIn: (me) => enter(me) }));
+}
+
+function showPassword(me) {
+  show(() =>
+    passwordScreen(root, {
+      me,
+      onChanged: () => boot(),
+      onLogout: (expired) => showLogin(expired ? 'session.ended' : ''),
+    }),
+  );
+}
+
+function showInbox(me) {
+  show(() =>
+    inboxScreen(root, {
+      me,
+      onLogout: () => showLogin(),
+      onSessionEnded: () => showLogin('session.ended'),
+    }),
+  );
+}
+
+function enter(me) {
+  if (me.must_change_password) showPassword(me);
+  else showInbox(me);
+}
+
+async function boot() {
+  try {
+    enter(await api.me());
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 401) {
+      showLogin();
+    } else {
+      show(() => {
+        replace(
+          root,
+          h(
+            'main',
+            { class: 'auth' },
+            h(
+              'section',
+              { class: 'auth-card' },
+              h('p', { class: 'form-error', role: 'alert' }, err.message || t('error.generic')),
+              h('button', { type: 'button', class: 'btn btn-primary', onclick: boot }, t('app.retry')),
+            ),
+          ),
+        );
+        return { destroy() {} };
+      });
+    }
+  }
+}
+
+// Whatever screen is up: a session that ends goes back to the login, a temporary password to
+// the password screen.
+onAuthProblem({
+  unauthorized: () => {
+    if (!root.querySelector('.auth')) showLogin('session.ended');
+  },
+  passwordChange: () => boot(),
+});
+
+boot();
