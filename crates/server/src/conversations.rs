@@ -142,6 +142,10 @@ pub struct ConversationDetail {
     /// The actions the engine allows the caller now (transfer and change_department are listed
     /// when some target could be valid).
     pub actions: Vec<&'static str>,
+    /// For a conversation that came through WhatsApp, with its details visible: whether the
+    /// customer's 24-hour window is open (a free reply possible; otherwise only a template).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub customer_window_open: Option<bool>,
 }
 
 fn parse_tab(s: &str) -> Result<Tab, ApiError> {
@@ -325,10 +329,25 @@ pub(crate) async fn detail(
             actions.push(kind.id());
         }
     }
+    let customer_window_open = if details && row.channel == "whatsapp" {
+        let (channel, last) = state
+            .store
+            .conversation_channel(caller.owner.account, c.id)
+            .await?;
+        let now = state.clock.now_micros();
+        channel
+            .filter(|ch| ch.kind == store::ChannelKind::WhatsApp)
+            .map(|_| {
+                last.is_some_and(|t| now - t < crate::channels::replies::CUSTOMER_WINDOW_MICROS)
+            })
+    } else {
+        None
+    };
     Ok(ConversationDetail {
         conversation: view(p, row),
         tags,
         actions,
+        customer_window_open,
     })
 }
 
@@ -368,6 +387,8 @@ pub async fn get(
 pub struct MessagesQuery {
     /// Messages after this id (default: from the first).
     pub after: Option<i64>,
+    /// Instead: the newest messages before this id (still oldest first), to read backwards.
+    pub before: Option<i64>,
     /// Page size, 1 to 200 (default 50).
     pub limit: Option<u32>,
 }
@@ -396,16 +417,76 @@ pub async fn messages(
             format!("`limit` must be between 1 and {MAX_LIMIT}"),
         ));
     }
-    let list = state
-        .store
-        .messages(
-            caller.owner.account,
-            ConversationId(id),
-            q.after.unwrap_or(0),
-            limit,
-        )
-        .await?;
+    let list = match (q.after, q.before) {
+        (Some(_), Some(_)) => {
+            return Err(ApiError::bad_request(
+                "bad_cursor",
+                "give `after` or `before`, not both",
+            ));
+        }
+        (_, Some(before)) => {
+            state
+                .store
+                .messages_before(caller.owner.account, ConversationId(id), before, limit)
+                .await?
+        }
+        (after, None) => {
+            state
+                .store
+                .messages(
+                    caller.owner.account,
+                    ConversationId(id),
+                    after.unwrap_or(0),
+                    limit,
+                )
+                .await?
+        }
+    };
     Ok(axum::Json(list.into_iter().map(message_view).collect()))
+}
+
+/// A user of the account, as colleagues see them.
+#[derive(Serialize, ToSchema)]
+pub struct Person {
+    /// User id.
+    pub id: i64,
+    /// Name.
+    pub name: String,
+    /// Active or not.
+    pub active: bool,
+}
+
+/// The account's users by name (every logged-in user: names to show for assignees and
+/// authors; emails and roles are administrators' business, `/users`).
+#[utoipa::path(get, path = "/api/v1/directory", tag = "conversations",
+    responses((status = 200, body = [Person]), (status = 401, body = crate::error::ErrorBody)))]
+pub async fn directory(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<axum::Json<Vec<Person>>, ApiError> {
+    let people = state.store.user_profiles(caller.owner.account).await?;
+    Ok(axum::Json(
+        people
+            .into_iter()
+            .map(|p| Person {
+                id: p.user.0,
+                name: p.name,
+                active: p.active,
+            })
+            .collect(),
+    ))
+}
+
+/// The account's tags, by name (every logged-in user: tags are the company's labels).
+#[utoipa::path(get, path = "/api/v1/tags", tag = "conversations",
+    responses((status = 200, body = [String]), (status = 401, body = crate::error::ErrorBody)))]
+pub async fn tags(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<axum::Json<Vec<String>>, ApiError> {
+    Ok(axum::Json(
+        state.store.account_tags(caller.owner.account).await?,
+    ))
 }
 
 /// The body of an action; each action reads the fields it needs and refuses the others.

@@ -186,6 +186,8 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/conversations/counts", get(conversations::counts))
         .route("/events", get(events::stream))
+        .route("/directory", get(conversations::directory))
+        .route("/tags", get(conversations::tags))
         .route("/access/conversations/{id}/viewers", get(explorer::viewers))
         .route("/conversations/{id}", get(conversations::get))
         .route("/conversations/{id}/messages", get(conversations::messages))

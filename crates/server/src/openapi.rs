@@ -59,6 +59,8 @@ use utoipa::OpenApi;
         crate::routing::set_availability,
         crate::channels::replies::send_template,
         crate::events::stream,
+        crate::conversations::directory,
+        crate::conversations::tags,
         crate::explorer::viewers,
         crate::channels::webhook::verify,
         crate::channels::webhook::whatsapp_delivery,

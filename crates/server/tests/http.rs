@@ -1223,7 +1223,8 @@ async fn webhooks_on_postgres() {
 
 /// "Quem vê o quê?": for a conversation the caller sees, every user with whether they see it and
 /// the engine's reasons; `users.manage` needed; a conversation the caller may not see (or of
-/// another account) is 404 like an unknown one.
+/// another account) is 404 like an unknown one. Then what else the web inbox reads (names,
+/// tags, messages backwards) and the page itself.
 async fn explorer_story(w: World) {
     let dona = login(&w, "dona").await;
     let ana = login(&w, "ana").await;
@@ -1288,6 +1289,91 @@ async fn explorer_story(w: World) {
     );
     let bad = get(&w, &dona, &format!("{}?from=nowhere", path(w.w_suporte))).await;
     assert_eq!((bad.status, bad.code()), (400, "bad_address".into()));
+
+    // What the inbox shows besides conversations: colleagues' names (no emails), the
+    // account's tags, and a conversation read backwards.
+    let people = get(&w, &ana, "/api/v1/directory").await;
+    assert_eq!(people.status, 200, "{}", people.body);
+    let people = people.json();
+    assert!(
+        people
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["id"] == w.bia.0 && p["active"] == true),
+        "{people}"
+    );
+    assert!(
+        people
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|p| p.get("email").is_none()),
+        "no emails: {people}"
+    );
+    let r = post(
+        &w,
+        &dona,
+        &format!("/api/v1/conversations/{}/tag", w.w_vendas),
+        json!({"tag": "vip"}),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(
+        get(&w, &ana, "/api/v1/tags")
+            .await
+            .json()
+            .as_array()
+            .unwrap()
+            .contains(&json!("vip"))
+    );
+    for text in ["um", "dois", "três"] {
+        let r = post(
+            &w,
+            &dona,
+            &format!("/api/v1/conversations/{}/note", w.w_vendas),
+            json!({"text": text}),
+        )
+        .await;
+        assert_eq!(r.status, 200, "{}", r.body);
+    }
+    let all = get(
+        &w,
+        &dona,
+        &format!("/api/v1/conversations/{}/messages", w.w_vendas),
+    )
+    .await
+    .json();
+    let last = all.as_array().unwrap().last().unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let back = get(
+        &w,
+        &dona,
+        &format!(
+            "/api/v1/conversations/{}/messages?before={last}&limit=2",
+            w.w_vendas
+        ),
+    )
+    .await
+    .json();
+    let bodies: Vec<&str> = back
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["body"].as_str().unwrap())
+        .collect();
+    assert_eq!(bodies, vec!["um", "dois"], "{back}");
+    let both = get(
+        &w,
+        &dona,
+        &format!(
+            "/api/v1/conversations/{}/messages?before=5&after=1",
+            w.w_vendas
+        ),
+    )
+    .await;
+    assert_eq!((both.status, both.code()), (400, "bad_cursor".into()));
 
     // The web inbox is served from the binary, under a strict Content-Security-Policy.
     let page = request(w.addr, "GET", "/", &[], None).await;

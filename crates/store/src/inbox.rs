@@ -240,6 +240,42 @@ impl Store {
         })
     }
 
+    /// A conversation's newest messages before message id `before`, at most `limit`, oldest
+    /// first (reading a long conversation backwards).
+    pub async fn messages_before(
+        &self,
+        account: AccountId,
+        conversation: ConversationId,
+        before: i64,
+        limit: u32,
+    ) -> Result<Vec<Message>> {
+        let sql = format!(
+            "SELECT {MESSAGE_COLUMNS} FROM messages WHERE conversation_id = $1 AND account_id = $2 AND id < $3 ORDER BY id DESC LIMIT $4"
+        );
+        let mut list: Vec<Message> = with_pool!(self, pool => {
+            let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(conversation.0)
+                .bind(account.0)
+                .bind(before)
+                .bind(i64::from(limit))
+                .fetch_all(pool)
+                .await?;
+            rows.iter().map(message_from).collect::<Result<Vec<_>>>()?
+        });
+        list.reverse();
+        Ok(list)
+    }
+
+    /// The account's tags, by name.
+    pub async fn account_tags(&self, account: AccountId) -> Result<Vec<String>> {
+        Ok(
+            with_pool!(self, pool => sqlx::query_scalar("SELECT name FROM tags WHERE account_id = $1 ORDER BY name")
+            .bind(account.0)
+            .fetch_all(pool)
+            .await?),
+        )
+    }
+
     /// Attaches a tag by name (created in the account when new).
     pub async fn tag(
         &self,

@@ -410,8 +410,12 @@ pub async fn channels_story(w: World) {
     tokio::time::sleep(QUIET).await;
     assert_eq!(fake.received.lock().unwrap().len(), before);
 
+    let window = |r: Response| r.json()["customer_window_open"].clone();
+    let detail = format!("/api/v1/conversations/{conv}");
+    assert_eq!(window(call(&bia, "GET", &detail, None).await), json!(true));
     // 25 hours later the window is closed: a free reply is refused, a template is sent.
     clock.advance(25 * 3600 * 1_000_000);
+    assert_eq!(window(call(&bia, "GET", &detail, None).await), json!(false));
     let r = call(
         &bia,
         "POST",
@@ -474,6 +478,7 @@ pub async fn channels_story(w: World) {
     )
     .await;
     assert_eq!(r.json()["received"], 1, "{}", r.body);
+    assert_eq!(window(call(&bia, "GET", &detail, None).await), json!(true));
     let r = call(
         &bia,
         "POST",
