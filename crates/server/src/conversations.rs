@@ -445,50 +445,6 @@ pub async fn messages(
     Ok(axum::Json(list.into_iter().map(message_view).collect()))
 }
 
-/// A user of the account, as colleagues see them.
-#[derive(Serialize, ToSchema)]
-pub struct Person {
-    /// User id.
-    pub id: i64,
-    /// Name.
-    pub name: String,
-    /// Active or not.
-    pub active: bool,
-}
-
-/// The account's users by name (every logged-in user: names to show for assignees and
-/// authors; emails and roles are administrators' business, `/users`).
-#[utoipa::path(get, path = "/api/v1/directory", tag = "conversations",
-    responses((status = 200, body = [Person]), (status = 401, body = crate::error::ErrorBody)))]
-pub async fn directory(
-    State(state): State<AppState>,
-    caller: Caller,
-) -> Result<axum::Json<Vec<Person>>, ApiError> {
-    let people = state.store.user_profiles(caller.owner.account).await?;
-    Ok(axum::Json(
-        people
-            .into_iter()
-            .map(|p| Person {
-                id: p.user.0,
-                name: p.name,
-                active: p.active,
-            })
-            .collect(),
-    ))
-}
-
-/// The account's tags, by name (every logged-in user: tags are the company's labels).
-#[utoipa::path(get, path = "/api/v1/tags", tag = "conversations",
-    responses((status = 200, body = [String]), (status = 401, body = crate::error::ErrorBody)))]
-pub async fn tags(
-    State(state): State<AppState>,
-    caller: Caller,
-) -> Result<axum::Json<Vec<String>>, ApiError> {
-    Ok(axum::Json(
-        state.store.account_tags(caller.owner.account).await?,
-    ))
-}
-
 /// The body of an action; each action reads the fields it needs and refuses the others.
 #[derive(Deserialize, ToSchema, Default)]
 #[serde(deny_unknown_fields)]

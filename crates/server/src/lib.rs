@@ -18,6 +18,7 @@ pub mod events;
 pub mod explorer;
 pub mod json;
 pub mod openapi;
+pub mod people;
 pub mod routing;
 pub mod secret;
 pub mod web;
@@ -186,8 +187,8 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/conversations/counts", get(conversations::counts))
         .route("/events", get(events::stream))
-        .route("/directory", get(conversations::directory))
-        .route("/tags", get(conversations::tags))
+        .route("/directory", get(people::directory))
+        .route("/tags", get(people::tags))
         .route("/access/conversations/{id}/viewers", get(explorer::viewers))
         .route("/conversations/{id}", get(conversations::get))
         .route("/conversations/{id}/messages", get(conversations::messages))

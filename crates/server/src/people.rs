@@ -1,0 +1,54 @@
+//! What every logged-in user of an account may read besides conversations: colleagues' names
+//! (for assignees and authors) and the account's tags.
+
+use axum::extract::State;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::AppState;
+use crate::auth::Caller;
+use crate::error::ApiError;
+
+/// A user of the account, as colleagues see them.
+#[derive(Serialize, ToSchema)]
+pub struct Person {
+    /// User id.
+    pub id: i64,
+    /// Name.
+    pub name: String,
+    /// Active or not.
+    pub active: bool,
+}
+
+/// The account's users by name (every logged-in user: names to show for assignees and
+/// authors; emails and roles are administrators' business, `/users`).
+#[utoipa::path(get, path = "/api/v1/directory", tag = "conversations",
+    responses((status = 200, body = [Person]), (status = 401, body = crate::error::ErrorBody)))]
+pub async fn directory(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<axum::Json<Vec<Person>>, ApiError> {
+    let people = state.store.user_profiles(caller.owner.account).await?;
+    Ok(axum::Json(
+        people
+            .into_iter()
+            .map(|p| Person {
+                id: p.user.0,
+                name: p.name,
+                active: p.active,
+            })
+            .collect(),
+    ))
+}
+
+/// The account's tags, by name (every logged-in user: tags are the company's labels).
+#[utoipa::path(get, path = "/api/v1/tags", tag = "conversations",
+    responses((status = 200, body = [String]), (status = 401, body = crate::error::ErrorBody)))]
+pub async fn tags(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<axum::Json<Vec<String>>, ApiError> {
+    Ok(axum::Json(
+        state.store.account_tags(caller.owner.account).await?,
+    ))
+}
