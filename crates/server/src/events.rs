@@ -45,7 +45,7 @@ use crate::error::ApiError;
 const CHANNEL: usize = 4096;
 /// Events read per database round trip.
 const BATCH: u32 = 500;
-/// How long events are kept (the replay window), µs: seven days.
+/// How long events are kept by default (the replay window), µs: seven days.
 pub const KEEP: i64 = 7 * 24 * 3600 * 1_000_000;
 /// How often a node prunes older events, µs.
 const PRUNE_EVERY: i64 = 3600 * 1_000_000;
@@ -175,9 +175,11 @@ pub async fn pump(state: AppState) {
     loop {
         // Events older than the replay window go, once an hour (any node may do it).
         let now = state.clock.now_micros();
-        if now - pruned_at > PRUNE_EVERY {
+        if let Some(keep) = state.config.event_retention_micros
+            && now - pruned_at > PRUNE_EVERY
+        {
             pruned_at = now;
-            if let Err(e) = state.store.prune_events(now - KEEP).await {
+            if let Err(e) = state.store.prune_events(now - keep).await {
                 eprintln!("atende: events: pruning old events failed: {e}");
             }
         }

@@ -53,6 +53,8 @@ pub struct ServerConfig {
     pub retry_unit_micros: i64,
     /// Store concurrent arrivals in shared transactions (see `channels::committer`).
     pub group_commit: bool,
+    /// How long live events are kept for replay, µs (`None`: never pruned).
+    pub event_retention_micros: Option<i64>,
 }
 
 impl Default for ServerConfig {
@@ -64,6 +66,7 @@ impl Default for ServerConfig {
             operator_token_hash: None,
             retry_unit_micros: 1_000_000,
             group_commit: true,
+            event_retention_micros: Some(events::KEEP),
         }
     }
 }

@@ -180,11 +180,13 @@ impl Store {
         )
     }
 
-    /// Deletes events older than `before` (µs), keeping the newest one so that ids are never
-    /// reused; returns how many went.
+    /// Deletes the events up to the newest one older than `before` (µs): always a prefix of
+    /// the ids, so what is kept is every event after some id (a cursor older than the first
+    /// kept one has missed some), and never the newest event, so that ids are never reused;
+    /// returns how many went.
     pub async fn prune_events(&self, before: i64) -> Result<u64> {
         Ok(with_pool!(self, pool => sqlx::query(
-            "DELETE FROM events WHERE at < $1 AND id < (SELECT MAX(id) FROM events)",
+            "DELETE FROM events WHERE id <= (SELECT MAX(id) FROM events WHERE at < $1) AND id < (SELECT MAX(id) FROM events)",
         )
         .bind(before)
         .execute(pool)

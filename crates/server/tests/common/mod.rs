@@ -134,6 +134,10 @@ pub async fn launch_clocked(
     clock: Arc<dyn server::clock::Clock>,
 ) -> SocketAddr {
     config.trusted_proxies.push("127.0.0.1/32".parse().unwrap());
+    // Test worlds write events at made-up times (µs 10, 11, ...) into a database other
+    // stories share: a node pruning "old" events would take theirs (the store's tests cover
+    // pruning).
+    config.event_retention_micros = None;
     let state = AppState::new(store, clock, config).unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
