@@ -62,6 +62,56 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
         include_bytes!("../web/live.js"),
     ),
     (
+        "admin.css",
+        "text/css; charset=utf-8",
+        include_bytes!("../web/admin.css"),
+    ),
+    (
+        "admin.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../web/admin.js"),
+    ),
+    (
+        "admin-common.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../web/admin-common.js"),
+    ),
+    (
+        "admin-i18n.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../web/admin-i18n.js"),
+    ),
+    (
+        "admin-departments.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../web/admin-departments.js"),
+    ),
+    (
+        "admin-users.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../web/admin-users.js"),
+    ),
+    (
+        "admin-roles.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../web/admin-roles.js"),
+    ),
+    (
+        "admin-settings.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../web/admin-settings.js"),
+    ),
+    (
+        "admin-audit.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../web/admin-audit.js"),
+    ),
+    (
+        "admin-viewers.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../web/admin-viewers.js"),
+    ),
+    (
         "icon.svg",
         "image/svg+xml",
         include_bytes!("../web/icon.svg"),

@@ -70,6 +70,8 @@ export async function request(method, path, body, { quiet = false } = {}) {
 export const get = (path, opts) => request('GET', path, undefined, opts);
 export const post = (path, body, opts) => request('POST', path, body, opts);
 export const put = (path, body, opts) => request('PUT', path, body, opts);
+export const patch = (path, body, opts) => request('PATCH', path, body, opts);
+export const del = (path, opts) => request('DELETE', path, undefined, opts);
 
 /** A query string from an object, skipping empty values. */
 export function query(params) {
@@ -109,6 +111,10 @@ export const api = {
   conversation: (id) => get(`/api/v1/conversations/${encodeURIComponent(id)}`),
   messages: (id, after, limit = 200) =>
     get(`/api/v1/conversations/${encodeURIComponent(id)}/messages${query({ after, limit })}`),
+  messagesBefore: (id, before, limit = 100) =>
+    get(`/api/v1/conversations/${encodeURIComponent(id)}/messages${query({ before, limit })}`),
+  directory: () => get('/api/v1/directory'),
+  tags: () => get('/api/v1/tags'),
   transferTargets: (id) => get(`/api/v1/conversations/${encodeURIComponent(id)}/transfer_targets`),
   act: (id, action, body) =>
     post(`/api/v1/conversations/${encodeURIComponent(id)}/${action}`, body ?? {}),

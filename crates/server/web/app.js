@@ -1,6 +1,7 @@
 // The web inbox's entry point: decides which screen shows (login, forced password change,
 // inbox) from `GET /api/v1/me`, and goes back to the login whenever the session ends.
 
+import { adminScreen, isAdminHash } from './admin.js';
 import { ApiError, api, onAuthProblem } from './api.js';
 import { h, replace } from './dom.js';
 import { t } from './i18n.js';
@@ -17,10 +18,12 @@ function show(next) {
 }
 
 function showLogin(notice = '') {
+  shown = null;
   show(() => loginScreen(root, { notice, onLoggedIn: (me) => enter(me) }));
 }
 
 function showPassword(me) {
+  shown = null;
   show(() =>
     passwordScreen(root, {
       me,
@@ -30,7 +33,17 @@ function showPassword(me) {
   );
 }
 
+let shown = null; // 'inbox' | 'admin' | null
+let currentMe = null;
+
 function showInbox(me) {
+  currentMe = me;
+  if (isAdminHash()) {
+    shown = 'admin';
+    show(() => adminScreen(root, { me, onLogout: () => showLogin() }));
+    return;
+  }
+  shown = 'inbox';
   show(() =>
     inboxScreen(root, {
       me,
@@ -79,6 +92,13 @@ onAuthProblem({
     if (!root.querySelector('.auth')) showLogin('session.ended');
   },
   passwordChange: () => boot(),
+});
+
+// The inbox and the administration are two screens: moving between their addresses switches.
+window.addEventListener('hashchange', () => {
+  if (!shown || !currentMe) return;
+  const want = isAdminHash() ? 'admin' : 'inbox';
+  if (want !== shown) showInbox(currentMe);
 });
 
 boot();

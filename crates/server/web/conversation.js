@@ -8,6 +8,9 @@ import { fullTime, lang, shortTime, t, tOr } from './i18n.js';
 
 const BUTTON_ACTIONS = ['assume', 'finish', 'finish_in_survey', 'reopen'];
 const FORM_ACTIONS = ['transfer', 'change_department'];
+const OLDER_PAGE = 50;
+/** A `before` beyond every message id: the newest page. */
+const NEWEST = 9007199254740991;
 
 export const statusLabel = (status) => tOr(`status.${status}`, status);
 export const channelLabel = (channel) => tOr(`channel.${channel}`, channel);
@@ -42,6 +45,9 @@ export function createPane(ctx) {
       drafts: { reply: '', note: '' },
       template: null, // {name, language, parameters} while outside the customer window
       modeChosen: false,
+      older: false, // older messages than those shown exist
+      loadingOlder: false,
+      windowOffered: false, // the template form was opened for a closed customer window
     };
   }
 
@@ -50,10 +56,12 @@ export function createPane(ctx) {
   // A log: new messages are announced; the messages already shown stay the same nodes.
   const messagesEl = h('ol', { class: 'messages' });
   const messagesTitle = h('h3', { id: 'messages-title', class: 'visually-hidden' });
+  const olderEl = h('div', { class: 'messages-older' });
   const messagesWrap = h(
     'div',
     { class: 'messages-wrap', role: 'log', tabindex: '0', 'aria-labelledby': 'messages-title' },
     messagesTitle,
+    olderEl,
     messagesEl,
   );
   const messageNodes = new Map(); // id -> {li, sig}
@@ -130,7 +138,7 @@ export function createPane(ctx) {
     const sub = d.contact ? [d.contact.phone, d.contact.email].filter(Boolean).join(' · ') : '';
     let assignee = t('pane.unassigned');
     if (d.assignee_id === ctx.me.id) assignee = t('pane.assignee_you');
-    else if (d.assignee_id) assignee = t('pane.assignee_other', { id: d.assignee_id });
+    else if (d.assignee_id) assignee = ctx.userName(d.assignee_id) ?? t('pane.assignee_other', { id: d.assignee_id });
 
     const meta = h(
       'dl',
@@ -207,6 +215,7 @@ export function createPane(ctx) {
           required: true,
           autocomplete: 'off',
           value: s.formValue,
+          list: 'tag-suggestions',
           'data-focus-key': 'tag-input',
           oninput: (e) => (s.formValue = e.target.value),
         });
@@ -273,6 +282,9 @@ export function createPane(ctx) {
           t(`action.${a}`),
         ),
       );
+    }
+    if ((ctx.me.permissions || []).includes('users.manage')) {
+      buttons.push(h('a', { class: 'btn btn-ghost', href: `#/admin/viewers/${s.id}`, 'data-focus-key': 'viewers' }, t('pane.who_sees')));
     }
     if (!buttons.length) return null;
     return h(
@@ -353,7 +365,43 @@ export function createPane(ctx) {
   }
 
   // Messages.
+  function renderOlder() {
+    const show = s.older && s.detail && !s.detail.details_hidden;
+    replace(
+      olderEl,
+      show
+        ? h('button', { type: 'button', class: 'btn btn-small btn-ghost', disabled: s.loadingOlder, onclick: loadOlder }, s.loadingOlder ? t('app.loading') : t('pane.older'))
+        : null,
+    );
+  }
+
+  /** The page before the oldest message shown; the reader keeps their place. */
+  async function loadOlder() {
+    const id = s.id;
+    if (!s.messages.size || s.loadingOlder) return;
+    s.loadingOlder = true;
+    renderOlder();
+    try {
+      const page = await api.messagesBefore(id, Math.min(...s.messages.keys()), OLDER_PAGE);
+      if (s.id !== id) return;
+      const fromBottom = messagesWrap.scrollHeight - messagesWrap.scrollTop;
+      for (const m of page) s.messages.set(m.id, m);
+      s.older = page.length === OLDER_PAGE;
+      stick = false;
+      renderMessages();
+      messagesWrap.scrollTop = messagesWrap.scrollHeight - fromBottom;
+    } catch (err) {
+      if (s.id === id) toast(describe(err), 'error');
+    } finally {
+      if (s.id === id) {
+        s.loadingOlder = false;
+        renderOlder();
+      }
+    }
+  }
+
   function renderMessages() {
+    renderOlder();
     messagesTitle.textContent = t('pane.messages');
     const d = s.detail;
     const list = d.details_hidden ? [] : [...s.messages.values()].sort((a, b) => a.at - b.at || a.id - b.id);
@@ -391,7 +439,7 @@ export function createPane(ctx) {
   }
 
   function messageEl(m) {
-    const who = m.author_id ? (m.author_id === ctx.me.id ? t('msg.you') : t('msg.agent', { id: m.author_id })) : '';
+    const who = m.author_id ? (m.author_id === ctx.me.id ? t('msg.you') : ctx.userName(m.author_id) ?? t('msg.agent', { id: m.author_id })) : '';
     const kind = m.kind === 'in' || m.kind === 'out' || m.kind === 'note' ? m.kind : 'in';
     let delivery = null;
     if (kind === 'out' && m.delivery) {
@@ -426,6 +474,13 @@ export function createPane(ctx) {
     const id = s.id;
     s.loading = true;
     try {
+      if (!s.messages.size) {
+        // A conversation opens at its newest messages; older ones load on demand.
+        const page = await api.messagesBefore(id, NEWEST, OLDER_PAGE);
+        if (s.id !== id) return;
+        for (const m of page) s.messages.set(m.id, m);
+        s.older = page.length === OLDER_PAGE;
+      }
       for (;;) {
         const after = s.messages.size ? Math.max(...s.messages.keys()) : undefined;
         const page = await api.messages(id, after, 200);
@@ -557,7 +612,9 @@ export function createPane(ctx) {
     const language = h('input', { type: 'text', required: true, value: tp.language, oninput: (e) => (tp.language = e.target.value) });
     const params = h('textarea', { rows: 2, oninput: (e) => (tp.parameters = e.target.value) });
     params.value = tp.parameters;
-    queueMicrotask(() => name.focus());
+    // Focus moves to it only when the user's reply was refused (not when it opens by itself).
+    if (s.templateFocus) queueMicrotask(() => name.focus());
+    s.templateFocus = false;
     return h(
       'form',
       {
@@ -632,6 +689,7 @@ export function createPane(ctx) {
         gone(t('pane.not_found'));
       } else if (err instanceof ApiError && err.code === 'outside_customer_window') {
         s.template = { name: '', language: 'pt_BR', parameters: '' };
+        s.templateFocus = true;
         composerKey = '';
         renderHead();
         renderComposer();
@@ -656,6 +714,14 @@ export function createPane(ctx) {
   // Shows a conversation detail (an action's answer or a fresh read).
   function apply(detail) {
     s.detail = detail;
+    // Outside the customer's 24-hour window only a template goes: its form opens at once.
+    if (detail.customer_window_open === false && !s.windowOffered && detail.actions.includes('reply')) {
+      s.windowOffered = true;
+      s.template = s.template || { name: '', language: 'pt_BR', parameters: '' };
+      composerKey = '';
+    } else if (detail.customer_window_open === true) {
+      s.windowOffered = false;
+    }
     if (detail.details_hidden) s.messages.clear();
     render();
     // New messages since the last read (the live stream also brings them).

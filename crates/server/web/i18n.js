@@ -91,6 +91,7 @@ const pt = {
   'pane.tags': 'Etiquetas',
   'pane.no_tags': 'Sem etiquetas',
   'pane.messages': 'Mensagens',
+  'pane.older': 'Mensagens anteriores',
   'pane.no_messages': 'Nenhuma mensagem ainda.',
   'pane.actions': 'Ações',
 
@@ -257,6 +258,7 @@ const en = {
   'pane.tags': 'Tags',
   'pane.no_tags': 'No tags',
   'pane.messages': 'Messages',
+  'pane.older': 'Older messages',
   'pane.no_messages': 'No messages yet.',
   'pane.actions': 'Actions',
 
@@ -336,6 +338,13 @@ const en = {
 };
 
 const DICTS = { 'pt-BR': pt, en };
+
+/** Adds strings of another part of the page (administration) to both dictionaries. */
+export function addStrings(morePt, moreEn) {
+  Object.assign(pt, morePt);
+  Object.assign(en, moreEn);
+}
+
 export const LANGUAGES = ['pt-BR', 'en'];
 
 function initial() {

@@ -6,6 +6,7 @@ import { ApiError, api, describe } from './api.js';
 import { channelLabel, createPane, statusLabel } from './conversation.js';
 import { debounce, h, nextId, replace, toast } from './dom.js';
 import { fullTime, onLangChange, relativeTime, t } from './i18n.js';
+import { hasAdmin, isAdminHash } from './admin.js';
 import { connect } from './live.js';
 import { langSwitch } from './login.js';
 
@@ -36,6 +37,7 @@ export function inboxScreen(root, { me, onLogout, onSessionEnded }) {
     me,
     departments: [],
     deptById: new Map(),
+    names: new Map(),
     counts: null,
     availability: null,
     tab: parseHash().tab || remembered('atende.tab') || 'mine',
@@ -56,6 +58,7 @@ export function inboxScreen(root, { me, onLogout, onSessionEnded }) {
     me,
     departments: () => orderedDepartments(),
     deptName: (id) => s.deptById.get(id)?.name ?? `#${id}`,
+    userName: (id) => s.names.get(id) ?? null,
     backHref: () => `#/${s.tab}`,
     // `notFound`: the conversation could not be opened (the pane says so and stays);
     // otherwise it left the user's view: back to the list.
@@ -77,6 +80,8 @@ export function inboxScreen(root, { me, onLogout, onSessionEnded }) {
   const panel = h('div', { class: 'tab-panel', role: 'tabpanel', id: 'conv-panel' }, listScroll);
   const progress = h('div', { class: 'progress', 'aria-hidden': 'true' });
   const liveDot = h('span', { class: 'live-dot', role: 'status' });
+  // The account's tags, suggested by the tag filter and the pane's "Nova etiqueta".
+  const tagList = h('datalist', { id: 'tag-suggestions' });
   let filtersEl = null;
   let headerEl = null;
   const rows = new Map();
@@ -94,6 +99,7 @@ export function inboxScreen(root, { me, onLogout, onSessionEnded }) {
     renderList();
     replace(
       shell,
+      tagList,
       headerEl,
       h(
         'main',
@@ -145,6 +151,7 @@ export function inboxScreen(root, { me, onLogout, onSessionEnded }) {
         { class: 'topbar-right' },
         h('span', { class: 'user-name', title: t('header.user', { name: me.name }) }, me.name),
         toggle,
+        hasAdmin(me) ? h('a', { class: 'btn btn-ghost', href: '#/admin' }, t('adm.title')) : null,
         langSwitch(),
         h('button', { type: 'button', class: 'btn btn-ghost', onclick: logout }, t('header.logout')),
       ),
@@ -280,6 +287,7 @@ export function inboxScreen(root, { me, onLogout, onSessionEnded }) {
       maxlength: 64,
       placeholder: t('filters.tag_placeholder'),
       autocomplete: 'off',
+      list: 'tag-suggestions',
       oninput: (e) => {
         s.filters.tag = e.target.value;
         reload();
@@ -515,6 +523,7 @@ export function inboxScreen(root, { me, onLogout, onSessionEnded }) {
   // Routing.
   let routed = { tab: null, id: null };
   function route() {
+    if (destroyed || isAdminHash()) return;
     const { tab, id } = parseHash();
     const nextTab = tab || s.tab;
     if (!tab) {
@@ -556,11 +565,15 @@ export function inboxScreen(root, { me, onLogout, onSessionEnded }) {
   // Everything again (start, access change, reset).
   async function reloadAll({ initial = false } = {}) {
     try {
-      const [departments, availability] = await Promise.all([
+      const [departments, availability, directory, tags] = await Promise.all([
         api.departments(),
         api.availability().catch(() => null),
+        api.directory().catch(() => []),
+        api.tags().catch(() => []),
       ]);
       if (destroyed) return;
+      s.names = new Map(directory.map((u) => [u.id, u.name]));
+      replace(tagList, tags.map((tag) => h('option', { value: tag })));
       s.departments = departments;
       s.deptById = new Map(departments.map((d) => [d.id, d]));
       s.availability = availability?.availability ?? null;

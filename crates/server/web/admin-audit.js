@@ -1,0 +1,91 @@
+// Auditoria (`audit.view`): the log, newest first, a page at a time (`next_before`): time, actor,
+// action, target, result, address, and what was before and after in a collapsible <details>.
+
+import { get, query } from './api.js';
+import { h, replace } from './dom.js';
+import { fullTime, t, tOr } from './i18n.js';
+import { errorText, heading, loadingLine } from './admin-common.js';
+
+const PAGE = 50;
+
+export function auditSection(ctx) {
+  const el = h('section', { class: 'admin-section', 'aria-labelledby': 'adm-audit-title' });
+  const body = h('tbody');
+  const more = h('div', { class: 'list-more' });
+  const st = h('div');
+  let next = null;
+  let names = new Map();
+
+  const json = (v) => JSON.stringify(v, null, 2);
+
+  function row(e) {
+    const ok = e.result === 'ok';
+    const hasData = e.before != null || e.after != null;
+    return h(
+      'tr',
+      { 'data-action': e.action, 'data-target': e.target },
+      h('td', null, h('time', { datetime: new Date(e.at / 1000).toISOString() }, fullTime(e.at))),
+      h('td', null, e.actor_id ? names.get(e.actor_id) ?? `#${e.actor_id}` : t('adm.audit.system')),
+      h('td', null, h('code', null, e.action), h('br'), h('span', { class: 'muted small' }, tOr(`adm.audit.action.${e.action}`, ''))),
+      h('td', null, e.target),
+      h('td', null, h('span', { class: `badge ${ok ? 'badge-ok' : 'badge-warn'}` }, ok ? t('adm.audit.ok') : e.result)),
+      h('td', null, e.address),
+      h(
+        'td',
+        null,
+        hasData
+          ? h(
+              'details',
+              { class: 'audit-details' },
+              h('summary', null, t('adm.audit.show')),
+              e.before != null ? [h('p', { class: 'small' }, t('adm.audit.before')), h('pre', null, json(e.before))] : null,
+              e.after != null ? [h('p', { class: 'small' }, t('adm.audit.after')), h('pre', null, json(e.after))] : null,
+            )
+          : '—',
+      ),
+    );
+  }
+
+  async function page(first) {
+    const button = more.querySelector('button');
+    if (button) button.disabled = true;
+    try {
+      if (first) {
+        replace(st, loadingLine());
+        const dir = await ctx.load('directory').catch(() => []);
+        names = new Map(dir.map((u) => [u.id, u.name]));
+      }
+      const r = await get(`/api/v1/audit${query({ limit: PAGE, before: first ? undefined : next })}`);
+      if (first) replace(body);
+      body.append(...r.items.map(row));
+      if (first && !r.items.length) body.append(h('tr', null, h('td', { colspan: 7 }, t('adm.audit.empty'))));
+      next = r.next_before ?? null;
+      replace(st);
+    } catch (err) {
+      replace(st, h('p', { class: 'form-error', role: 'alert' }, errorText(err)));
+    }
+    replace(more, next ? h('button', { type: 'button', class: 'btn btn-ghost', onclick: () => page(false) }, t('adm.audit.more')) : null);
+  }
+
+  replace(
+    el,
+    heading(t('adm.section.audit')),
+    h('div', { class: 'form-actions' }, h('button', { type: 'button', class: 'btn', onclick: () => page(true) }, t('adm.audit.refresh'))),
+    st,
+    h(
+      'div',
+      { class: 'table-wrap' },
+      h(
+        'table',
+        { class: 'admin-table audit-table' },
+        h('caption', { class: 'visually-hidden' }, t('adm.section.audit')),
+        h('thead', null, h('tr', null, ['at', 'actor', 'action', 'target', 'result', 'address', 'data'].map((c) => h('th', { scope: 'col' }, t(`adm.audit.col.${c}`))))),
+        body,
+      ),
+    ),
+    more,
+  );
+  el.querySelector('h2').id = 'adm-audit-title';
+  page(true);
+  return { el };
+}
