@@ -175,8 +175,15 @@ async fn main() {
     let t = Instant::now();
     let reuse = args.db.is_some() && store.first_account().await.unwrap().is_some();
     let (account, depts, kinds) = if reuse {
-        // `--db PATH` of an earlier run: measure again without filling again.
-        let account = store.first_account().await.unwrap().unwrap();
+        // `--db PATH` of an earlier run: measure again without filling again (`--account N`
+        // picks one of several filled accounts, as on a PostgreSQL database of two runs).
+        let account = match std::env::args()
+            .position(|a| a == "--account")
+            .and_then(|i| std::env::args().nth(i + 1))
+        {
+            Some(n) => access::AccountId(n.parse().expect("--account N")),
+            None => store.first_account().await.unwrap().unwrap(),
+        };
         let users: Vec<UserId> = store
             .account(account)
             .await
