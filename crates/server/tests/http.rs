@@ -904,6 +904,31 @@ async fn story(w: World) {
     assert!(limited.header("retry-after").is_some());
 }
 
+/// A fresh SQLite database for one story, and its directory (the test removes it).
+async fn on_sqlite(story: &str) -> (Store, std::path::PathBuf) {
+    let dir = std::env::temp_dir().join(format!("atende-{story}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let store = Store::open_sqlite(&dir.join("atende.sqlite"))
+        .await
+        .unwrap();
+    (store, dir)
+}
+
+/// The PostgreSQL test database (`ATENDE_TEST_POSTGRES_URL`), shared by the stories; `None`
+/// when it is not set, which CI does not allow.
+async fn on_postgres() -> Option<Store> {
+    match std::env::var("ATENDE_TEST_POSTGRES_URL") {
+        Ok(url) if !url.is_empty() => Some(Store::open_postgres(&url).await.unwrap()),
+        _ => {
+            assert!(
+                std::env::var("CI").is_err(),
+                "under CI the PostgreSQL tests need ATENDE_TEST_POSTGRES_URL"
+            );
+            None
+        }
+    }
+}
+
 const WAIT: std::time::Duration = std::time::Duration::from_secs(5);
 const QUIET: std::time::Duration = std::time::Duration::from_millis(400);
 
@@ -1168,26 +1193,17 @@ async fn login_b(w: &World) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn channels_on_sqlite() {
-    let dir = std::env::temp_dir().join(format!("atende-channels-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let store = Store::open_sqlite(&dir.join("atende.sqlite"))
-        .await
-        .unwrap();
+    let (store, dir) = on_sqlite("channels").await;
     channels::channels_story(start(store).await).await;
     std::fs::remove_dir_all(&dir).ok();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn channels_on_postgres() {
-    let Ok(url) = std::env::var("ATENDE_TEST_POSTGRES_URL") else {
-        assert!(
-            std::env::var("CI").is_err(),
-            "under CI the PostgreSQL tests need ATENDE_TEST_POSTGRES_URL"
-        );
+    let Some(store) = on_postgres().await else {
         return;
     };
     let _alone = AHEAD_OF_TIME.lock().await;
-    let store = Store::open_postgres(&url).await.unwrap();
     channels::channels_story(start(store).await).await;
 }
 
@@ -1198,26 +1214,17 @@ static AHEAD_OF_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(())
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn webhooks_on_sqlite() {
-    let dir = std::env::temp_dir().join(format!("atende-webhooks-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let store = Store::open_sqlite(&dir.join("atende.sqlite"))
-        .await
-        .unwrap();
+    let (store, dir) = on_sqlite("webhooks").await;
     webhooks::webhooks_story(start(store).await).await;
     std::fs::remove_dir_all(&dir).ok();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn webhooks_on_postgres() {
-    let Ok(url) = std::env::var("ATENDE_TEST_POSTGRES_URL") else {
-        assert!(
-            std::env::var("CI").is_err(),
-            "under CI the PostgreSQL tests need ATENDE_TEST_POSTGRES_URL"
-        );
+    let Some(store) = on_postgres().await else {
         return;
     };
     let _alone = AHEAD_OF_TIME.lock().await;
-    let store = Store::open_postgres(&url).await.unwrap();
     webhooks::webhooks_story(start(store).await).await;
 }
 
@@ -1408,35 +1415,22 @@ async fn explorer_story(w: World) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn explorer_on_sqlite() {
-    let dir = std::env::temp_dir().join(format!("atende-explorer-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let store = Store::open_sqlite(&dir.join("atende.sqlite"))
-        .await
-        .unwrap();
+    let (store, dir) = on_sqlite("explorer").await;
     explorer_story(start(store).await).await;
     std::fs::remove_dir_all(&dir).ok();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn explorer_on_postgres() {
-    let Ok(url) = std::env::var("ATENDE_TEST_POSTGRES_URL") else {
-        assert!(
-            std::env::var("CI").is_err(),
-            "under CI the PostgreSQL tests need ATENDE_TEST_POSTGRES_URL"
-        );
+    let Some(store) = on_postgres().await else {
         return;
     };
-    let store = Store::open_postgres(&url).await.unwrap();
     explorer_story(start(store).await).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn routing_on_sqlite() {
-    let dir = std::env::temp_dir().join(format!("atende-routing-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let store = Store::open_sqlite(&dir.join("atende.sqlite"))
-        .await
-        .unwrap();
+    let (store, dir) = on_sqlite("routing").await;
     routing::routing_story(start(store.clone()).await).await;
     routing::two_nodes_story(start(store).await).await;
     std::fs::remove_dir_all(&dir).ok();
@@ -1444,65 +1438,39 @@ async fn routing_on_sqlite() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn routing_on_postgres() {
-    let Ok(url) = std::env::var("ATENDE_TEST_POSTGRES_URL") else {
-        assert!(
-            std::env::var("CI").is_err(),
-            "under CI the PostgreSQL tests need ATENDE_TEST_POSTGRES_URL"
-        );
+    let Some(store) = on_postgres().await else {
         return;
     };
-    let store = Store::open_postgres(&url).await.unwrap();
     routing::routing_story(start(store.clone()).await).await;
     routing::two_nodes_story(start(store).await).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn events_on_sqlite() {
-    let dir = std::env::temp_dir().join(format!("atende-events-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let store = Store::open_sqlite(&dir.join("atende.sqlite"))
-        .await
-        .unwrap();
+    let (store, dir) = on_sqlite("events").await;
     events_story(start(store).await).await;
     std::fs::remove_dir_all(&dir).ok();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn events_on_postgres() {
-    let Ok(url) = std::env::var("ATENDE_TEST_POSTGRES_URL") else {
-        assert!(
-            std::env::var("CI").is_err(),
-            "under CI the PostgreSQL tests need ATENDE_TEST_POSTGRES_URL"
-        );
+    let Some(store) = on_postgres().await else {
         return;
     };
-    let store = Store::open_postgres(&url).await.unwrap();
     events_story(start(store).await).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn api_story_on_sqlite() {
-    let dir = std::env::temp_dir().join(format!("atende-http-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let store = Store::open_sqlite(&dir.join("atende.sqlite"))
-        .await
-        .unwrap();
+    let (store, dir) = on_sqlite("http").await;
     story(start(store).await).await;
     std::fs::remove_dir_all(&dir).ok();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn api_story_on_postgres() {
-    let url = match std::env::var("ATENDE_TEST_POSTGRES_URL") {
-        Ok(u) if !u.is_empty() => u,
-        _ => {
-            assert!(
-                std::env::var("CI").is_err(),
-                "under CI the PostgreSQL tests need ATENDE_TEST_POSTGRES_URL"
-            );
-            return;
-        }
+    let Some(store) = on_postgres().await else {
+        return;
     };
-    let store = Store::open_postgres(&url).await.unwrap();
     story(start(store).await).await;
 }
