@@ -30,6 +30,8 @@ mod channels;
 mod routing;
 #[path = "http/webhooks.rs"]
 mod webhooks;
+#[path = "http/worlds.rs"]
+mod worlds;
 
 struct World {
     addr: SocketAddr,
