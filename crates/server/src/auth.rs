@@ -359,7 +359,10 @@ pub async fn login(
     responses((status = 204, description = "Logged out; the cookie is cleared"), (status = 401, body = crate::error::ErrorBody)))]
 pub async fn logout(State(state): State<AppState>, caller: Caller) -> Result<Response, ApiError> {
     if let Some(hash) = &caller.session {
-        state.store.delete_session(hash).await?;
+        state
+            .store
+            .delete_session(hash, state.clock.now_micros())
+            .await?;
     }
     let mut response = StatusCode::NO_CONTENT.into_response();
     response

@@ -326,6 +326,13 @@ impl Stream {
     /// The account's access configuration changed: resolve the user again, remove what they
     /// may no longer see, and tell them to read their lists again.
     async fn access_changed(&mut self, id: i64) -> Result<(), ApiError> {
+        // Sessions ended (logout, password change, deactivation, a binding removed, a token
+        // revoked) write an `access` event too: the stream ends with its session, at once.
+        if !self.still_authenticated().await? {
+            self.closed = true;
+            self.out.push_back(sse("closed", Some(id), &json!({})));
+            return Ok(());
+        }
         let version = self.state.store.access_version(self.owner.account).await?;
         if version == self.version {
             return Ok(());

@@ -28,6 +28,8 @@ use common::{EventStream, Response, SseEvent, launch, launch_clocked, request};
 mod channels;
 #[path = "http/routing.rs"]
 mod routing;
+#[path = "http/streams.rs"]
+mod streams;
 #[path = "http/webhooks.rs"]
 mod webhooks;
 #[path = "http/worlds.rs"]

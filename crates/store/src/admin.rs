@@ -14,6 +14,7 @@ use access::{
 use sqlx::Row;
 
 use crate::codec::{self, flag};
+use crate::events::{EventKind, insert_event};
 use crate::{AuditEntry, Db, Profile, Result, Store, StoreError, with_pool};
 
 pub(crate) enum Tx {
@@ -591,17 +592,26 @@ impl AdminTx {
     }
 
     /// Ends every session of a user, except the one whose hash is `keep`; returns how many.
-    pub async fn end_sessions(&mut self, user: UserId, keep: Option<&str>) -> Result<u64> {
+    ///
+    /// Sessions ended write an `access` event, so that every node closes their event streams at
+    /// once (a stream re-checks its session on each `access` event).
+    pub async fn end_sessions(&mut self, user: UserId, keep: Option<&str>, at: i64) -> Result<u64> {
         let account = self.account;
-        Ok(with_tx!(self, conn => sqlx::query(
-            "DELETE FROM sessions WHERE user_id = $1 AND account_id = $2 AND ($3 IS NULL OR token_hash <> $3)",
-        )
-        .bind(user.0)
-        .bind(account.0)
-        .bind(keep)
-        .execute(&mut *conn)
-        .await?
-        .rows_affected()))
+        Ok(with_tx!(self, conn => {
+            let ended = sqlx::query(
+                "DELETE FROM sessions WHERE user_id = $1 AND account_id = $2 AND ($3 IS NULL OR token_hash <> $3)",
+            )
+            .bind(user.0)
+            .bind(account.0)
+            .bind(keep)
+            .execute(&mut *conn)
+            .await?
+            .rows_affected();
+            if ended > 0 {
+                insert_event!(&mut *conn, account, EventKind::Access, None::<access::ConversationId>, None::<i64>, None, at)?;
+            }
+            ended
+        }))
     }
 
     /// Appends an audit entry (committed with the rest of the transaction).

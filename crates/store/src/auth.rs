@@ -4,6 +4,7 @@
 use access::{AccountId, UserId};
 use sqlx::Row;
 
+use crate::events::{EventKind, insert_event};
 use crate::{Result, Store, StoreError, with_pool};
 
 /// What login needs of a user.
@@ -161,9 +162,20 @@ impl Store {
     }
 
     /// Ends one session.
-    pub async fn delete_session(&self, token_hash: &str) -> Result<()> {
-        with_pool!(self, pool => {
-            sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash).execute(pool).await?;
+    ///
+    /// Writes an `access` event for the session's account, so that its event streams on every
+    /// node close at once.
+    pub async fn delete_session(&self, token_hash: &str, at: i64) -> Result<()> {
+        with_pool!(self, pool, begin => {
+            let mut tx = pool.begin_with(begin).await?;
+            let account: Option<i64> = sqlx::query_scalar("DELETE FROM sessions WHERE token_hash = $1 RETURNING account_id")
+                .bind(token_hash)
+                .fetch_optional(&mut *tx)
+                .await?;
+            if let Some(account) = account {
+                insert_event!(&mut *tx, AccountId(account), EventKind::Access, None::<access::ConversationId>, None::<i64>, None, at)?;
+            }
+            tx.commit().await?;
         });
         Ok(())
     }
@@ -211,14 +223,23 @@ impl Store {
 
     /// Revokes a token of the user.
     pub async fn revoke_api_token(&self, owner: SessionOwner, id: i64, now: i64) -> Result<()> {
-        let done = with_pool!(self, pool => sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND user_id = $3 AND account_id = $4 AND revoked_at IS NULL")
-            .bind(now)
-            .bind(id)
-            .bind(owner.user.0)
-            .bind(owner.account.0)
-            .execute(pool)
-            .await?
-            .rows_affected());
+        // Like a session's end: an `access` event closes the token's event streams at once.
+        let done = with_pool!(self, pool, begin => {
+            let mut tx = pool.begin_with(begin).await?;
+            let done = sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND user_id = $3 AND account_id = $4 AND revoked_at IS NULL")
+                .bind(now)
+                .bind(id)
+                .bind(owner.user.0)
+                .bind(owner.account.0)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            if done > 0 {
+                insert_event!(&mut *tx, owner.account, EventKind::Access, None::<access::ConversationId>, None::<i64>, None, now)?;
+            }
+            tx.commit().await?;
+            done
+        });
         if done == 0 {
             Err(StoreError::NotFound("token"))
         } else {

@@ -296,7 +296,9 @@ pub async fn delete(
         .decide_role_change(&open.account, RoleChange::Delete(role));
     let mut open = at.require_in(open, &d, before_json.as_ref(), None).await?;
     for user in open.tx.delete_role(role).await? {
-        open.tx.end_sessions(user, None).await?;
+        open.tx
+            .end_sessions(user, None, state.clock.now_micros())
+            .await?;
     }
     at.done(open.tx, before_json.as_ref(), None).await?;
     Ok(StatusCode::NO_CONTENT)

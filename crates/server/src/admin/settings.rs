@@ -438,7 +438,9 @@ pub async fn apply(
             .get(&u.id)
             .is_some_and(|b| b.bindings.iter().any(|x| !u.bindings.contains(x)));
         if lost {
-            open.tx.end_sessions(u.id, None).await?;
+            open.tx
+                .end_sessions(u.id, None, state.clock.now_micros())
+                .await?;
         }
     }
     for r in &removed {

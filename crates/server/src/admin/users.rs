@@ -366,7 +366,9 @@ pub async fn update(
     let deactivated = before.active && !after.active;
     let lost_binding = before.bindings.iter().any(|b| !after.bindings.contains(b));
     if deactivated || lost_binding {
-        open.tx.end_sessions(target, None).await?;
+        open.tx
+            .end_sessions(target, None, state.clock.now_micros())
+            .await?;
     }
     at.done(open.tx, Some(&before_json), Some(&after_json))
         .await?;
@@ -402,7 +404,10 @@ pub async fn reset_password(
     let d = open.actor.decide_password_of(&open.account, target);
     let mut open = at.require_in(open, &d, None, None).await?;
     open.tx.set_password(target, &hash, true).await?;
-    let ended = open.tx.end_sessions(target, None).await?;
+    let ended = open
+        .tx
+        .end_sessions(target, None, state.clock.now_micros())
+        .await?;
     let after = json!({"must_change_password": true, "sessions_ended": ended});
     at.done(open.tx, None, Some(&after)).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -476,7 +481,10 @@ pub async fn change_own_password(
     let d = open.actor.decide_own_password(verified);
     let mut open = at.require_in(open, &d, None, None).await?;
     open.tx.set_password(me, &hash, false).await?;
-    let ended = open.tx.end_sessions(me, caller.session.as_deref()).await?;
+    let ended = open
+        .tx
+        .end_sessions(me, caller.session.as_deref(), state.clock.now_micros())
+        .await?;
     let after = json!({"must_change_password": false, "other_sessions_ended": ended});
     at.done(open.tx, None, Some(&after)).await?;
     Ok(StatusCode::NO_CONTENT)

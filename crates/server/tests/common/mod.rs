@@ -173,6 +173,8 @@ pub struct EventStream {
     raw: Vec<u8>,
     /// Decoded body text not yet split into events.
     text: String,
+    /// The last chunk (size 0) arrived: the server ended the response.
+    ended: bool,
 }
 
 impl EventStream {
@@ -207,6 +209,7 @@ impl EventStream {
             stream,
             raw,
             text: String::new(),
+            ended: false,
         }
     }
 
@@ -220,6 +223,9 @@ impl EventStream {
             let size = usize::from_str_radix(size_line.trim(), 16).unwrap();
             if self.raw.len() < eol + 2 + size + 2 {
                 return;
+            }
+            if size == 0 {
+                self.ended = true;
             }
             let chunk = self.raw[eol + 2..eol + 2 + size].to_vec();
             self.text.push_str(&String::from_utf8(chunk).unwrap());
@@ -253,6 +259,9 @@ impl EventStream {
                     data: serde_json::from_str(&data).unwrap(),
                 });
             }
+            if self.ended {
+                return None;
+            }
             let mut buf = [0u8; 8192];
             let read = tokio::time::timeout_at(deadline, self.stream.read(&mut buf)).await;
             match read {
@@ -262,6 +271,11 @@ impl EventStream {
                 Ok(Err(e)) => panic!("reading the event stream: {e}"),
             }
         }
+    }
+
+    /// Whether the server ended the response (its last chunk arrived).
+    pub fn ended(&self) -> bool {
+        self.ended
     }
 
     /// Every event that arrives within `within` (waits the whole time).

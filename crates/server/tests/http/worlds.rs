@@ -567,6 +567,8 @@ async fn steps(w: &mut Rand, rng: &mut Rng, count: usize) {
         };
         let mut touched: Option<i64> = None;
         let mut relog: Vec<UserId> = Vec::new();
+        // Users whose sessions the step ended: their streams must close.
+        let mut ends: Vec<UserId> = Vec::new();
         match kind {
             Step::Act => {
                 // Mostly a conversation the actor sees; sometimes any (404 when unseen).
@@ -648,6 +650,10 @@ async fn steps(w: &mut Rand, rng: &mut Rng, count: usize) {
                         "{actor:?} edited {target:?}"
                     );
                     relog.push(target);
+                    let kept = sorted(&now.bindings);
+                    if !after.active || sorted(&before.bindings).iter().any(|b| !kept.contains(b)) {
+                        ends.push(target);
+                    }
                 } else {
                     refused_edits += 1;
                     assert_eq!(
@@ -694,6 +700,11 @@ async fn steps(w: &mut Rand, rng: &mut Rng, count: usize) {
             wait = std::time::Duration::from_millis(30);
             heard_total += heard.iter().filter(|e| concerns(e).is_some()).count();
             let p = w.principal(u).await;
+            assert_eq!(
+                heard.iter().any(|e| e.name == "closed"),
+                ends.contains(&u),
+                "step {step}: {u:?}'s stream: {heard:?}"
+            );
             if heard.iter().any(|e| e.name == "closed") {
                 // Sessions end with a binding removed or the user deactivated: nothing after.
                 assert!(
