@@ -13,7 +13,9 @@ use access::explain::{self, Lang, Names};
 use access::{
     Action, ConversationId, DepartmentId, Permission, Principal, RoleId, Standing, UserId,
 };
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
+
+use crate::input::{Path, Query};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 

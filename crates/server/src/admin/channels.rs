@@ -4,7 +4,9 @@
 //! channel's token is shown once, when created or rotated.
 
 use access::{DepartmentId, Permission, UserId};
-use axum::extract::{Path, State};
+use axum::extract::State;
+
+use crate::input::Path;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
@@ -233,7 +235,7 @@ fn department_of(
     match id {
         None => Ok(None),
         Some(d) if config.departments.get(DepartmentId(d)).is_some() => Ok(Some(DepartmentId(d))),
-        Some(d) => Err(unknown("unknown_department", "department", d)),
+        Some(_) => Err(unknown("unknown_department", "department")),
     }
 }
 

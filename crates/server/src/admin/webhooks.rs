@@ -6,7 +6,9 @@
 //! [`crate::webhooks`].
 
 use access::Permission;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
+
+use crate::input::{Path, Query};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
