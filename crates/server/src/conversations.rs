@@ -23,6 +23,7 @@ const MAX_TEXT: usize = 4096;
 
 /// Query of a tab listing.
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
     /// `mine`, `waiting`, `others`, `finished` or `my_finished`.
@@ -385,6 +386,7 @@ pub async fn get(
 
 /// Query of a message listing.
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct MessagesQuery {
     /// Messages after this id (default: from the first).

@@ -220,6 +220,7 @@ pub async fn pump(state: AppState) {
 
 /// Where a stream starts.
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct StreamQuery {
     /// Resume after this event id (as `Last-Event-ID`, which takes precedence).

@@ -28,8 +28,12 @@ use common::{EventStream, Response, SseEvent, launch, launch_clocked, request};
 mod channels;
 #[path = "http/routing.rs"]
 mod routing;
+#[path = "http/strict.rs"]
+mod strict;
 #[path = "http/sweep.rs"]
 mod sweep;
+#[path = "http/two_accounts.rs"]
+mod two_accounts;
 #[path = "http/webhooks.rs"]
 mod webhooks;
 #[path = "http/writes.rs"]

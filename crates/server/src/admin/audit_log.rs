@@ -18,6 +18,7 @@ const MAX_LIMIT: u32 = 200;
 
 /// Query of the audit log.
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct AuditQuery {
     /// Entries older than this id (the previous page's `next_before`).

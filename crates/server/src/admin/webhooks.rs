@@ -264,6 +264,7 @@ pub async fn delete(
 
 /// Query of a delivery log.
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct DeliveriesQuery {
     /// Deliveries older than this id (the previous page's `next_before`).

@@ -15,27 +15,11 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Value, json};
 
+use super::two_accounts::{Ctx, Kind, assert_clean, setup, snapshot_a, snapshot_b};
 use super::*;
 
 /// An id that no test database reaches.
 const NOWHERE: i64 = 9_000_000_000_001;
-
-/// What an id names.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub(crate) enum Kind {
-    Conversation,
-    User,
-    Department,
-    Role,
-    Channel,
-    Webhook,
-    Token,
-    Contact,
-    Message,
-    Audit,
-    Delivery,
-    Event,
-}
 
 /// One request.
 pub(crate) struct Req {
@@ -57,40 +41,8 @@ enum Fill<'a> {
     NotAnId,
 }
 
-/// What the sweep needs of both accounts.
-pub(crate) struct Ctx {
-    pub(crate) dona: String,
-    pub(crate) b_cookie: String,
-    /// B's ids by kind.
-    pub(crate) b: BTreeMap<Kind, Vec<i64>>,
-    /// A's objects the requests use.
-    a_channel_generic: i64,
-    pub(crate) a_whatsapp: i64,
-    a_webhook: i64,
-    pub(crate) a_agent_role: i64,
-    a_verify: String,
-    pub(crate) a_app_secret: String,
-    pub(crate) a_generic_token: String,
-    pub(crate) a_token: String,
-    b_token: String,
-    b_external_id: String,
-    /// Strings only B's data holds: none may reach A.
-    pub(crate) markers: Vec<String>,
-    /// Secrets: none may appear in any answer but the one that creates them.
-    pub(crate) secrets: Vec<String>,
-}
-
 fn with_cookie(cookie: &str) -> Vec<(String, String)> {
     vec![("Cookie".to_owned(), cookie.to_owned())]
-}
-
-fn req(method: &'static str, path: impl Into<String>, body: Option<Value>, cookie: &str) -> Req {
-    Req {
-        method,
-        path: path.into(),
-        body: body.map(|b| b.to_string()),
-        headers: with_cookie(cookie),
-    }
 }
 
 pub(crate) async fn send(w: &World, r: &Req) -> Response {
@@ -100,416 +52,6 @@ pub(crate) async fn send(w: &World, r: &Req) -> Response {
         .map(|(k, v)| (k.as_str(), v.as_str()))
         .collect();
     request(w.addr, r.method, &r.path, &headers, r.body.as_deref()).await
-}
-
-async fn call(w: &World, cookie: &str, method: &'static str, path: &str, body: Value) -> Value {
-    let body = (method != "GET").then(|| body.to_string());
-    let r = request(w.addr, method, path, &[("Cookie", cookie)], body.as_deref()).await;
-    assert!(r.status < 300, "{method} {path}: {} {}", r.status, r.body);
-    if r.body.is_empty() {
-        Value::Null
-    } else {
-        r.json()
-    }
-}
-
-fn put(b: &mut BTreeMap<Kind, Vec<i64>>, k: Kind, id: i64) {
-    b.entry(k).or_default().push(id);
-}
-
-fn id_of(v: &Value) -> i64 {
-    v["id"].as_i64().unwrap_or_else(|| panic!("no id in {v}"))
-}
-
-/// Fills both accounts with one object of every kind, through their owners' API.
-pub(crate) async fn setup(w: &World) -> Ctx {
-    let dona = login(w, "dona").await;
-    let b_cookie = login_b(w).await;
-    let tag = &w.tag;
-    let mut b: BTreeMap<Kind, Vec<i64>> = BTreeMap::new();
-
-    // A: an API token, a WhatsApp and a generic channel, a webhook.
-    let t = call(w, &dona, "POST", "/api/v1/me/tokens", json!({"name": "a"})).await;
-    let a_token = t["token"].as_str().unwrap().to_owned();
-    let a_verify = format!("a-verify-{tag}");
-    let a_app_secret = format!("a-app-secret-{tag}");
-    let a_access = format!("a-access-{tag}");
-    let wa = call(
-        w,
-        &dona,
-        "POST",
-        "/api/v1/channels",
-        json!({"kind": "whatsapp", "name": "WA A",
-        "phone_number_id": format!("a{tag}"), "verify_token": a_verify, "app_secret": a_app_secret,
-        "access_token": a_access, "graph_base_url": "http://127.0.0.1:9"}),
-    )
-    .await;
-    let a_whatsapp = id_of(&wa);
-    let g = call(
-        w,
-        &dona,
-        "POST",
-        "/api/v1/channels",
-        json!({"kind": "generic", "name": "Gen A"}),
-    )
-    .await;
-    let (a_channel_generic, a_generic_token) = (id_of(&g), g["token"].as_str().unwrap().to_owned());
-    let h = call(
-        w,
-        &dona,
-        "POST",
-        "/api/v1/webhooks",
-        json!({"url": "http://127.0.0.1:9/a"}),
-    )
-    .await;
-    let (a_webhook, a_whsec) = (id_of(&h), h["secret"].as_str().unwrap().to_owned());
-    let roles = call(w, &dona, "GET", "/api/v1/roles", Value::Null).await;
-    let a_agent_role = id_of(
-        roles
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|r| r["name"] == "agent")
-            .unwrap(),
-    );
-
-    // B: a webhook first (so B's later events are delivered, and B has deliveries), then a
-    // department, a user, a role, conversations with a contact, messages, a note and a tag,
-    // both kinds of channel, a message through its generic channel and an API token.
-    let bc = &b_cookie;
-    let h = call(
-        w,
-        bc,
-        "POST",
-        "/api/v1/webhooks",
-        json!({"url": "http://127.0.0.1:9/b"}),
-    )
-    .await;
-    let (b_hook, b_whsec) = (id_of(&h), h["secret"].as_str().unwrap().to_owned());
-    put(&mut b, Kind::Webhook, b_hook);
-    let d = call(
-        w,
-        bc,
-        "POST",
-        "/api/v1/departments",
-        json!({"name": "Sub B", "parent_id": w.b_dept.0}),
-    )
-    .await;
-    put(&mut b, Kind::Department, w.b_dept.0);
-    put(&mut b, Kind::Department, id_of(&d));
-    let b_roles = call(w, bc, "GET", "/api/v1/roles", Value::Null).await;
-    for r in b_roles.as_array().unwrap() {
-        put(&mut b, Kind::Role, id_of(r));
-    }
-    let b_agent_role = id_of(
-        b_roles
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|r| r["name"] == "agent")
-            .unwrap(),
-    );
-    let r = call(
-        w,
-        bc,
-        "POST",
-        "/api/v1/roles",
-        json!({"name": "Papel B", "permissions": ["conversation.assume"]}),
-    )
-    .await;
-    put(&mut b, Kind::Role, id_of(&r));
-    let u = call(
-        w,
-        bc,
-        "POST",
-        "/api/v1/users",
-        json!({"email": format!("agente-b.{tag}@b.example"),
-        "name": "Agente B", "password": "senha-forte-1", "roles": [{"role_id": b_agent_role}],
-        "memberships": [{"department_id": w.b_dept.0, "kind": "member"}]}),
-    )
-    .await;
-    put(&mut b, Kind::User, w.b_user.0);
-    put(&mut b, Kind::User, id_of(&u));
-    let c = call(
-        w,
-        bc,
-        "POST",
-        "/api/v1/conversations",
-        json!({"department_id": w.b_dept.0,
-        "contact_name": "Cliente Secreto B", "contact_phone": "+5511900000099",
-        "message": "mensagem secreta de B"}),
-    )
-    .await;
-    let b_conv2 = id_of(&c);
-    let on = |action: &str| format!("/api/v1/conversations/{b_conv2}/{action}");
-    call(w, bc, "POST", &on("assume"), json!({})).await;
-    call(
-        w,
-        bc,
-        "POST",
-        &on("note"),
-        json!({"text": "nota secreta de B"}),
-    )
-    .await;
-    call(w, bc, "POST", &on("tag"), json!({"tag": "segredo-b"})).await;
-    let detail = call(
-        w,
-        bc,
-        "GET",
-        &format!("/api/v1/conversations/{b_conv2}"),
-        Value::Null,
-    )
-    .await;
-    put(&mut b, Kind::Contact, id_of(&detail["contact"]));
-    put(&mut b, Kind::Conversation, w.b_conv);
-    put(&mut b, Kind::Conversation, b_conv2);
-    let b_verify = format!("b-verify-{tag}");
-    let b_app = format!("b-app-secret-{tag}");
-    let b_access = format!("b-access-{tag}");
-    let wa = call(
-        w,
-        bc,
-        "POST",
-        "/api/v1/channels",
-        json!({"kind": "whatsapp", "name": "WA B",
-        "phone_number_id": format!("b{tag}"), "verify_token": b_verify, "app_secret": b_app,
-        "access_token": b_access, "graph_base_url": "http://127.0.0.1:9"}),
-    )
-    .await;
-    put(&mut b, Kind::Channel, id_of(&wa));
-    let g = call(
-        w,
-        bc,
-        "POST",
-        "/api/v1/channels",
-        json!({"kind": "generic", "name": "Gen B"}),
-    )
-    .await;
-    put(&mut b, Kind::Channel, id_of(&g));
-    let b_generic_token = g["token"].as_str().unwrap().to_owned();
-    let b_external_id = format!("ext-{tag}");
-    let r = request(
-        w.addr,
-        "POST",
-        "/webhooks/generic/messages",
-        &[("Authorization", &format!("Bearer {b_generic_token}"))],
-        Some(
-            &json!({"from": "+5511900000077", "name": "Contato Generico B",
-            "text": "texto generico B", "id": b_external_id})
-            .to_string(),
-        ),
-    )
-    .await;
-    assert_eq!(
-        (r.status, r.json()["received"].as_i64()),
-        (200, Some(1)),
-        "{}",
-        r.body
-    );
-    let waiting = call(
-        w,
-        bc,
-        "GET",
-        "/api/v1/conversations?tab=waiting",
-        Value::Null,
-    )
-    .await;
-    for c in waiting["items"].as_array().unwrap() {
-        if !b[&Kind::Conversation].contains(&id_of(c)) {
-            put(&mut b, Kind::Conversation, id_of(c));
-            if let Some(k) = c["contact"].as_object() {
-                put(&mut b, Kind::Contact, k["id"].as_i64().unwrap());
-            }
-        }
-    }
-    for conv in b[&Kind::Conversation].clone() {
-        let msgs = call(
-            w,
-            bc,
-            "GET",
-            &format!("/api/v1/conversations/{conv}/messages"),
-            Value::Null,
-        )
-        .await;
-        for m in msgs.as_array().unwrap() {
-            put(&mut b, Kind::Message, id_of(m));
-        }
-    }
-    let t = call(w, bc, "POST", "/api/v1/me/tokens", json!({"name": "b"})).await;
-    let b_token = t["token"].as_str().unwrap().to_owned();
-    put(&mut b, Kind::Token, id_of(&t));
-    let audit = call(w, bc, "GET", "/api/v1/audit?limit=200", Value::Null).await;
-    for e in audit["items"].as_array().unwrap() {
-        put(&mut b, Kind::Audit, id_of(e));
-    }
-    for e in w.store.account_events_after(w.b, 0, 10_000).await.unwrap() {
-        put(&mut b, Kind::Event, e.id);
-    }
-    // The webhook worker turns B's events into deliveries (failing: nothing listens there).
-    let mut tries = 0;
-    loop {
-        let page = call(
-            w,
-            bc,
-            "GET",
-            &format!("/api/v1/webhooks/{b_hook}/deliveries"),
-            Value::Null,
-        )
-        .await;
-        let items = page["items"].as_array().unwrap().clone();
-        if !items.is_empty() {
-            for d in &items {
-                put(&mut b, Kind::Delivery, id_of(d));
-            }
-            break;
-        }
-        tries += 1;
-        assert!(tries < 500, "B's webhook never got a delivery");
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
-    let b_owner_email = w.email("dono-b");
-    let markers = [
-        "Loja B",
-        "Sub B",
-        "Papel B",
-        "Agente B",
-        "Cliente Secreto B",
-        "+5511900000099",
-        "mensagem secreta de B",
-        "nota secreta de B",
-        "segredo-b",
-        "Contato Generico B",
-        "+5511900000077",
-        "texto generico B",
-        "WA B",
-        "Gen B",
-        "127.0.0.1:9/b",
-    ]
-    .iter()
-    .map(|s| (*s).to_owned())
-    .chain([
-        b_owner_email,
-        format!("agente-b.{tag}@b.example"),
-        format!("b{tag}"),
-    ])
-    .collect();
-    let cookie_value = |c: &str| c.split_once('=').unwrap().1.to_owned();
-    let secrets = vec![
-        "$argon2".to_owned(),
-        cookie_value(&dona),
-        cookie_value(&b_cookie),
-        a_token.clone(),
-        b_token.clone(),
-        a_whsec,
-        b_whsec,
-        a_generic_token.clone(),
-        b_generic_token,
-        a_verify.clone(),
-        a_app_secret.clone(),
-        a_access,
-        b_verify,
-        b_app,
-        b_access,
-    ];
-    Ctx {
-        dona,
-        b_cookie,
-        b,
-        a_channel_generic,
-        a_whatsapp,
-        a_webhook,
-        a_agent_role,
-        a_verify,
-        a_app_secret,
-        a_generic_token,
-        a_token,
-        b_token,
-        b_external_id,
-        markers,
-        secrets,
-    }
-}
-
-/// B as B sees it: every read of B's API (but webhook deliveries: their attempts go on), B's
-/// events and audit rows in the store.
-pub(crate) async fn snapshot_b(w: &World, cx: &Ctx) -> Vec<(String, Value)> {
-    let convs = cx.b[&Kind::Conversation].clone();
-    snapshot(w, &cx.b_cookie, w.b, &convs, &cx.b_token, true).await
-}
-
-/// A as its owner sees it, but for the audit log (refusals are recorded there).
-pub(crate) async fn snapshot_a(w: &World, cx: &Ctx) -> Vec<(String, Value)> {
-    let convs = [w.w_vendas, w.w_suporte, w.p_bia];
-    snapshot(w, &cx.dona, w.a, &convs, &cx.a_token, false).await
-}
-
-/// An account as one of its users reads it through the API, with its events (and audit rows)
-/// in the store, and whether `token` still works.
-async fn snapshot(
-    w: &World,
-    cookie: &str,
-    account: access::AccountId,
-    convs: &[i64],
-    token: &str,
-    audit: bool,
-) -> Vec<(String, Value)> {
-    let mut paths: Vec<String> = [
-        "/api/v1/me",
-        "/api/v1/account",
-        "/api/v1/departments",
-        "/api/v1/users",
-        "/api/v1/roles",
-        "/api/v1/settings",
-        "/api/v1/routing",
-        "/api/v1/me/availability",
-        "/api/v1/channels",
-        "/api/v1/webhooks",
-        "/api/v1/tags",
-        "/api/v1/directory",
-        "/api/v1/conversations/counts",
-    ]
-    .iter()
-    .map(|s| (*s).to_owned())
-    .collect();
-    if audit {
-        paths.push("/api/v1/audit?limit=200".to_owned());
-    }
-    for tab in ["mine", "waiting", "others", "finished", "my_finished"] {
-        paths.push(format!("/api/v1/conversations?tab={tab}"));
-    }
-    for c in convs {
-        for tail in ["", "/messages", "/transfer_targets"] {
-            paths.push(format!("/api/v1/conversations/{c}{tail}"));
-        }
-    }
-    let mut out = Vec::new();
-    for p in paths {
-        let r = get(w, cookie, &p).await;
-        assert_eq!(r.status, 200, "{p}: {}", r.body);
-        out.push((p, r.json()));
-    }
-    // The API token still works.
-    let auth = format!("Bearer {token}");
-    let me = request(
-        w.addr,
-        "GET",
-        "/api/v1/me",
-        &[("Authorization", &auth)],
-        None,
-    )
-    .await;
-    out.push(("token".to_owned(), json!(me.status)));
-    let events = w
-        .store
-        .account_events_after(account, 0, 100_000)
-        .await
-        .unwrap();
-    out.push(("events".to_owned(), json!(events.len())));
-    if audit {
-        let rows = w.store.audit_log(account, None, 10_000).await.unwrap();
-        out.push(("audit rows".to_owned(), json!(rows.len())));
-    }
-    out
 }
 
 /// The id-like parameters of every operation of the document: `path:x`, `query:x` and
@@ -604,661 +146,186 @@ pub(crate) fn actions(cx_user: i64, cx_department: i64) -> Vec<(&'static str, Va
     ]
 }
 
-/// How every route's ids are filled.
+/// What a row of [`PROBES`] does with the id.
+#[derive(Clone, Copy)]
+enum Use {
+    Id(Kind),
+    Cursor(Kind),
+    Not,
+}
+
+const ACT: &str = "/api/v1/conversations/{id}/{action}";
+
+/// Every operation of the document (method, route); an id-like parameter of it as
+/// [`document_slots`] names it (empty: it has none); how the sweep uses it; and the request that
+/// carries it: `X` is the id, `CONV`, `VENDAS`, `SUPORTE`, `ANA`, `AGENT`, `GENERIC`, `HOOK`,
+/// `EMAIL` and `VERIFY` are A's (see [`probe`]).
+#[rustfmt::skip]
+const PROBES: &[(&str, &str, &str, Use, &str, &str)] = {
+    use Kind::*;
+    use Use::{Cursor, Id, Not};
+    &[
+    ("POST", "/api/v1/auth/login", "", Not, "", ""),
+    ("POST", "/api/v1/auth/logout", "", Not, "", ""),
+    ("GET", "/api/v1/me", "", Not, "", ""),
+    ("POST", "/api/v1/me/tokens", "", Not, "", ""),
+    ("POST", "/api/v1/me/password", "", Not, "", ""),
+    ("GET", "/api/v1/me/availability", "", Not, "", ""),
+    ("PUT", "/api/v1/me/availability", "", Not, "", ""),
+    ("GET", "/api/v1/conversations/counts", "", Not, "", ""),
+    ("GET", "/api/v1/account", "", Not, "", ""),
+    ("PATCH", "/api/v1/account", "", Not, "", ""),
+    ("GET", "/api/v1/departments", "", Not, "", ""),
+    ("GET", "/api/v1/users", "", Not, "", ""),
+    ("GET", "/api/v1/roles", "", Not, "", ""),
+    ("POST", "/api/v1/roles", "", Not, "", ""),
+    ("GET", "/api/v1/permissions", "", Not, "", ""),
+    ("GET", "/api/v1/settings", "", Not, "", ""),
+    ("PUT", "/api/v1/settings", "", Not, "", ""),
+    ("GET", "/api/v1/channels", "", Not, "", ""),
+    ("GET", "/api/v1/routing", "", Not, "", ""),
+    ("PUT", "/api/v1/routing", "", Not, "", ""),
+    ("GET", "/api/v1/webhooks", "", Not, "", ""),
+    ("POST", "/api/v1/webhooks", "", Not, "", ""),
+    ("GET", "/api/v1/directory", "", Not, "", ""),
+    ("GET", "/api/v1/tags", "", Not, "", ""),
+    // The operator's: no account ids (checked apart: a user's credentials do not open them).
+    ("GET", "/api/v1/accounts", "", Not, "", ""),
+    ("POST", "/api/v1/accounts", "", Not, "", ""),
+    ("DELETE", "/api/v1/me/tokens/{id}", "path:id", Id(Token), "/api/v1/me/tokens/X", ""),
+    ("GET", "/api/v1/conversations", "query:department", Id(Department), "/api/v1/conversations?tab=waiting&department=X", ""),
+    ("GET", "/api/v1/conversations", "query:department", Id(Department), "/api/v1/conversations?tab=others&department=X&q=a", ""),
+    ("GET", "/api/v1/conversations", "query:cursor", Cursor(Conversation), "/api/v1/conversations?tab=waiting&cursor=9999999999999999.X", ""),
+    ("GET", "/api/v1/conversations", "query:limit", Not, "", ""),
+    ("POST", "/api/v1/conversations", "body:department_id", Id(Department), "/api/v1/conversations", r#"{"department_id":X,"contact_name":"Varredura"}"#),
+    ("GET", "/api/v1/conversations/{id}", "path:id", Id(Conversation), "/api/v1/conversations/X", ""),
+    ("GET", "/api/v1/conversations/{id}/transfer_targets", "path:id", Id(Conversation), "/api/v1/conversations/X/transfer_targets", ""),
+    ("GET", "/api/v1/conversations/{id}/messages", "path:id", Id(Conversation), "/api/v1/conversations/X/messages", ""),
+    ("GET", "/api/v1/conversations/{id}/messages", "query:after", Cursor(Message), "/api/v1/conversations/CONV/messages?after=X", ""),
+    ("GET", "/api/v1/conversations/{id}/messages", "query:before", Cursor(Message), "/api/v1/conversations/CONV/messages?before=X", ""),
+    ("GET", "/api/v1/conversations/{id}/messages", "query:limit", Not, "", ""),
+    ("POST", ACT, "path:action", Not, "", ""),
+    ("POST", ACT, "path:id", Id(Conversation), "/api/v1/conversations/X/assume", "{}"),
+    ("POST", ACT, "path:id", Id(Conversation), "/api/v1/conversations/X/reply", r#"{"text":"oi"}"#),
+    ("POST", ACT, "path:id", Id(Conversation), "/api/v1/conversations/X/note", r#"{"text":"oi"}"#),
+    ("POST", ACT, "path:id", Id(Conversation), "/api/v1/conversations/X/transfer", r#"{"user_id":ANA}"#),
+    ("POST", ACT, "path:id", Id(Conversation), "/api/v1/conversations/X/change_department", r#"{"department_id":SUPORTE}"#),
+    ("POST", ACT, "path:id", Id(Conversation), "/api/v1/conversations/X/finish", "{}"),
+    ("POST", ACT, "path:id", Id(Conversation), "/api/v1/conversations/X/finish_in_survey", "{}"),
+    ("POST", ACT, "path:id", Id(Conversation), "/api/v1/conversations/X/reopen", "{}"),
+    ("POST", ACT, "path:id", Id(Conversation), "/api/v1/conversations/X/tag", r#"{"tag":"t"}"#),
+    ("POST", ACT, "path:id", Id(Conversation), "/api/v1/conversations/X/untag", r#"{"tag":"t"}"#),
+    ("POST", ACT, "path:id", Id(Conversation), "/api/v1/conversations/X/link_contact", r#"{"contact_id":null}"#),
+    ("POST", ACT, "body:user_id", Id(User), "/api/v1/conversations/CONV/transfer", r#"{"user_id":X}"#),
+    ("POST", ACT, "body:department_id", Id(Department), "/api/v1/conversations/CONV/change_department", r#"{"department_id":X}"#),
+    ("POST", ACT, "body:contact_id", Id(Contact), "/api/v1/conversations/CONV/link_contact", r#"{"contact_id":X}"#),
+    ("POST", "/api/v1/conversations/{id}/template", "path:id", Id(Conversation), "/api/v1/conversations/X/template", r#"{"name":"ola","language":"pt_BR"}"#),
+    ("GET", "/api/v1/access/conversations/{id}/viewers", "path:id", Id(Conversation), "/api/v1/access/conversations/X/viewers", ""),
+    ("POST", "/api/v1/departments", "body:parent_id", Id(Department), "/api/v1/departments", r#"{"name":"Varredura","parent_id":X}"#),
+    ("PATCH", "/api/v1/departments/{id}", "path:id", Id(Department), "/api/v1/departments/X", r#"{"name":"Varredura"}"#),
+    ("PATCH", "/api/v1/departments/{id}", "body:parent_id", Id(Department), "/api/v1/departments/VENDAS", r#"{"parent_id":X}"#),
+    ("DELETE", "/api/v1/departments/{id}", "path:id", Id(Department), "/api/v1/departments/X", ""),
+    ("POST", "/api/v1/users", "body:roles[].role_id", Id(Role), "/api/v1/users", r#"{"email":"EMAIL","name":"Nova","password":"senha-forte-1","roles":[{"role_id":X}]}"#),
+    ("POST", "/api/v1/users", "body:roles[].department_id", Id(Department), "/api/v1/users", r#"{"email":"EMAIL","name":"Nova","password":"senha-forte-1","roles":[{"role_id":AGENT,"department_id":X}]}"#),
+    ("POST", "/api/v1/users", "body:memberships[].department_id", Id(Department), "/api/v1/users", r#"{"email":"EMAIL","name":"Nova","password":"senha-forte-1","memberships":[{"department_id":X,"kind":"member"}]}"#),
+    ("PATCH", "/api/v1/users/{id}", "path:id", Id(User), "/api/v1/users/X", r#"{"name":"Varredura"}"#),
+    ("PATCH", "/api/v1/users/{id}", "path:id", Id(User), "/api/v1/users/X", r#"{"active":false}"#),
+    ("PATCH", "/api/v1/users/{id}", "body:roles[].role_id", Id(Role), "/api/v1/users/ANA", r#"{"roles":[{"role_id":X}]}"#),
+    ("PATCH", "/api/v1/users/{id}", "body:roles[].department_id", Id(Department), "/api/v1/users/ANA", r#"{"roles":[{"role_id":AGENT,"department_id":X}]}"#),
+    ("PATCH", "/api/v1/users/{id}", "body:memberships[].department_id", Id(Department), "/api/v1/users/ANA", r#"{"memberships":[{"department_id":X,"kind":"supervisor"}]}"#),
+    ("POST", "/api/v1/users/{id}/password", "path:id", Id(User), "/api/v1/users/X/password", r#"{"password":"outra-senha-1"}"#),
+    ("PUT", "/api/v1/users/{id}/routing", "path:id", Id(User), "/api/v1/users/X/routing", r#"{"max_open":3}"#),
+    ("PUT", "/api/v1/users/{id}/routing", "body:max_open", Not, "", ""),
+    ("PATCH", "/api/v1/roles/{id}", "path:id", Id(Role), "/api/v1/roles/X", r#"{"name":"Varredura","permissions":[]}"#),
+    ("DELETE", "/api/v1/roles/{id}", "path:id", Id(Role), "/api/v1/roles/X", ""),
+    ("POST", "/api/v1/presets/{id}", "path:id", Not, "", ""),
+    // `helena`'s options name departments (an object keyed by id: not in the document).
+    ("POST", "/api/v1/presets/{id}", "body:access{}", Id(Department), "/api/v1/presets/helena", r#"{"access":{"X":"agent"}}"#),
+    ("GET", "/api/v1/audit", "query:before", Cursor(Audit), "/api/v1/audit?before=X", ""),
+    ("GET", "/api/v1/audit", "query:limit", Not, "", ""),
+    ("POST", "/api/v1/channels", "body:department_id", Id(Department), "/api/v1/channels", r#"{"kind":"generic","name":"Varredura","department_id":X}"#),
+    // The Cloud API's number id: the platform's, not an object of an account.
+    ("POST", "/api/v1/channels", "body:phone_number_id", Not, "", ""),
+    ("PATCH", "/api/v1/channels/{id}", "path:id", Id(Channel), "/api/v1/channels/X", r#"{"active":false}"#),
+    ("PATCH", "/api/v1/channels/{id}", "path:id", Id(Channel), "/api/v1/channels/X", r#"{"rotate_token":true}"#),
+    ("PATCH", "/api/v1/channels/{id}", "body:department_id", Id(Department), "/api/v1/channels/GENERIC", r#"{"department_id":X}"#),
+    ("PATCH", "/api/v1/channels/{id}", "body:phone_number_id", Not, "", ""),
+    ("DELETE", "/api/v1/channels/{id}", "path:id", Id(Channel), "/api/v1/channels/X", ""),
+    ("PATCH", "/api/v1/webhooks/{id}", "path:id", Id(Webhook), "/api/v1/webhooks/X", r#"{"rotate_secret":true}"#),
+    ("DELETE", "/api/v1/webhooks/{id}", "path:id", Id(Webhook), "/api/v1/webhooks/X", ""),
+    ("GET", "/api/v1/webhooks/{id}/deliveries", "path:id", Id(Webhook), "/api/v1/webhooks/X/deliveries", ""),
+    ("GET", "/api/v1/webhooks/{id}/deliveries", "query:before", Cursor(Delivery), "/api/v1/webhooks/HOOK/deliveries?before=X", ""),
+    ("GET", "/api/v1/webhooks/{id}/deliveries", "query:limit", Not, "", ""),
+    // Live events: see `events_from_b_positions` (a stream does not end).
+    ("GET", "/api/v1/events", "query:after", Not, "", ""),
+    // The generic channel's own message id (checked apart: B's through A's channel is A's).
+    ("POST", "/webhooks/generic/messages", "body:id", Not, "", ""),
+    // What channels post, with A's own verify token and app secret, to B's channels.
+    ("GET", "/webhooks/whatsapp/{channel}", "path:channel", Id(Channel), "/webhooks/whatsapp/X?hub.mode=subscribe&hub.verify_token=VERIFY&hub.challenge=42", ""),
+    ("POST", "/webhooks/whatsapp/{channel}", "path:channel", Id(Channel), "/webhooks/whatsapp/X", r#"{"object":"whatsapp_business_account","entry":[]}"#),
+    ]
+};
+
+/// The request of a row of [`PROBES`] for id `x`, as A's owner (or, for what channels post,
+/// with A's channel's secrets).
+fn probe(w: &World, cx: &Ctx, row: (&'static str, &str, &str, &str), x: i64) -> Req {
+    let (method, route, path, body) = row;
+    let fill = |s: &str| {
+        [
+            ("CONV", w.w_vendas.to_string()),
+            ("VENDAS", w.vendas.0.to_string()),
+            ("SUPORTE", w.suporte.0.to_string()),
+            ("ANA", w.ana.0.to_string()),
+            ("AGENT", cx.a_agent_role.to_string()),
+            ("GENERIC", cx.a_channel_generic.to_string()),
+            ("HOOK", cx.a_webhook.to_string()),
+            ("EMAIL", format!("nova.{}@a.example", w.tag)),
+            ("VERIFY", cx.a_verify.clone()),
+            ("X", x.to_string()),
+        ]
+        .iter()
+        .fold(s.to_owned(), |s, (k, v)| s.replace(k, v))
+    };
+    let body = (!body.is_empty()).then(|| fill(body));
+    let headers = if route.starts_with("/webhooks/whatsapp") {
+        body.iter()
+            .map(|b| {
+                let signature = server::channels::whatsapp::sign(&cx.a_app_secret, b.as_bytes());
+                ("X-Hub-Signature-256".to_owned(), signature)
+            })
+            .collect()
+    } else {
+        with_cookie(&cx.dona)
+    };
+    Req {
+        method,
+        path: fill(path),
+        body,
+        headers,
+    }
+}
+
+/// How every route's ids are filled, from [`PROBES`].
 fn table<'a>(
     w: &'a World,
     cx: &'a Ctx,
 ) -> BTreeMap<(String, String), Vec<(&'static str, Fill<'a>)>> {
-    let d = cx.dona.as_str();
-    let key = |m: &str, p: &str| (m.to_owned(), p.to_owned());
-    let c = move |p: String| format!("/api/v1{p}");
-    let own_conv = w.w_vendas;
-    let email = format!("nova.{}@a.example", w.tag);
     let mut t: BTreeMap<(String, String), Vec<(&'static str, Fill<'a>)>> = BTreeMap::new();
-    for (m, p) in [
-        ("POST", "/api/v1/auth/login"),
-        ("POST", "/api/v1/auth/logout"),
-        ("GET", "/api/v1/me"),
-        ("POST", "/api/v1/me/tokens"),
-        ("POST", "/api/v1/me/password"),
-        ("GET", "/api/v1/me/availability"),
-        ("PUT", "/api/v1/me/availability"),
-        ("GET", "/api/v1/conversations/counts"),
-        ("GET", "/api/v1/account"),
-        ("PATCH", "/api/v1/account"),
-        ("GET", "/api/v1/departments"),
-        ("GET", "/api/v1/users"),
-        ("GET", "/api/v1/roles"),
-        ("POST", "/api/v1/roles"),
-        ("GET", "/api/v1/permissions"),
-        ("GET", "/api/v1/settings"),
-        ("PUT", "/api/v1/settings"),
-        ("GET", "/api/v1/channels"),
-        ("GET", "/api/v1/routing"),
-        ("PUT", "/api/v1/routing"),
-        ("GET", "/api/v1/webhooks"),
-        ("POST", "/api/v1/webhooks"),
-        ("GET", "/api/v1/directory"),
-        ("GET", "/api/v1/tags"),
-        // The operator's: no account ids (checked apart: a user's credentials do not open them).
-        ("GET", "/api/v1/accounts"),
-        ("POST", "/api/v1/accounts"),
-    ] {
-        t.insert(key(m, p), Vec::new());
-    }
-    // The generic channel's `id` is the channel's own message id (checked apart: B's id through
-    // A's channel is a new message of A's).
-    t.insert(
-        key("POST", "/webhooks/generic/messages"),
-        vec![("body:id", Fill::NotAnId)],
-    );
-    t.insert(
-        key("DELETE", "/api/v1/me/tokens/{id}"),
-        vec![(
-            "path:id",
-            Fill::Id(
-                Kind::Token,
-                Box::new(move |x| req("DELETE", c(format!("/me/tokens/{x}")), None, d)),
-            ),
-        )],
-    );
-    t.insert(
-        key("GET", "/api/v1/conversations"),
-        vec![
-            (
-                "query:department",
-                Fill::Id(
-                    Kind::Department,
-                    Box::new(move |x| {
-                        req(
-                            "GET",
-                            c(format!("/conversations?tab=waiting&department={x}")),
-                            None,
-                            d,
-                        )
-                    }),
-                ),
-            ),
-            (
-                "query:department",
-                Fill::Id(
-                    Kind::Department,
-                    Box::new(move |x| {
-                        req(
-                            "GET",
-                            c(format!("/conversations?tab=others&department={x}&q=a")),
-                            None,
-                            d,
-                        )
-                    }),
-                ),
-            ),
-            (
-                "query:cursor",
-                Fill::Cursor(
-                    Kind::Conversation,
-                    Box::new(move |x| {
-                        req(
-                            "GET",
-                            c(format!(
-                                "/conversations?tab=waiting&cursor=9999999999999999.{x}"
-                            )),
-                            None,
-                            d,
-                        )
-                    }),
-                ),
-            ),
-            ("query:limit", Fill::NotAnId),
-        ],
-    );
-    t.insert(
-        key("POST", "/api/v1/conversations"),
-        vec![(
-            "body:department_id",
-            Fill::Id(
-                Kind::Department,
-                Box::new(move |x| {
-                    req(
-                        "POST",
-                        c("/conversations".into()),
-                        Some(json!({"department_id": x, "contact_name": "Varredura"})),
-                        d,
-                    )
-                }),
-            ),
-        )],
-    );
-    for tail in ["", "/transfer_targets"] {
-        t.insert(
-            key("GET", &format!("/api/v1/conversations/{{id}}{tail}")),
-            vec![(
-                "path:id",
-                Fill::Id(
-                    Kind::Conversation,
-                    Box::new(move |x| req("GET", c(format!("/conversations/{x}{tail}")), None, d)),
-                ),
-            )],
-        );
-    }
-    t.insert(
-        key("GET", "/api/v1/conversations/{id}/messages"),
-        vec![
-            (
-                "path:id",
-                Fill::Id(
-                    Kind::Conversation,
-                    Box::new(move |x| {
-                        req("GET", c(format!("/conversations/{x}/messages")), None, d)
-                    }),
-                ),
-            ),
-            (
-                "query:after",
-                Fill::Cursor(
-                    Kind::Message,
-                    Box::new(move |x| {
-                        req(
-                            "GET",
-                            c(format!("/conversations/{own_conv}/messages?after={x}")),
-                            None,
-                            d,
-                        )
-                    }),
-                ),
-            ),
-            (
-                "query:before",
-                Fill::Cursor(
-                    Kind::Message,
-                    Box::new(move |x| {
-                        req(
-                            "GET",
-                            c(format!("/conversations/{own_conv}/messages?before={x}")),
-                            None,
-                            d,
-                        )
-                    }),
-                ),
-            ),
-            ("query:limit", Fill::NotAnId),
-        ],
-    );
-    let mut act: Vec<(&'static str, Fill<'a>)> = vec![("path:action", Fill::NotAnId)];
-    for (action, body) in actions(w.ana.0, w.suporte.0) {
-        act.push((
-            "path:id",
-            Fill::Id(
-                Kind::Conversation,
-                Box::new(move |x| {
-                    req(
-                        "POST",
-                        c(format!("/conversations/{x}/{action}")),
-                        Some(body.clone()),
-                        d,
-                    )
-                }),
-            ),
+    for &(method, route, slot, usage, path, body) in PROBES {
+        let fills = t.entry((method.to_owned(), route.to_owned())).or_default();
+        if slot.is_empty() {
+            continue;
+        }
+        let build: Build<'a> = Box::new(move |x| probe(w, cx, (method, route, path, body), x));
+        fills.push((
+            slot,
+            match usage {
+                Use::Id(k) => Fill::Id(k, build),
+                Use::Cursor(k) => Fill::Cursor(k, build),
+                Use::Not => Fill::NotAnId,
+            },
         ));
     }
-    let on_own = move |action: &'static str, field: &'static str| -> Build<'a> {
-        Box::new(move |x| {
-            req(
-                "POST",
-                c(format!("/conversations/{own_conv}/{action}")),
-                Some(json!({ field: x })),
-                d,
-            )
-        })
-    };
-    act.push((
-        "body:user_id",
-        Fill::Id(Kind::User, on_own("transfer", "user_id")),
-    ));
-    act.push((
-        "body:department_id",
-        Fill::Id(
-            Kind::Department,
-            on_own("change_department", "department_id"),
-        ),
-    ));
-    act.push((
-        "body:contact_id",
-        Fill::Id(Kind::Contact, on_own("link_contact", "contact_id")),
-    ));
-    t.insert(key("POST", "/api/v1/conversations/{id}/{action}"), act);
-    t.insert(
-        key("POST", "/api/v1/conversations/{id}/template"),
-        vec![(
-            "path:id",
-            Fill::Id(
-                Kind::Conversation,
-                Box::new(move |x| {
-                    req(
-                        "POST",
-                        c(format!("/conversations/{x}/template")),
-                        Some(json!({"name": "ola", "language": "pt_BR"})),
-                        d,
-                    )
-                }),
-            ),
-        )],
-    );
-    t.insert(
-        key("GET", "/api/v1/access/conversations/{id}/viewers"),
-        vec![(
-            "path:id",
-            Fill::Id(
-                Kind::Conversation,
-                Box::new(move |x| {
-                    req(
-                        "GET",
-                        c(format!("/access/conversations/{x}/viewers")),
-                        None,
-                        d,
-                    )
-                }),
-            ),
-        )],
-    );
-    t.insert(
-        key("POST", "/api/v1/departments"),
-        vec![(
-            "body:parent_id",
-            Fill::Id(
-                Kind::Department,
-                Box::new(move |x| {
-                    req(
-                        "POST",
-                        c("/departments".into()),
-                        Some(json!({"name": "Varredura", "parent_id": x})),
-                        d,
-                    )
-                }),
-            ),
-        )],
-    );
-    let vendas = w.vendas.0;
-    t.insert(
-        key("PATCH", "/api/v1/departments/{id}"),
-        vec![
-            (
-                "path:id",
-                Fill::Id(
-                    Kind::Department,
-                    Box::new(move |x| {
-                        req(
-                            "PATCH",
-                            c(format!("/departments/{x}")),
-                            Some(json!({"name": "Varredura"})),
-                            d,
-                        )
-                    }),
-                ),
-            ),
-            (
-                "body:parent_id",
-                Fill::Id(
-                    Kind::Department,
-                    Box::new(move |x| {
-                        req(
-                            "PATCH",
-                            c(format!("/departments/{vendas}")),
-                            Some(json!({"parent_id": x})),
-                            d,
-                        )
-                    }),
-                ),
-            ),
-        ],
-    );
-    t.insert(
-        key("DELETE", "/api/v1/departments/{id}"),
-        vec![(
-            "path:id",
-            Fill::Id(
-                Kind::Department,
-                Box::new(move |x| req("DELETE", c(format!("/departments/{x}")), None, d)),
-            ),
-        )],
-    );
-    let agent = cx.a_agent_role;
-    let user_body = move |roles: Value, memberships: Value| json!({"email": email, "name": "Nova", "password": "senha-forte-1", "roles": roles, "memberships": memberships});
-    let ub = user_body.clone();
-    let ub2 = user_body.clone();
-    t.insert(
-        key("POST", "/api/v1/users"),
-        vec![
-            (
-                "body:roles[].role_id",
-                Fill::Id(
-                    Kind::Role,
-                    Box::new(move |x| {
-                        req(
-                            "POST",
-                            c("/users".into()),
-                            Some(user_body(json!([{"role_id": x}]), json!([]))),
-                            d,
-                        )
-                    }),
-                ),
-            ),
-            (
-                "body:roles[].department_id",
-                Fill::Id(
-                    Kind::Department,
-                    Box::new(move |x| {
-                        req(
-                            "POST",
-                            c("/users".into()),
-                            Some(ub(
-                                json!([{"role_id": agent, "department_id": x}]),
-                                json!([]),
-                            )),
-                            d,
-                        )
-                    }),
-                ),
-            ),
-            (
-                "body:memberships[].department_id",
-                Fill::Id(
-                    Kind::Department,
-                    Box::new(move |x| {
-                        req(
-                            "POST",
-                            c("/users".into()),
-                            Some(ub2(
-                                json!([]),
-                                json!([{"department_id": x, "kind": "member"}]),
-                            )),
-                            d,
-                        )
-                    }),
-                ),
-            ),
-        ],
-    );
-    let ana = w.ana.0;
-    t.insert(key("PATCH", "/api/v1/users/{id}"), vec![
-        ("path:id", Fill::Id(Kind::User, Box::new(move |x| req("PATCH", c(format!("/users/{x}")), Some(json!({"name": "Varredura"})), d)))),
-        ("path:id", Fill::Id(Kind::User, Box::new(move |x| req("PATCH", c(format!("/users/{x}")), Some(json!({"active": false})), d)))),
-        ("body:roles[].role_id", Fill::Id(Kind::Role, Box::new(move |x| req("PATCH", c(format!("/users/{ana}")), Some(json!({"roles": [{"role_id": x}]})), d)))),
-        ("body:roles[].department_id", Fill::Id(Kind::Department, Box::new(move |x| req("PATCH", c(format!("/users/{ana}")), Some(json!({"roles": [{"role_id": agent, "department_id": x}]})), d)))),
-        ("body:memberships[].department_id", Fill::Id(Kind::Department, Box::new(move |x| req("PATCH", c(format!("/users/{ana}")), Some(json!({"memberships": [{"department_id": x, "kind": "supervisor"}]})), d)))),
-    ]);
-    t.insert(
-        key("POST", "/api/v1/users/{id}/password"),
-        vec![(
-            "path:id",
-            Fill::Id(
-                Kind::User,
-                Box::new(move |x| {
-                    req(
-                        "POST",
-                        c(format!("/users/{x}/password")),
-                        Some(json!({"password": "outra-senha-1"})),
-                        d,
-                    )
-                }),
-            ),
-        )],
-    );
-    t.insert(
-        key("PUT", "/api/v1/users/{id}/routing"),
-        vec![
-            (
-                "path:id",
-                Fill::Id(
-                    Kind::User,
-                    Box::new(move |x| {
-                        req(
-                            "PUT",
-                            c(format!("/users/{x}/routing")),
-                            Some(json!({"max_open": 3})),
-                            d,
-                        )
-                    }),
-                ),
-            ),
-            ("body:max_open", Fill::NotAnId),
-        ],
-    );
-    t.insert(
-        key("PATCH", "/api/v1/roles/{id}"),
-        vec![(
-            "path:id",
-            Fill::Id(
-                Kind::Role,
-                Box::new(move |x| {
-                    req(
-                        "PATCH",
-                        c(format!("/roles/{x}")),
-                        Some(json!({"name": "Varredura", "permissions": []})),
-                        d,
-                    )
-                }),
-            ),
-        )],
-    );
-    t.insert(
-        key("DELETE", "/api/v1/roles/{id}"),
-        vec![(
-            "path:id",
-            Fill::Id(
-                Kind::Role,
-                Box::new(move |x| req("DELETE", c(format!("/roles/{x}")), None, d)),
-            ),
-        )],
-    );
-    t.insert(
-        key("POST", "/api/v1/presets/{id}"),
-        vec![
-            ("path:id", Fill::NotAnId),
-            // `helena`'s options name departments (an object keyed by id: not in the document).
-            (
-                "body:access{}",
-                Fill::Id(
-                    Kind::Department,
-                    Box::new(move |x| {
-                        req(
-                            "POST",
-                            c("/presets/helena".into()),
-                            Some(json!({"access": {x.to_string(): "agent"}})),
-                            d,
-                        )
-                    }),
-                ),
-            ),
-        ],
-    );
-    t.insert(
-        key("GET", "/api/v1/audit"),
-        vec![
-            (
-                "query:before",
-                Fill::Cursor(
-                    Kind::Audit,
-                    Box::new(move |x| req("GET", c(format!("/audit?before={x}")), None, d)),
-                ),
-            ),
-            ("query:limit", Fill::NotAnId),
-        ],
-    );
-    t.insert(
-        key("POST", "/api/v1/channels"),
-        vec![
-            // The Cloud API's number id: the platform's, not an object of an account.
-            ("body:phone_number_id", Fill::NotAnId),
-            (
-                "body:department_id",
-                Fill::Id(
-                    Kind::Department,
-                    Box::new(move |x| {
-                        req(
-                            "POST",
-                            c("/channels".into()),
-                            Some(
-                                json!({"kind": "generic", "name": "Varredura", "department_id": x}),
-                            ),
-                            d,
-                        )
-                    }),
-                ),
-            ),
-        ],
-    );
-    let gen_a = cx.a_channel_generic;
-    t.insert(
-        key("PATCH", "/api/v1/channels/{id}"),
-        vec![
-            ("body:phone_number_id", Fill::NotAnId),
-            (
-                "path:id",
-                Fill::Id(
-                    Kind::Channel,
-                    Box::new(move |x| {
-                        req(
-                            "PATCH",
-                            c(format!("/channels/{x}")),
-                            Some(json!({"active": false})),
-                            d,
-                        )
-                    }),
-                ),
-            ),
-            (
-                "path:id",
-                Fill::Id(
-                    Kind::Channel,
-                    Box::new(move |x| {
-                        req(
-                            "PATCH",
-                            c(format!("/channels/{x}")),
-                            Some(json!({"rotate_token": true})),
-                            d,
-                        )
-                    }),
-                ),
-            ),
-            (
-                "body:department_id",
-                Fill::Id(
-                    Kind::Department,
-                    Box::new(move |x| {
-                        req(
-                            "PATCH",
-                            c(format!("/channels/{gen_a}")),
-                            Some(json!({"department_id": x})),
-                            d,
-                        )
-                    }),
-                ),
-            ),
-        ],
-    );
-    t.insert(
-        key("DELETE", "/api/v1/channels/{id}"),
-        vec![(
-            "path:id",
-            Fill::Id(
-                Kind::Channel,
-                Box::new(move |x| req("DELETE", c(format!("/channels/{x}")), None, d)),
-            ),
-        )],
-    );
-    t.insert(
-        key("PATCH", "/api/v1/webhooks/{id}"),
-        vec![(
-            "path:id",
-            Fill::Id(
-                Kind::Webhook,
-                Box::new(move |x| {
-                    req(
-                        "PATCH",
-                        c(format!("/webhooks/{x}")),
-                        Some(json!({"rotate_secret": true})),
-                        d,
-                    )
-                }),
-            ),
-        )],
-    );
-    t.insert(
-        key("DELETE", "/api/v1/webhooks/{id}"),
-        vec![(
-            "path:id",
-            Fill::Id(
-                Kind::Webhook,
-                Box::new(move |x| req("DELETE", c(format!("/webhooks/{x}")), None, d)),
-            ),
-        )],
-    );
-    let hook_a = cx.a_webhook;
-    t.insert(
-        key("GET", "/api/v1/webhooks/{id}/deliveries"),
-        vec![
-            (
-                "path:id",
-                Fill::Id(
-                    Kind::Webhook,
-                    Box::new(move |x| req("GET", c(format!("/webhooks/{x}/deliveries")), None, d)),
-                ),
-            ),
-            (
-                "query:before",
-                Fill::Cursor(
-                    Kind::Delivery,
-                    Box::new(move |x| {
-                        req(
-                            "GET",
-                            c(format!("/webhooks/{hook_a}/deliveries?before={x}")),
-                            None,
-                            d,
-                        )
-                    }),
-                ),
-            ),
-            ("query:limit", Fill::NotAnId),
-        ],
-    );
-    // Live events: handled by `events_from_b_positions` (a stream does not end).
-    t.insert(
-        key("GET", "/api/v1/events"),
-        vec![("query:after", Fill::NotAnId)],
-    );
-    // What channels post, with A's own credentials, to B's channels.
-    let verify = cx.a_verify.clone();
-    t.insert(key("GET", "/webhooks/whatsapp/{channel}"), vec![
-        ("path:channel", Fill::Id(Kind::Channel, Box::new(move |x| Req {
-            method: "GET",
-            path: format!("/webhooks/whatsapp/{x}?hub.mode=subscribe&hub.verify_token={verify}&hub.challenge=42"),
-            body: None,
-            headers: Vec::new(),
-        }))),
-    ]);
-    let app_secret = cx.a_app_secret.clone();
-    t.insert(
-        key("POST", "/webhooks/whatsapp/{channel}"),
-        vec![(
-            "path:channel",
-            Fill::Id(
-                Kind::Channel,
-                Box::new(move |x| {
-                    let body = r#"{"object":"whatsapp_business_account","entry":[]}"#;
-                    Req {
-                        method: "POST",
-                        path: format!("/webhooks/whatsapp/{x}"),
-                        body: Some(body.to_owned()),
-                        headers: vec![(
-                            "X-Hub-Signature-256".to_owned(),
-                            server::channels::whatsapp::sign(&app_secret, body.as_bytes()),
-                        )],
-                    }
-                }),
-            ),
-        )],
-    );
     t
 }
 
@@ -1271,19 +338,6 @@ fn comparable(r: &Response) -> (u16, Vec<(String, String)>, String) {
         .map(|(k, v)| (k.to_ascii_lowercase(), v.clone()))
         .collect();
     (r.status, headers, r.body.clone())
-}
-
-/// Nothing of B and no secret in what A received.
-pub(crate) fn assert_clean(cx: &Ctx, what: &str, text: &str) {
-    for m in &cx.markers {
-        assert!(!text.contains(m.as_str()), "{what} shows B's `{m}`: {text}");
-    }
-    for s in &cx.secrets {
-        assert!(
-            !text.contains(s.as_str()),
-            "{what} carries a secret (`{s}`): {text}"
-        );
-    }
 }
 
 async fn sweep_story(w: World) {

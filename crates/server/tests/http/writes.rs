@@ -9,7 +9,8 @@
 
 use serde_json::json;
 
-use super::sweep::{Kind, actions, send, setup};
+use super::sweep::{actions, send};
+use super::two_accounts::{Kind, setup};
 use super::*;
 
 const NOWHERE: i64 = 9_000_000_000_002;
