@@ -10,7 +10,7 @@
 use serde_json::json;
 
 use super::sweep::{actions, send};
-use super::two_accounts::{Kind, setup};
+use super::two_accounts::{Kind, assert_clean, setup};
 use super::*;
 
 const NOWHERE: i64 = 9_000_000_000_002;
@@ -51,6 +51,32 @@ async fn writes_story(w: World) {
         .create_contact(w.a, "Cliente de A", None, None, 0)
         .await
         .unwrap();
+    // bia's conversation has a contact and a note ana may never learn of.
+    let (secret_name, secret_phone, secret_note) = (
+        "Cliente Sigiloso",
+        "+5511988887777",
+        "nota sigilosa de Suporte",
+    );
+    let k = w
+        .store
+        .create_contact(w.a, secret_name, Some(secret_phone), None, 0)
+        .await
+        .unwrap();
+    let p_bia = access::ConversationId(w.p_bia);
+    w.store.link_contact(w.a, p_bia, Some(k), 20).await.unwrap();
+    w.store
+        .add_message(
+            w.a,
+            p_bia,
+            store::MessageKind::Note,
+            Some(w.bia),
+            secret_note,
+            21,
+        )
+        .await
+        .unwrap();
+    let mut s_ana = events(&w, w.addr, &ana, None).await;
+    let mut seen: Vec<String> = Vec::new();
     // ana (an agent of Vendas) sees nothing of Suporte (access `agent`): neither the waiting
     // conversation nor bia's.
     for conv in [w.w_suporte, w.p_bia] {
@@ -65,6 +91,7 @@ async fn writes_story(w: World) {
             let missing = post(&w, &ana, &on(NOWHERE), body.clone()).await;
             assert_eq!(answer(&hidden), answer(&missing), "{action} on {conv}");
             assert_eq!(hidden.status, 404, "{action}: {}", hidden.body);
+            seen.push(hidden.body);
             tried += 1;
         }
         let template = json!({"name": "ola", "language": "pt_BR"});
@@ -97,6 +124,7 @@ async fn writes_story(w: World) {
                 "{method} {tail} on {conv}"
             );
             assert_eq!(hidden.status, 404);
+            seen.push(hidden.body);
             tried += 1;
         }
         assert_eq!(
@@ -197,6 +225,41 @@ async fn writes_story(w: World) {
     let after = state_of(&w, conv).await;
     // Creating the token wrote no event; the refusals wrote nothing.
     assert_eq!(after, before, "a refused write changed {conv}");
+
+    // What ana read and heard meanwhile, and while bia works on her conversation: nothing of
+    // bia's conversation, no secret, nothing of B.
+    let bia = login(&w, "bia").await;
+    let r = post(
+        &w,
+        &bia,
+        &format!("/api/v1/conversations/{}/note", w.p_bia),
+        json!({"text": secret_note}),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    for path in [
+        "/api/v1/conversations?tab=waiting",
+        "/api/v1/conversations?tab=others",
+        "/api/v1/conversations/counts",
+        "/api/v1/directory",
+        "/api/v1/tags",
+    ] {
+        seen.push(get(&w, &ana, path).await.body);
+    }
+    seen.push(targets.to_string());
+    seen.push(people.to_string());
+    for e in s_ana.drain(QUIET).await {
+        for c in [w.p_bia, w.w_suporte] {
+            assert!(e.data["id"] != c && e.data["conversation_id"] != c, "{e:?}");
+        }
+        seen.push(e.data.to_string());
+    }
+    for text in &seen {
+        for hidden in [secret_name, secret_phone, secret_note] {
+            assert!(!text.contains(hidden), "ana learnt `{hidden}`: {text}");
+        }
+        assert_clean(&cx, "ana's view", text);
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
