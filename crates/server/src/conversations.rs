@@ -3,7 +3,9 @@
 //! transition. Every allow and deny comes from the engine; what a caller may not see is 404.
 
 use access::{Action, ActionKind, ConversationId, Cursor, DepartmentId, Principal, Tab, UserId};
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
+
+use crate::input::{Path, Query};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
@@ -21,6 +23,7 @@ const MAX_TEXT: usize = 4096;
 
 /// Query of a tab listing.
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
     /// `mine`, `waiting`, `others`, `finished` or `my_finished`.
@@ -383,6 +386,7 @@ pub async fn get(
 
 /// Query of a message listing.
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct MessagesQuery {
     /// Messages after this id (default: from the first).

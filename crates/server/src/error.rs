@@ -115,7 +115,7 @@ impl ApiError {
         ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
             "payload_too_large",
-            "the body is too large (at most 64 KiB)",
+            "the body is too large (at most 64 KiB for the API, 1 MiB for what channels post)",
         )
     }
 

@@ -27,7 +27,9 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
 use access::{Conversation, ConversationId, Principal, Standing};
-use axum::extract::{Query, State};
+use axum::extract::State;
+
+use crate::input::Query;
 use axum::http::HeaderMap;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use serde::Deserialize;
@@ -218,6 +220,8 @@ pub async fn pump(state: AppState) {
 
 /// Where a stream starts.
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub struct StreamQuery {
     /// Resume after this event id (as `Last-Event-ID`, which takes precedence).
     pub after: Option<i64>,

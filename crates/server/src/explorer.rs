@@ -13,7 +13,9 @@ use access::explain::{self, Lang, Names};
 use access::{
     Action, ConversationId, DepartmentId, Permission, Principal, RoleId, Standing, UserId,
 };
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
+
+use crate::input::{Path, Query};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -23,6 +25,7 @@ use crate::error::{ApiError, require};
 
 /// The explorer's options.
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ViewersQuery {
     /// `pt` (default) or `en`.
@@ -89,7 +92,8 @@ impl Names for AccountNames<'_> {
 
 /// Who sees the conversation and why (`users.manage`; the conversation must be visible to the
 /// caller).
-#[utoipa::path(get, path = "/api/v1/access/conversations/{id}/viewers", tag = "admin", params(ViewersQuery),
+#[utoipa::path(get, path = "/api/v1/access/conversations/{id}/viewers", tag = "admin",
+    params(("id" = i64, Path, description = "Conversation id"), ViewersQuery),
     responses((status = 200, body = Viewers), (status = 400, body = crate::error::ErrorBody),
               (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn viewers(

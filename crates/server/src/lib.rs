@@ -16,6 +16,7 @@ pub mod conversations;
 pub mod error;
 pub mod events;
 pub mod explorer;
+pub mod input;
 pub mod json;
 pub mod openapi;
 pub mod people;

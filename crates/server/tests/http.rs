@@ -32,10 +32,18 @@ mod load;
 mod routing;
 #[path = "http/streams.rs"]
 mod streams;
+#[path = "http/strict.rs"]
+mod strict;
+#[path = "http/sweep.rs"]
+mod sweep;
+#[path = "http/two_accounts.rs"]
+mod two_accounts;
 #[path = "http/webhooks.rs"]
 mod webhooks;
 #[path = "http/worlds.rs"]
 mod worlds;
+#[path = "http/writes.rs"]
+mod writes;
 
 struct World {
     addr: SocketAddr,

@@ -1,7 +1,9 @@
 //! Reading the audit log (`audit.view`): newest first, keyset-paginated by id.
 
 use access::Permission;
-use axum::extract::{Query, State};
+use axum::extract::State;
+
+use crate::input::Query;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
@@ -16,6 +18,7 @@ const MAX_LIMIT: u32 = 200;
 
 /// Query of the audit log.
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct AuditQuery {
     /// Entries older than this id (the previous page's `next_before`).

@@ -4,7 +4,9 @@
 use access::{
     AccessOption, AccountConfig, Department, DepartmentId, DepartmentTree, Permission, TreeError,
 };
-use axum::extract::{Path, State};
+use axum::extract::State;
+
+use crate::input::Path;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Deserializer, Serialize};
@@ -126,8 +128,8 @@ pub async fn create(
         .map_or(Ok(AccessOption::Team), access_option)?;
     let open = at.begin().await?;
     let parent = body.parent_id.map(DepartmentId);
-    if let Some(p) = parent.filter(|p| !open.account.config.departments.contains(*p)) {
-        return Err(unknown("unknown_department", "department", p.0));
+    if parent.is_some_and(|p| !open.account.config.departments.contains(p)) {
+        return Err(unknown("unknown_department", "department"));
     }
     let after = json!({"name": name, "parent_id": body.parent_id, "access": access.id()});
     let d = open.actor.decide_permission(Permission::DepartmentsManage);
@@ -188,8 +190,8 @@ pub async fn update(
     }
     if let Some(p) = body.parent_id {
         let p = p.map(DepartmentId);
-        if let Some(p) = p.filter(|p| !config.departments.contains(*p)) {
-            return Err(unknown("unknown_department", "department", p.0));
+        if p.is_some_and(|p| !config.departments.contains(p)) {
+            return Err(unknown("unknown_department", "department"));
         }
         after.parent = p;
     }

@@ -201,7 +201,11 @@ pub(crate) fn valid_name(field: &str, value: &str) -> Result<String, ApiError> {
     Ok(v.to_owned())
 }
 
-/// An id read from a path or body that must be of this account, else 400 with `code`.
-pub(crate) fn unknown(code: &'static str, what: &str, id: i64) -> ApiError {
-    ApiError::bad_request(code, format!("{what} {id} is not a {what} of this account"))
+/// An id read from a body that must be of this account, else 400 with `code`. The message does
+/// not repeat the id: an id of another account and one that does not exist get the same bytes.
+pub(crate) fn unknown(code: &'static str, what: &str) -> ApiError {
+    ApiError::bad_request(
+        code,
+        format!("a {what} given is not a {what} of this account: read the account's {what}s again"),
+    )
 }

@@ -14,7 +14,9 @@ use access::{
     AccessOption, Account, Assignment, DepartmentId, Permission, QueueAccess, Reason, RoleChange,
     RoleId, Settings, UserChange,
 };
-use axum::extract::{Path, State};
+use axum::extract::State;
+
+use crate::input::Path;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -326,11 +328,11 @@ pub async fn apply(
     let preset = preset(&id, body.clone())?;
     let open = at.begin().await?;
     if let Preset::Helena { access } = &preset
-        && let Some(d) = access
+        && access
             .keys()
-            .find(|d| !open.account.config.departments.contains(**d))
+            .any(|d| !open.account.config.departments.contains(*d))
     {
-        return Err(unknown("unknown_department", "department", d.0));
+        return Err(unknown("unknown_department", "department"));
     }
     let before = open.account.clone();
     let mut after = before.clone();

@@ -6,7 +6,9 @@ use access::{
     AccountConfig, Binding, DepartmentId, Membership, MembershipKind, Permission, RoleId, Scope,
     User, UserChange, UserId,
 };
-use axum::extract::{Path, State};
+use axum::extract::State;
+
+use crate::input::Path;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
@@ -104,14 +106,14 @@ fn bindings_from(
     let mut out = Vec::new();
     for r in roles {
         if !config.roles.contains_key(&RoleId(r.role_id)) {
-            return Err(unknown("unknown_role", "role", r.role_id));
+            return Err(unknown("unknown_role", "role"));
         }
         let scope = match r.department_id {
             None => Scope::Account,
             Some(d) if config.departments.contains(DepartmentId(d)) => {
                 Scope::Department(DepartmentId(d))
             }
-            Some(d) => return Err(unknown("unknown_department", "department", d)),
+            Some(_) => return Err(unknown("unknown_department", "department")),
         };
         out.push(Binding {
             role: RoleId(r.role_id),
@@ -131,7 +133,7 @@ fn memberships_from(
     for m in memberships {
         let department = DepartmentId(m.department_id);
         if !config.departments.contains(department) {
-            return Err(unknown("unknown_department", "department", m.department_id));
+            return Err(unknown("unknown_department", "department"));
         }
         let kind = MembershipKind::from_id(&m.kind).ok_or_else(|| {
             ApiError::bad_request(
@@ -440,6 +442,16 @@ pub async fn change_own_password(
     let account = caller.owner.account;
     let at = Attempt::new(&state, &caller, "user.password.change", me.to_string());
     valid_password("new_password", &body.new_password)?;
+    if body
+        .current_password
+        .as_deref()
+        .is_some_and(|p| p.len() > MAX_PASSWORD)
+    {
+        return Err(ApiError::bad_request(
+            "bad_password",
+            format!("`current_password` is limited to {MAX_PASSWORD} bytes"),
+        ));
+    }
     let verified = match body.current_password {
         None => false,
         Some(current) => {

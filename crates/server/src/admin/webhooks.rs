@@ -6,7 +6,9 @@
 //! [`crate::webhooks`].
 
 use access::Permission;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
+
+use crate::input::{Path, Query};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
@@ -262,6 +264,7 @@ pub async fn delete(
 
 /// Query of a delivery log.
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct DeliveriesQuery {
     /// Deliveries older than this id (the previous page's `next_before`).

@@ -4,7 +4,9 @@
 //! delivers it.
 
 use access::{Action, ConversationId};
-use axum::extract::{Path, State};
+use axum::extract::State;
+
+use crate::input::Path;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use utoipa::ToSchema;

@@ -4,7 +4,10 @@
 //! durable before the answer; the same message id twice is stored once.
 
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
+use axum::extract::rejection::BytesRejection;
+
+use crate::input::{Path, Query};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
@@ -44,13 +47,19 @@ fn arrival(timestamp_seconds: i64, now: i64) -> i64 {
     }
 }
 
-async fn whatsapp_channel(state: &AppState, id: i64) -> Result<Channel, ApiError> {
-    state
+/// The WhatsApp channel `id`, active or not.
+async fn whatsapp_channel(state: &AppState, id: i64) -> Result<Option<Channel>, ApiError> {
+    Ok(state
         .store
         .channel(id)
         .await?
-        .filter(|c| c.kind == ChannelKind::WhatsApp && c.active)
-        .ok_or_else(ApiError::not_found)
+        .filter(|c| c.kind == ChannelKind::WhatsApp))
+}
+
+/// A secret nobody holds: what an unknown channel's token or signature is checked against, so
+/// that the answer for it is the answer for a wrong token or signature.
+fn nobodys_secret() -> Result<String, ApiError> {
+    crate::secret::random_token("").map_err(|e| ApiError::internal(&e))
 }
 
 /// The verification handshake's query.
@@ -78,13 +87,20 @@ pub async fn verify(
     Path(id): Path<i64>,
     Query(q): Query<HandshakeQuery>,
 ) -> Result<Response, ApiError> {
+    // An unknown channel is answered as a wrong verify token would be: the id alone tells a
+    // caller nothing (only the token's holder learns that the channel is inactive).
     let channel = whatsapp_channel(&state, id).await?;
+    let expected = match channel.as_ref().and_then(|c| c.verify_token.clone()) {
+        Some(t) => t,
+        None => nobodys_secret()?,
+    };
     let h = Handshake {
         mode: q.mode.as_deref(),
         verify_token: q.verify_token.as_deref(),
         challenge: q.challenge.as_deref(),
     };
-    match whatsapp::handshake(&h, channel.verify_token.as_deref().unwrap_or_default()) {
+    match whatsapp::handshake(&h, &expected) {
+        Ok(_) if !channel.is_some_and(|c| c.active) => Err(ApiError::not_found()),
         Ok(challenge) => Ok((
             StatusCode::OK,
             [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
@@ -111,19 +127,33 @@ pub async fn whatsapp_delivery(
     State(state): State<AppState>,
     Path(id): Path<i64>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Result<axum::Json<Accepted>, ApiError> {
+    let body = body.map_err(|e| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::payload_too_large()
+        } else {
+            ApiError::bad_request("bad_body", e.body_text())
+        }
+    })?;
+    // An unknown channel is answered as a wrong signature would be (see `verify`).
     let channel = whatsapp_channel(&state, id).await?;
     let signature = headers
         .get("x-hub-signature-256")
         .and_then(|v| v.to_str().ok());
-    let secret = channel.app_secret.as_deref().unwrap_or_default();
-    if !whatsapp::signature_valid(secret, &body, signature) {
+    let secret = match channel.as_ref().and_then(|c| c.app_secret.clone()) {
+        Some(s) => s,
+        None => nobodys_secret()?,
+    };
+    if !whatsapp::signature_valid(&secret, &body, signature) {
         return Err(ApiError::unauthorized_because(
             "bad_signature",
             "X-Hub-Signature-256 is missing or is not the HMAC-SHA256 of the body with the channel's app secret",
         ));
     }
+    let channel = channel
+        .filter(|c| c.active)
+        .ok_or_else(ApiError::not_found)?;
     let notification = whatsapp::parse(&body).map_err(|e| {
         ApiError::bad_request(
             "bad_payload",
@@ -276,11 +306,14 @@ pub async fn generic_message(
             "`from` must be 1 to 64 bytes and `text` 1 to 4096 bytes",
         ));
     }
-    let name = m
-        .name
-        .as_deref()
-        .map(str::trim)
-        .filter(|n| !n.is_empty() && n.len() <= 200);
+    // A name over the limit is refused, not cut or dropped: nothing is stored half.
+    if m.name.as_deref().is_some_and(|n| n.len() > 200) {
+        return Err(ApiError::bad_request(
+            "bad_message",
+            "`name` is limited to 200 bytes",
+        ));
+    }
+    let name = m.name.as_deref().map(str::trim).filter(|n| !n.is_empty());
     let now = state.clock.now_micros();
     let generated;
     let external = match m.id.as_deref().map(str::trim).filter(|i| !i.is_empty()) {

@@ -53,6 +53,17 @@ pub async fn request(
     headers: &[(&str, &str)],
     body: Option<&str>,
 ) -> Response {
+    request_bytes(addr, method, path, headers, body.map(str::as_bytes)).await
+}
+
+/// [`request`] with a body of any bytes (sent as JSON).
+pub async fn request_bytes(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: Option<&[u8]>,
+) -> Response {
     let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
     let mut req = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
     for (k, v) in headers {
@@ -65,10 +76,11 @@ pub async fn request(
         ));
     }
     req.push_str("\r\n");
+    let mut bytes = req.into_bytes();
     if let Some(b) = body {
-        req.push_str(b);
+        bytes.extend_from_slice(b);
     }
-    stream.write_all(req.as_bytes()).await.unwrap();
+    stream.write_all(&bytes).await.unwrap();
     let mut raw = Vec::new();
     stream.read_to_end(&mut raw).await.unwrap();
     let text = String::from_utf8(raw).unwrap();

@@ -234,7 +234,25 @@ pub async fn channels_story(w: World) {
         None,
     )
     .await;
-    assert_eq!(unknown.status, 404);
+    // An unknown channel is answered as a wrong token is: the id alone tells nothing.
+    assert_eq!(
+        (unknown.status, unknown.code()),
+        (403, "handshake_failed".into()),
+        "{}",
+        unknown.body
+    );
+    let wrong_unknown = request(
+        addr,
+        "GET",
+        "/webhooks/whatsapp/987654321?hub.mode=subscribe&hub.verify_token=outro&hub.challenge=1158201444",
+        &[],
+        None,
+    )
+    .await;
+    assert_eq!(
+        (wrong_unknown.status, wrong_unknown.body.as_str()),
+        (wrong.status, wrong.body.as_str())
+    );
 
     // Streams: bia (Suporte) must hear of the new conversation, ana (Vendas) must not.
     let mut s_bia = EventStream::open(addr, "/api/v1/events", &[("Cookie", &bia)]).await;
