@@ -16,6 +16,8 @@ pub mod conversations;
 pub mod error;
 pub mod events;
 pub mod explorer;
+#[doc(hidden)]
+pub mod fuzz;
 pub mod json;
 pub mod openapi;
 pub mod people;

@@ -5,7 +5,7 @@
 //! is `ok`; after the restart everything is posted again (idempotent ingest: an acknowledged
 //! message answers `duplicates: 1`, nothing is stored twice).
 //!
-//! `ATENDE_CRASH_ROUNDS` sets the number of rounds (default 20 on SQLite, 5 on PostgreSQL); the
+//! `ATENDE_CRASH_ROUNDS` sets the number of rounds (default 20 on SQLite, 10 on PostgreSQL); the
 //! soak run of docs/security.md sets 200.
 
 use std::collections::hash_map::RandomState;
@@ -113,8 +113,9 @@ struct Server {
 }
 
 impl Server {
-    /// Starts the server on a free loopback port; returns once `/healthz` answers 200.
-    fn start(db: &Db, dir: &Path) -> Server {
+    /// Starts the server on a free loopback port, with or without group commit; returns once
+    /// `/healthz` answers 200.
+    fn start(db: &Db, dir: &Path, group_commit: bool) -> Server {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
@@ -130,6 +131,7 @@ impl Server {
         let child = db
             .atende(dir)
             .args(["serve", "--listen", &addr.to_string()])
+            .env("ATENDE_GROUP_COMMIT", group_commit.to_string())
             .stdout(Stdio::from(out.try_clone().unwrap()))
             .stderr(Stdio::from(out))
             .spawn()
@@ -296,7 +298,7 @@ fn setup(db: &Db, dir: &Path, tag: &str) -> (i64, String) {
         .unwrap()
         .trim()
         .to_owned();
-    let server = Server::start(db, dir);
+    let server = Server::start(db, dir, true);
     let cookie = login(server.addr, &email, &temporary);
     let change =
         serde_json::json!({"current_password": temporary, "new_password": "crash-test-password"})
@@ -423,7 +425,8 @@ fn resend(addr: SocketAddr, token: &str, round: &Round) {
 }
 
 /// The rounds: the server starts (restarts), the previous round's messages are posted again,
-/// the load runs, the server is killed, the database is checked.
+/// the load runs, the server is killed, the database is checked. Even rounds run with group
+/// commit (the default), odd ones without: both must acknowledge only what is committed.
 fn crash_rounds(db: &Db, dir: &Path, default_rounds: usize) {
     let rounds = std::env::var("ATENDE_CRASH_ROUNDS")
         .ok()
@@ -435,7 +438,7 @@ fn crash_rounds(db: &Db, dir: &Path, default_rounds: usize) {
     let mut previous = Round::default();
     let started = Instant::now();
     for round in 0..=rounds {
-        let mut server = Server::start(db, dir);
+        let mut server = Server::start(db, dir, round % 2 == 0);
         resend(server.addr, &token, &previous);
         if round == rounds {
             server.kill();
@@ -480,7 +483,7 @@ fn crash_durability_on_postgres() {
         return;
     };
     let dir = TempDir::new("crash-postgres");
-    crash_rounds(&Db::Postgres(url), dir.path(), 5);
+    crash_rounds(&Db::Postgres(url), dir.path(), 10);
 }
 
 /// `ATENDE_TEST_POSTGRES_URL`; `None` when it is not set, which CI does not allow.
