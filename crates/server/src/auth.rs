@@ -455,7 +455,7 @@ pub async fn create_token(
 pub async fn revoke_token(
     State(state): State<AppState>,
     caller: Caller,
-    axum::extract::Path(id): axum::extract::Path<i64>,
+    crate::json::Path(id): crate::json::Path<i64>,
 ) -> Result<StatusCode, ApiError> {
     state
         .store

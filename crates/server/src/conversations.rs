@@ -3,7 +3,8 @@
 //! transition. Every allow and deny comes from the engine; what a caller may not see is 404.
 
 use access::{Action, ActionKind, ConversationId, Cursor, DepartmentId, Principal, Tab, UserId};
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
+use crate::json::{Path, Query};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};

@@ -27,7 +27,8 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
 use access::{Conversation, ConversationId, Principal, Standing};
-use axum::extract::{Query, State};
+use axum::extract::State;
+use crate::json::Query;
 use axum::http::HeaderMap;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use serde::Deserialize;

@@ -13,7 +13,8 @@ use access::explain::{self, Lang, Names};
 use access::{
     Action, ConversationId, DepartmentId, Permission, Principal, RoleId, Standing, UserId,
 };
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
+use crate::json::{Path, Query};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -89,7 +90,8 @@ impl Names for AccountNames<'_> {
 
 /// Who sees the conversation and why (`users.manage`; the conversation must be visible to the
 /// caller).
-#[utoipa::path(get, path = "/api/v1/access/conversations/{id}/viewers", tag = "admin", params(ViewersQuery),
+#[utoipa::path(get, path = "/api/v1/access/conversations/{id}/viewers", tag = "admin",
+    params(("id" = i64, Path, description = "Conversation id"), ViewersQuery),
     responses((status = 200, body = Viewers), (status = 400, body = crate::error::ErrorBody),
               (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn viewers(

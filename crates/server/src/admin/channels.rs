@@ -4,7 +4,8 @@
 //! channel's token is shown once, when created or rotated.
 
 use access::{DepartmentId, Permission, UserId};
-use axum::extract::{Path, State};
+use axum::extract::State;
+use crate::json::Path;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
@@ -239,6 +240,7 @@ fn department_of(
 
 /// Changes a channel (`settings.integrations`).
 #[utoipa::path(patch, path = "/api/v1/channels/{id}", tag = "channels", request_body = ChannelRequest,
+    params(("id" = i64, Path, description = "Channel id")),
     responses((status = 200, body = ChannelView), (status = 400, body = crate::error::ErrorBody),
               (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn update(
@@ -328,6 +330,7 @@ pub async fn update(
 /// Deletes a channel no conversation came through (`settings.integrations`); otherwise 409:
 /// deactivate it instead.
 #[utoipa::path(delete, path = "/api/v1/channels/{id}", tag = "channels",
+    params(("id" = i64, Path, description = "Channel id")),
     responses((status = 204), (status = 403, body = crate::error::ErrorBody),
               (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
 pub async fn delete(
@@ -409,6 +412,7 @@ pub struct AgentLimit {
 
 /// Sets an agent's limit of open conversations (`users.manage`).
 #[utoipa::path(put, path = "/api/v1/users/{id}/routing", tag = "routing", request_body = AgentLimit,
+    params(("id" = i64, Path, description = "User id")),
     responses((status = 200, body = AgentLimit), (status = 400, body = crate::error::ErrorBody),
               (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn put_agent_limit(

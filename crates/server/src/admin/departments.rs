@@ -4,7 +4,8 @@
 use access::{
     AccessOption, AccountConfig, Department, DepartmentId, DepartmentTree, Permission, TreeError,
 };
-use axum::extract::{Path, State};
+use axum::extract::State;
+use crate::json::Path;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Deserializer, Serialize};

@@ -6,7 +6,8 @@ use access::{
     Decision, IpNet, Permission, PermissionGroup, PermissionScope, PermissionSet, Role, RoleChange,
     RoleId,
 };
-use axum::extract::{Path, State};
+use axum::extract::State;
+use crate::json::Path;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};

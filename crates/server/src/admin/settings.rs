@@ -14,7 +14,8 @@ use access::{
     AccessOption, Account, Assignment, DepartmentId, Permission, QueueAccess, Reason, RoleChange,
     RoleId, Settings, UserChange,
 };
-use axum::extract::{Path, State};
+use axum::extract::State;
+use crate::json::Path;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};

@@ -6,7 +6,8 @@ use access::{
     AccountConfig, Binding, DepartmentId, Membership, MembershipKind, Permission, RoleId, Scope,
     User, UserChange, UserId,
 };
-use axum::extract::{Path, State};
+use axum::extract::State;
+use crate::json::Path;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};

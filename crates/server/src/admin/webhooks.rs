@@ -6,7 +6,8 @@
 //! [`crate::webhooks`].
 
 use access::Permission;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
+use crate::json::{Path, Query};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};

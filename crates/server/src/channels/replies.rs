@@ -4,7 +4,8 @@
 //! delivers it.
 
 use access::{Action, ConversationId};
-use axum::extract::{Path, State};
+use axum::extract::State;
+use crate::json::Path;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -59,6 +60,7 @@ pub struct TemplateRequest {
 /// Sends an approved WhatsApp template (allowed when a reply is, and the only message allowed
 /// outside the customer's 24-hour window).
 #[utoipa::path(post, path = "/api/v1/conversations/{id}/template", tag = "conversations", request_body = TemplateRequest,
+    params(("id" = i64, Path, description = "Conversation id")),
     responses((status = 200, body = ConversationDetail), (status = 400, body = crate::error::ErrorBody),
               (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn send_template(
