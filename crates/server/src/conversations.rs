@@ -2,9 +2,9 @@
 //! (masked as `details_visible` says), and every action of the model as an atomic, durable state
 //! transition. Every allow and deny comes from the engine; what a caller may not see is 404.
 
+use crate::json::{Path, Query};
 use access::{Action, ActionKind, ConversationId, Cursor, DepartmentId, Principal, Tab, UserId};
 use axum::extract::State;
-use crate::json::{Path, Query};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};

@@ -26,9 +26,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
+use crate::json::Query;
 use access::{Conversation, ConversationId, Principal, Standing};
 use axum::extract::State;
-use crate::json::Query;
 use axum::http::HeaderMap;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use serde::Deserialize;

@@ -9,12 +9,12 @@
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 
+use crate::json::{Path, Query};
 use access::explain::{self, Lang, Names};
 use access::{
     Action, ConversationId, DepartmentId, Permission, Principal, RoleId, Standing, UserId,
 };
 use axum::extract::State;
-use crate::json::{Path, Query};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 

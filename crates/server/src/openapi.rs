@@ -125,17 +125,30 @@ impl utoipa::Modify for CommonErrors {
                         .or_insert_with(|| error(description));
                 };
                 let has = |op: &Operation, place: ParameterIn| {
-                    op.parameters.iter().flatten().any(
-                        |p| matches!(p, RefOr::T(p) if p.parameter_in == place),
-                    )
+                    op.parameters
+                        .iter()
+                        .flatten()
+                        .any(|p| matches!(p, RefOr::T(p) if p.parameter_in == place))
                 };
                 if op.request_body.is_some() {
-                    add(op, "400", "`invalid_json`: the body is not valid JSON of the expected shape");
+                    add(
+                        op,
+                        "400",
+                        "`invalid_json`: the body is not valid JSON of the expected shape",
+                    );
                     add(op, "413", "`payload_too_large`: the body is over the limit");
-                    add(op, "415", "`unsupported_media_type`: the body is not `application/json`");
+                    add(
+                        op,
+                        "415",
+                        "`unsupported_media_type`: the body is not `application/json`",
+                    );
                 }
                 if has(op, ParameterIn::Query) {
-                    add(op, "400", "`bad_query`: a query parameter is missing or invalid");
+                    add(
+                        op,
+                        "400",
+                        "`bad_query`: a query parameter is missing or invalid",
+                    );
                 }
                 if has(op, ParameterIn::Path) {
                     add(op, "404", "Not found (also when the id cannot be one)");

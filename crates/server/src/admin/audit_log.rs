@@ -1,8 +1,8 @@
 //! Reading the audit log (`audit.view`): newest first, keyset-paginated by id.
 
+use crate::json::Query;
 use access::Permission;
 use axum::extract::State;
-use crate::json::Query;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};

@@ -3,9 +3,9 @@
 //! Secrets are written, never read back: a channel shows whether each is set. A generic
 //! channel's token is shown once, when created or rotated.
 
+use crate::json::Path;
 use access::{DepartmentId, Permission, UserId};
 use axum::extract::State;
-use crate::json::Path;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};

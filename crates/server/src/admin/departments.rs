@@ -1,11 +1,11 @@
 //! Departments: the account's tree with each department's access option. Everyone logged in
 //! reads it; writes need `departments.manage`.
 
+use crate::json::Path;
 use access::{
     AccessOption, AccountConfig, Department, DepartmentId, DepartmentTree, Permission, TreeError,
 };
 use axum::extract::State;
-use crate::json::Path;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Deserializer, Serialize};

@@ -2,12 +2,12 @@
 //! editing is decided by the engine (`roles.manage`, no permission the caller does not hold,
 //! built-in roles unchanged, the last `account.manage` holder kept).
 
+use crate::json::Path;
 use access::{
     Decision, IpNet, Permission, PermissionGroup, PermissionScope, PermissionSet, Role, RoleChange,
     RoleId,
 };
 use axum::extract::State;
-use crate::json::Path;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};

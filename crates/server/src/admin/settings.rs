@@ -9,13 +9,13 @@
 
 use std::collections::BTreeMap;
 
+use crate::json::Path;
 use access::preset::Preset;
 use access::{
     AccessOption, Account, Assignment, DepartmentId, Permission, QueueAccess, Reason, RoleChange,
     RoleId, Settings, UserChange,
 };
 use axum::extract::State;
-use crate::json::Path;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};

@@ -2,12 +2,12 @@
 //! memberships), password resets, and one's own password. `manage_user` decides every change:
 //! no escalation and the last `account.manage` holder come from the engine.
 
+use crate::json::Path;
 use access::{
     AccountConfig, Binding, DepartmentId, Membership, MembershipKind, Permission, RoleId, Scope,
     User, UserChange, UserId,
 };
 use axum::extract::State;
-use crate::json::Path;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};

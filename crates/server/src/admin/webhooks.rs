@@ -5,9 +5,9 @@
 //! created or rotated, never read back (`has_secret`). The worker that delivers is
 //! [`crate::webhooks`].
 
+use crate::json::{Path, Query};
 use access::Permission;
 use axum::extract::State;
-use crate::json::{Path, Query};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};

@@ -3,9 +3,9 @@
 //! template. The message is stored `pending` (durable before the answer) and the node's sender
 //! delivers it.
 
+use crate::json::Path;
 use access::{Action, ConversationId};
 use axum::extract::State;
-use crate::json::Path;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use utoipa::ToSchema;

@@ -3,9 +3,9 @@
 //! channel's token). Nothing is stored unless the request is authentic; what is stored is
 //! durable before the answer; the same message id twice is stored once.
 
+use crate::json::{Path, Query};
 use axum::body::Bytes;
 use axum::extract::State;
-use crate::json::{Path, Query};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
