@@ -1058,6 +1058,9 @@ fn account_create_migrate_default_config_and_healthcheck() {
     std::fs::remove_dir_all(&dir).ok();
 }
 
+#[path = "cli/crash.rs"]
+mod crash;
+
 // ---------------------------------------------------------------------------------------------
 // The demo server, end to end
 // ---------------------------------------------------------------------------------------------

@@ -2013,3 +2013,120 @@ fn parse_never_panics_on_odd_documents() {
         parse_never_panics(text, "odd document");
     }
 }
+
+/// The inputs of the `scenario_parse` fuzz target that are committed: its seeds, the
+/// regressions it found, and the conformance suite's files.
+fn fuzz_corpus() -> Vec<String> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let mut out = Vec::new();
+    for dir in [
+        "fuzz/seeds/scenario_parse",
+        "fuzz/regressions/scenario_parse",
+        "scenarios",
+    ] {
+        let Ok(entries) = std::fs::read_dir(root.join(dir)) else {
+            continue;
+        };
+        let mut paths: Vec<_> = entries.flatten().map(|e| e.path()).collect();
+        paths.sort();
+        for path in paths {
+            if let Ok(bytes) = std::fs::read(&path) {
+                out.push(String::from_utf8_lossy(&bytes).into_owned());
+            }
+        }
+    }
+    out
+}
+
+/// The stable, bounded counterpart of `cargo fuzz run scenario_parse` (docs/security.md,
+/// "Fuzzing"): the committed corpus, then random edits of it (characters inserted, removed,
+/// replaced, lines spliced from another file), through the same checks as the target.
+/// `ATENDE_FUZZ_ITERATIONS` raises the count of edited files.
+#[test]
+fn parse_never_panics_on_the_fuzz_corpus_and_random_edits_of_it() {
+    let corpus = fuzz_corpus();
+    assert!(
+        corpus.len() >= 10,
+        "the corpus is missing: {}",
+        corpus.len()
+    );
+    for (i, text) in corpus.iter().enumerate() {
+        parse_never_panics(text, &format!("corpus file {i}"));
+    }
+    let iterations: usize = std::env::var("ATENDE_FUZZ_ITERATIONS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(300);
+    // xorshift64*: deterministic, so that a failure replays.
+    let mut state = 0x2545_F491_4F6C_DD1Du64;
+    let mut below = move |n: usize| {
+        state ^= state >> 12;
+        state ^= state << 25;
+        state ^= state >> 27;
+        (state.wrapping_mul(0x2545_F491_4F6C_DD1D) % (n.max(1) as u64)) as usize
+    };
+    let pieces = [
+        "{",
+        "}",
+        "[",
+        "]",
+        ":",
+        "- ",
+        "\"",
+        "'",
+        "#",
+        "\n",
+        "\t",
+        "  ",
+        ",",
+        "&a ",
+        "*a",
+        "<<: *a",
+        "!!str ",
+        "? ",
+        "|\n",
+        "~",
+        "\u{0}",
+        "é",
+        "---\n",
+        "...\n",
+        "9999999999999999999999",
+        "-1",
+        "0.0.0.0/0",
+        "::/0",
+        "c1",
+        "ana",
+        "sales",
+    ];
+    for i in 0..iterations {
+        let mut chars: Vec<char> = corpus[below(corpus.len())].chars().collect();
+        for _ in 0..=below(6) {
+            let at = below(chars.len() + 1);
+            match below(4) {
+                0 => {
+                    let piece = pieces[below(pieces.len())];
+                    chars.splice(at..at, piece.chars());
+                }
+                1 if at < chars.len() => {
+                    let end = (at + 1 + below(8)).min(chars.len());
+                    chars.drain(at..end);
+                }
+                2 if at < chars.len() => {
+                    chars[at] = char::from(u8::try_from(below(95) + 32).unwrap());
+                }
+                _ => {
+                    let other: Vec<&str> = corpus[below(corpus.len())].lines().collect();
+                    if let Some(line) = other.get(below(other.len())) {
+                        let nl = chars[..at]
+                            .iter()
+                            .rposition(|c| *c == '\n')
+                            .map_or(0, |p| p + 1);
+                        chars.splice(nl..nl, format!("{line}\n").chars());
+                    }
+                }
+            }
+        }
+        let text: String = chars.into_iter().collect();
+        parse_never_panics(&text, &format!("random edit {i}"));
+    }
+}

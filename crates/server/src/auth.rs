@@ -418,6 +418,18 @@ pub struct TokenCreated {
     pub token: String,
 }
 
+/// An API token's name: trimmed, 1 to 100 bytes.
+pub(crate) fn token_name(name: &str) -> Result<&str, ApiError> {
+    let name = name.trim();
+    if name.is_empty() || name.len() > 100 {
+        return Err(ApiError::bad_request(
+            "bad_name",
+            "`name` must be 1 to 100 bytes",
+        ));
+    }
+    Ok(name)
+}
+
 /// Creates an API token with the caller's own rights.
 #[utoipa::path(post, path = "/api/v1/me/tokens", tag = "auth", request_body = TokenRequest,
     responses((status = 201, body = TokenCreated), (status = 400, body = crate::error::ErrorBody), (status = 401, body = crate::error::ErrorBody)))]
@@ -426,13 +438,7 @@ pub async fn create_token(
     caller: Caller,
     Json(body): Json<TokenRequest>,
 ) -> Result<Response, ApiError> {
-    let name = body.name.trim();
-    if name.is_empty() || name.len() > 100 {
-        return Err(ApiError::bad_request(
-            "bad_name",
-            "`name` must be 1 to 100 bytes",
-        ));
-    }
+    let name = token_name(&body.name)?;
     let token = secret::random_token("atd_").map_err(|e| ApiError::internal(&e))?;
     let id = state
         .store

@@ -1,7 +1,7 @@
-//! Strict path and query parameters: a value of the wrong type (an id that is not a number or
-//! overflows, a negative page size), an unknown query field or invalid percent-encoded UTF-8 is
-//! refused with a 400 and a stable code (`bad_path`, `bad_query`), in the API's error body,
-//! like every other error.
+//! Strict path and query parameters, answered in the API's error body like every other error: a
+//! path value that cannot be an id names nothing (404 `not_found`, as for an id that does not
+//! exist); a query of the wrong type (a negative page size), with an unknown field or invalid
+//! percent-encoded UTF-8 is a 400 `bad_query`.
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
@@ -9,7 +9,7 @@ use serde::de::DeserializeOwned;
 
 use crate::error::ApiError;
 
-/// Path parameters (`/conversations/{id}`), refused with `bad_path` when they do not parse.
+/// Path parameters (`/conversations/{id}`): 404 when they do not parse.
 pub struct Path<T>(pub T);
 
 impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for Path<T> {
@@ -18,10 +18,9 @@ impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for Path<T>
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Path<T>, ApiError> {
         match axum::extract::Path::<T>::from_request_parts(parts, state).await {
             Ok(axum::extract::Path(v)) => Ok(Path(v)),
-            Err(e) => Err(ApiError::bad_request(
-                "bad_path",
-                format!("the path is not valid: {}", e.body_text()),
-            )),
+            // A value that cannot be what the route takes (an id that is not a number, or out
+            // of range) names nothing: 404 byte for byte like an id that does not exist.
+            Err(_) => Err(ApiError::not_found()),
         }
     }
 }

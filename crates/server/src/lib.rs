@@ -17,6 +17,8 @@ pub mod error;
 pub mod events;
 pub mod explorer;
 pub mod input;
+#[doc(hidden)]
+pub mod fuzz;
 pub mod json;
 pub mod openapi;
 pub mod people;

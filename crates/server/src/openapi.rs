@@ -3,10 +3,13 @@
 
 use axum::Json;
 use utoipa::OpenApi;
+use utoipa::openapi::path::{Operation, ParameterIn};
+use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
 
 /// The API document.
 #[derive(OpenApi)]
 #[openapi(
+    modifiers(&CommonErrors),
     info(title = "Atende API", description = "Atende's JSON API. Every decision is made by the access engine; what the caller may not see is 404."),
     paths(
         crate::auth::login,
@@ -84,6 +87,76 @@ use utoipa::OpenApi;
     )
 )]
 pub struct ApiDoc;
+
+/// The answers every operation of a kind may give, whatever its annotation says (so that a new
+/// route cannot forget them): a request body may be refused as invalid JSON (400), too large
+/// (413) or not JSON (415); a query as invalid (400); a path id that cannot be one (not a
+/// number, out of range) is not found (404), as a non-existent one.
+struct CommonErrors;
+
+impl utoipa::Modify for CommonErrors {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let error = |description: &str| {
+            RefOr::T(
+                ResponseBuilder::new()
+                    .description(description)
+                    .content(
+                        "application/json",
+                        ContentBuilder::new()
+                            .schema(Some(Ref::from_schema_name("ErrorBody")))
+                            .build(),
+                    )
+                    .build(),
+            )
+        };
+        for item in openapi.paths.paths.values_mut() {
+            let operations = [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+            ];
+            for op in operations.into_iter().flatten() {
+                let add = |op: &mut Operation, status: &str, description: &str| {
+                    op.responses
+                        .responses
+                        .entry(status.to_owned())
+                        .or_insert_with(|| error(description));
+                };
+                let has = |op: &Operation, place: ParameterIn| {
+                    op.parameters
+                        .iter()
+                        .flatten()
+                        .any(|p| matches!(p, RefOr::T(p) if p.parameter_in == place))
+                };
+                if op.request_body.is_some() {
+                    add(
+                        op,
+                        "400",
+                        "`invalid_json`: the body is not valid JSON of the expected shape",
+                    );
+                    add(op, "413", "`payload_too_large`: the body is over the limit");
+                    add(
+                        op,
+                        "415",
+                        "`unsupported_media_type`: the body is not `application/json`",
+                    );
+                }
+                if has(op, ParameterIn::Query) {
+                    add(
+                        op,
+                        "400",
+                        "`bad_query`: a query parameter is missing or invalid",
+                    );
+                }
+                if has(op, ParameterIn::Path) {
+                    add(op, "404", "Not found (also when the id cannot be one)");
+                }
+            }
+        }
+    }
+}
 
 /// `GET /api/openapi.json`.
 pub async fn document() -> Json<utoipa::openapi::OpenApi> {

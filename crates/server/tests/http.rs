@@ -28,6 +28,8 @@ use common::{EventStream, Response, SseEvent, launch, launch_clocked, request};
 mod channels;
 #[path = "http/load.rs"]
 mod load;
+#[path = "http/malformed.rs"]
+mod malformed;
 #[path = "http/routing.rs"]
 mod routing;
 #[path = "http/streams.rs"]
@@ -1472,6 +1474,21 @@ async fn events_on_postgres() {
         return;
     };
     events_story(start(store).await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn malformed_on_sqlite() {
+    let (store, dir) = on_sqlite("malformed").await;
+    malformed::malformed_story(start(store).await).await;
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn malformed_on_postgres() {
+    let Some(store) = on_postgres().await else {
+        return;
+    };
+    malformed::malformed_story(start(store).await).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -112,7 +112,7 @@ pub struct ChannelRequest {
     pub rotate_token: bool,
 }
 
-fn secret(field: &str, v: Option<&String>) -> Result<Option<String>, ApiError> {
+pub(crate) fn secret(field: &str, v: Option<&String>) -> Result<Option<String>, ApiError> {
     match v.map(|s| s.trim()) {
         None => Ok(None),
         Some(s) if !s.is_empty() && s.len() <= 1024 && !s.contains(char::is_whitespace) => {
@@ -125,7 +125,7 @@ fn secret(field: &str, v: Option<&String>) -> Result<Option<String>, ApiError> {
     }
 }
 
-fn base_url(v: Option<&String>) -> Result<Option<String>, ApiError> {
+pub(crate) fn base_url(v: Option<&String>) -> Result<Option<String>, ApiError> {
     match v.map(|s| s.trim().trim_end_matches('/')) {
         None => Ok(None),
         Some(u) if (u.starts_with("https://") || u.starts_with("http://")) && u.len() <= 300 => {

@@ -77,7 +77,7 @@ fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
     Option::<T>::deserialize(d).map(Some)
 }
 
-fn access_option(s: &str) -> Result<AccessOption, ApiError> {
+pub(crate) fn access_option(s: &str) -> Result<AccessOption, ApiError> {
     AccessOption::from_id(s).ok_or_else(|| {
         ApiError::bad_request(
             "bad_access",

@@ -127,7 +127,7 @@ pub async fn list(
     Ok(axum::Json(caller.config.roles.values().map(view).collect()))
 }
 
-fn permission_set(ids: &[String]) -> Result<PermissionSet, ApiError> {
+pub(crate) fn permission_set(ids: &[String]) -> Result<PermissionSet, ApiError> {
     ids.iter()
         .map(|id| {
             Permission::from_id(id).ok_or_else(|| {
@@ -140,7 +140,7 @@ fn permission_set(ids: &[String]) -> Result<PermissionSet, ApiError> {
         .collect()
 }
 
-fn networks(nets: &[String]) -> Result<Vec<IpNet>, ApiError> {
+pub(crate) fn networks(nets: &[String]) -> Result<Vec<IpNet>, ApiError> {
     nets.iter()
         .map(|n| {
             n.trim()

@@ -76,7 +76,7 @@ fn assignment(v: &str) -> Result<Assignment, ApiError> {
     Assignment::from_id(v).ok_or_else(|| bad_setting("assignment", v, "manual or auto"))
 }
 
-fn settings_from(v: &SettingsView) -> Result<Settings, ApiError> {
+pub(crate) fn settings_from(v: &SettingsView) -> Result<Settings, ApiError> {
     Ok(Settings {
         my_finished_queue: v.my_finished_queue,
         waiting_queue: queue("waiting_queue", &v.waiting_queue)?,
@@ -201,10 +201,10 @@ fn options<T: DeserializeOwned>(body: Value) -> Result<T, ApiError> {
 }
 
 /// The presets' ids.
-const PRESETS: [&str; 5] = ["helena", "omnichat", "oklac", "opa", "zenvia"];
+pub(crate) const PRESETS: [&str; 5] = ["helena", "omnichat", "oklac", "opa", "zenvia"];
 
 /// Reads a preset and its options; departments are checked against the account later.
-fn preset(id: &str, body: Value) -> Result<Preset, ApiError> {
+pub(crate) fn preset(id: &str, body: Value) -> Result<Preset, ApiError> {
     Ok(match id {
         "helena" => {
             let o: HelenaOptions = options(body)?;

@@ -84,7 +84,7 @@ fn bad(message: impl Into<String>) -> ApiError {
     ApiError::bad_request("bad_webhook", message)
 }
 
-fn valid_url(u: &str) -> Result<String, ApiError> {
+pub(crate) fn valid_url(u: &str) -> Result<String, ApiError> {
     let u = u.trim();
     let message = || {
         bad(format!(
@@ -101,7 +101,7 @@ fn valid_url(u: &str) -> Result<String, ApiError> {
     Ok(u.to_owned())
 }
 
-fn valid_events(v: Option<&[String]>) -> Result<Vec<EventKind>, ApiError> {
+pub(crate) fn valid_events(v: Option<&[String]>) -> Result<Vec<EventKind>, ApiError> {
     let Some(names) = v else {
         return Ok(vec![EventKind::Conversation, EventKind::Message]);
     };

@@ -61,6 +61,7 @@ pub struct TemplateRequest {
 /// Sends an approved WhatsApp template (allowed when a reply is, and the only message allowed
 /// outside the customer's 24-hour window).
 #[utoipa::path(post, path = "/api/v1/conversations/{id}/template", tag = "conversations", request_body = TemplateRequest,
+    params(("id" = i64, Path, description = "Conversation id")),
     responses((status = 200, body = ConversationDetail), (status = 400, body = crate::error::ErrorBody),
               (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn send_template(

@@ -277,6 +277,28 @@ pub struct GenericMessage {
     pub id: Option<String>,
 }
 
+/// What a generic message must be, checked before anything is looked up.
+pub(crate) fn check_generic(m: &GenericMessage) -> Result<(), ApiError> {
+    let from = m.from.trim();
+    if from.is_empty() || from.len() > 64 || m.text.trim().is_empty() || m.text.len() > 4096 {
+        return Err(ApiError::bad_request(
+            "bad_message",
+            "`from` must be 1 to 64 bytes and `text` 1 to 4096 bytes",
+        ));
+    }
+    if m.id
+        .as_deref()
+        .map(str::trim)
+        .is_some_and(|i| i.len() > 128)
+    {
+        return Err(ApiError::bad_request(
+            "bad_message",
+            "`id` is limited to 128 bytes",
+        ));
+    }
+    Ok(())
+}
+
 /// A message from a contact through a generic channel (`Authorization: Bearer <channel
 /// token>`): it starts or continues the contact's conversation.
 #[utoipa::path(post, path = "/webhooks/generic/messages", tag = "channels", request_body = GenericMessage,
@@ -299,6 +321,7 @@ pub async fn generic_message(
         .await?
         .filter(|c| c.kind == ChannelKind::Generic && c.active)
         .ok_or_else(ApiError::unauthorized)?;
+    check_generic(&m)?;
     let from = m.from.trim();
     if from.is_empty() || from.len() > 64 || m.text.trim().is_empty() || m.text.len() > 4096 {
         return Err(ApiError::bad_request(
