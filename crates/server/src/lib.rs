@@ -16,9 +16,9 @@ pub mod conversations;
 pub mod error;
 pub mod events;
 pub mod explorer;
-pub mod input;
 #[doc(hidden)]
 pub mod fuzz;
+pub mod input;
 pub mod json;
 pub mod openapi;
 pub mod people;

@@ -48,7 +48,12 @@ fn arrival(timestamp_seconds: i64, now: i64) -> i64 {
 }
 
 /// The WhatsApp channel `id`, active or not.
-async fn whatsapp_channel(state: &AppState, id: i64) -> Result<Option<Channel>, ApiError> {
+/// The WhatsApp channel of a webhook path; a path value that is not an id names none (and is
+/// then answered like an unknown channel, not with a different error).
+async fn whatsapp_channel(state: &AppState, id: &str) -> Result<Option<Channel>, ApiError> {
+    let Ok(id) = id.parse::<i64>() else {
+        return Ok(None);
+    };
     Ok(state
         .store
         .channel(id)
@@ -84,12 +89,12 @@ pub struct HandshakeQuery {
               (status = 404, body = crate::error::ErrorBody)))]
 pub async fn verify(
     State(state): State<AppState>,
-    Path(id): Path<i64>,
+    Path(id): Path<String>,
     Query(q): Query<HandshakeQuery>,
 ) -> Result<Response, ApiError> {
     // An unknown channel is answered as a wrong verify token would be: the id alone tells a
     // caller nothing (only the token's holder learns that the channel is inactive).
-    let channel = whatsapp_channel(&state, id).await?;
+    let channel = whatsapp_channel(&state, &id).await?;
     let expected = match channel.as_ref().and_then(|c| c.verify_token.clone()) {
         Some(t) => t,
         None => nobodys_secret()?,
@@ -125,7 +130,7 @@ pub async fn verify(
               (status = 404, body = crate::error::ErrorBody)))]
 pub async fn whatsapp_delivery(
     State(state): State<AppState>,
-    Path(id): Path<i64>,
+    Path(id): Path<String>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<axum::Json<Accepted>, ApiError> {
@@ -137,7 +142,7 @@ pub async fn whatsapp_delivery(
         }
     })?;
     // An unknown channel is answered as a wrong signature would be (see `verify`).
-    let channel = whatsapp_channel(&state, id).await?;
+    let channel = whatsapp_channel(&state, &id).await?;
     let signature = headers
         .get("x-hub-signature-256")
         .and_then(|v| v.to_str().ok());

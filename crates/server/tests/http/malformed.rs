@@ -41,7 +41,14 @@ pub(super) async fn malformed_story(w: World) {
             body,
         )
         .await;
-        assert_eq!(absent.status, 404, "{method} {path}: {}", absent.body);
+        // A WhatsApp webhook answers an unknown channel as a wrong verify token (403): the id
+        // alone tells an unauthenticated caller nothing.
+        let expected = if path.starts_with("/webhooks/") {
+            403
+        } else {
+            404
+        };
+        assert_eq!(absent.status, expected, "{method} {path}: {}", absent.body);
         for bad in ["abc", "9223372036854775808", "1.5", "-", "%00"] {
             let r = send(&w, &dona, method, &path.replace("{}", bad), body).await;
             assert_eq!(
