@@ -38,6 +38,29 @@ impl Raw {
         }
     }
 
+    /// Runs a statement inside a transaction that is then rolled back (so that a statement the
+    /// database should refuse cannot harm the stories sharing it even if it is not refused).
+    pub(crate) async fn execute_rolled_back(&self, sql: &str) -> Result<u64, String> {
+        match self {
+            Raw::Sqlite(p) => {
+                let mut tx = p.begin().await.unwrap();
+                let r = sqlx::query(sqlx::AssertSqlSafe(sql.to_owned()))
+                    .execute(&mut *tx)
+                    .await;
+                tx.rollback().await.unwrap();
+                r.map(|r| r.rows_affected()).map_err(|e| e.to_string())
+            }
+            Raw::Postgres(p) => {
+                let mut tx = p.begin().await.unwrap();
+                let r = sqlx::query(sqlx::AssertSqlSafe(sql.to_owned()))
+                    .execute(&mut *tx)
+                    .await;
+                tx.rollback().await.ok();
+                r.map(|r| r.rows_affected()).map_err(|e| e.to_string())
+            }
+        }
+    }
+
     /// One integer.
     pub(crate) async fn scalar(&self, sql: &str) -> i64 {
         match self {

@@ -457,9 +457,10 @@ async fn no_get_writes(w: &World, raw: &Raw, dona: &str, bia: &str) {
 }
 
 /// Wrong password, unknown email, inactive user and a user with no active binding from the
-/// address: the same status and bytes, and times in the same band (the fastest of twelve
-/// within a factor of two of the wrong password's: the fastest is the least disturbed by the
-/// other tests running beside this one).
+/// address: the same status and bytes, and times in the same band: the fastest of twelve
+/// within a factor of three of the wrong password's (the fastest is the least disturbed by the
+/// other tests running beside this one; a path that skipped the hash would be some twenty times
+/// faster, and the band is as narrow as two loaded cores allow).
 async fn failures_look_alike(w: &World, dona: &str) {
     let r = post(
         w,
@@ -557,7 +558,7 @@ async fn failures_look_alike(w: &World, dona: &str) {
     for (what, m) in cases.iter().zip(&medians) {
         let ratio = m.as_secs_f64() / medians[0].as_secs_f64();
         assert!(
-            (0.5..=2.0).contains(&ratio),
+            (1.0 / 3.0..=3.0).contains(&ratio),
             "{what}: {m:?} against {:?}",
             medians[0]
         );
