@@ -17,7 +17,7 @@ const PW: &str = "senha-forte-1";
 /// The stored hash's algorithm and parameters, checked against OWASP's minimum.
 fn assert_strong(hash: &str) {
     let parts: Vec<&str> = hash.split('$').collect();
-    assert_eq!(parts[1], "argon2id", "{hash}");
+    assert_eq!((parts[1], parts[2]), ("argon2id", "v=19"), "{hash}");
     let params: Vec<(&str, u32)> = parts[3]
         .split(',')
         .map(|kv| {
@@ -97,6 +97,17 @@ pub(crate) async fn passwords_story(w: World, raw: Raw) {
             weak_hash(Algorithm::Argon2id, 19456, 1, PW),
         ),
         ("argon2i", weak_hash(Algorithm::Argon2i, 19456, 2, PW)),
+        (
+            "argon2id version 1.0",
+            Argon2::new(
+                Algorithm::Argon2id,
+                Version::V0x10,
+                Params::new(19456, 2, 1, None).unwrap(),
+            )
+            .hash_password(PW.as_bytes())
+            .unwrap()
+            .to_string(),
+        ),
     ] {
         w.store
             .set_password_hash(w.a, w.ana, &weak, false)
