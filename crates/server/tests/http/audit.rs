@@ -131,6 +131,23 @@ impl Audit<'_> {
             "{method} {path}: {row}"
         );
         assert!(!row["target"].as_str().unwrap().is_empty(), "{row}");
+        // A change says what it changed: the state before (edits, deletions) and after
+        // (creations, edits).
+        if result == "ok" && !template.starts_with("/api/v1/me/") {
+            let (before, after) = (!row["before"].is_null(), !row["after"].is_null());
+            let expected = match method {
+                "POST" if template.ends_with("{id}") || template.ends_with("/password") => {
+                    (before, after)
+                }
+                "POST" => (false, true),
+                "DELETE" => (true, false),
+                _ => (true, true),
+            };
+            assert!(
+                before >= expected.0 && after >= expected.1,
+                "{method} {path}: before/after missing: {row}"
+            );
+        }
         let at = row["at"].as_i64().unwrap();
         assert!((t0..=t1).contains(&at), "UTC µs at the request: {row}");
         let raw_row = self
