@@ -15,6 +15,7 @@ use store::SessionOwner;
 use utoipa::ToSchema;
 
 use crate::AppState;
+use crate::admin::Attempt;
 use crate::client::ClientAddr;
 use crate::error::ApiError;
 use crate::json::Json;
@@ -53,13 +54,12 @@ fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
         })
 }
 
-/// A cookie-authenticated request that changes state must come from our own pages: the browser
-/// says so with `Sec-Fetch-Site`, or an `Origin` equal to the host.
-fn same_site(parts: &Parts) -> bool {
-    if matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS) {
+/// A cookie-authenticated request that changes state (and a login) must come from our own
+/// pages: the browser says so with `Sec-Fetch-Site`, or an `Origin` equal to the host.
+fn same_site(method: &Method, h: &HeaderMap) -> bool {
+    if matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS) {
         return true;
     }
-    let h = &parts.headers;
     if let Some(site) = h.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
         return matches!(site, "same-origin" | "none");
     }
@@ -99,7 +99,7 @@ impl FromRequestParts<AppState> for Caller {
             None => match cookie(&parts.headers, SESSION_COOKIE) {
                 Some(token) => {
                     let hash = secret::token_hash(&token);
-                    if !same_site(parts) {
+                    if !same_site(&parts.method, &parts.headers) {
                         return Err(ApiError::cross_site());
                     }
                     (state.store.session_context(&hash, now).await?, Some(hash))
@@ -112,6 +112,12 @@ impl FromRequestParts<AppState> for Caller {
             access_version: version,
             must_change_password,
         } = found.ok_or_else(ApiError::unauthorized)?;
+        let (config, principal) = resolve(state, owner, address, version).await?;
+        // No binding is active from this address (allowed networks): as good as logged out here,
+        // whatever the path.
+        if principal.standing() != Standing::Active {
+            return Err(ApiError::unauthorized());
+        }
         // A temporary password must be replaced before anything else.
         let path = parts
             .extensions
@@ -119,11 +125,6 @@ impl FromRequestParts<AppState> for Caller {
             .map_or_else(|| parts.uri.path().to_owned(), |u| u.path().to_owned());
         if must_change_password && !PASSWORD_CHANGE_PATHS.contains(&path.as_str()) {
             return Err(ApiError::password_change_required());
-        }
-        let (config, principal) = resolve(state, owner, address, version).await?;
-        // No binding is active from this address (allowed networks): as good as logged out here.
-        if principal.standing() != Standing::Active {
-            return Err(ApiError::unauthorized());
         }
         Ok(Caller {
             owner,
@@ -261,12 +262,18 @@ fn session_cookie(state: &AppState, value: &str, max_age: i64) -> Result<HeaderV
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
     responses((status = 200, body = Me, description = "Logged in; the `atende_session` cookie is set"),
               (status = 401, body = crate::error::ErrorBody, description = "`login_failed`, the same for every failure"),
+              (status = 403, body = crate::error::ErrorBody, description = "`cross_site`: the request came from another site's page"),
               (status = 429, body = crate::error::ErrorBody, description = "Too many failures; `Retry-After` says when to try again")))]
 pub async fn login(
     State(state): State<AppState>,
     ClientAddr(address): ClientAddr,
+    headers: HeaderMap,
     Json(body): Json<LoginRequest>,
 ) -> Result<Response, ApiError> {
+    // Another site's page may not log the browser in (login CSRF).
+    if !same_site(&Method::POST, &headers) {
+        return Err(ApiError::cross_site());
+    }
     if body.email.len() > MAX_FIELD || body.password.len() > MAX_FIELD {
         return Err(ApiError::bad_request(
             "too_long",
@@ -283,27 +290,35 @@ pub async fn login(
         }
     }
     let credentials = state.store.credentials(&email).await?;
-    // Always run one verification, so an unknown email costs the same time as a wrong password.
+    // Always run one verification, so an unknown email costs the same time as a wrong password;
+    // and decide whether the user may log in from here while it runs, so that a user with no
+    // active binding for the address (or an inactive one) costs the same time too.
     let hash = credentials
         .as_ref()
         .and_then(|c| c.password_hash.clone())
         .unwrap_or_else(|| state.dummy_hash.clone());
     let password = body.password;
-    let (ok, password) =
-        tokio::task::spawn_blocking(move || (secret::verify_password(&hash, &password), password))
-            .await
-            .map_err(|e| ApiError::internal(&e))?;
-    let accepted = match (&credentials, ok) {
-        (Some(c), true) if c.active && c.password_hash.is_some() => {
-            let config = state.store.account_config(c.account).await?;
-            match state.store.user(c.account, c.user).await? {
-                Some(user) => Principal::resolve(&config, &user, address)
-                    .decide_login()
-                    .is_allowed()
-                    .then_some(c),
-                None => None,
+    let verification =
+        tokio::task::spawn_blocking(move || (secret::verify_password(&hash, &password), password));
+    let may_log_in = async {
+        match &credentials {
+            Some(c) if c.active && c.password_hash.is_some() => {
+                let config = state.store.account_config(c.account).await?;
+                Ok::<bool, ApiError>(match state.store.user(c.account, c.user).await? {
+                    Some(user) => Principal::resolve(&config, &user, address)
+                        .decide_login()
+                        .is_allowed(),
+                    None => false,
+                })
             }
+            _ => Ok(false),
         }
+    };
+    let (verified, may_log_in) = tokio::join!(verification, may_log_in);
+    let (ok, password) = verified.map_err(|e| ApiError::internal(&e))?;
+    let may_log_in = may_log_in?;
+    let accepted = match &credentials {
+        Some(c) if ok && may_log_in => Some(c),
         _ => None,
     };
     let Some(c) = accepted else {
@@ -317,6 +332,13 @@ pub async fn login(
     };
     for key in &keys {
         state.store.clear_login_failures(key).await?;
+    }
+    // A session the browser already had is replaced, never carried over (no fixation).
+    if let Some(old) = cookie(&headers, SESSION_COOKIE) {
+        state
+            .store
+            .delete_session(&secret::token_hash(&old), now)
+            .await?;
     }
     if c.password_hash.as_deref().is_some_and(secret::needs_rehash) {
         let upgraded = tokio::task::spawn_blocking(move || secret::hash_password(&password))
@@ -449,6 +471,10 @@ pub async fn create_token(
             state.clock.now_micros(),
         )
         .await?;
+    // A new credential: audited (its name and id, never the token).
+    Attempt::new(&state, &caller, "token.create", format!("token#{id}"))
+        .record_ok(Some(&serde_json::json!({"id": id, "name": name})))
+        .await?;
     Ok((StatusCode::CREATED, axum::Json(TokenCreated { id, token })).into_response())
 }
 
@@ -460,9 +486,21 @@ pub async fn revoke_token(
     caller: Caller,
     crate::input::Path(id): crate::input::Path<i64>,
 ) -> Result<StatusCode, ApiError> {
-    state
+    let at = Attempt::new(&state, &caller, "token.revoke", format!("token#{id}"));
+    match state
         .store
         .revoke_api_token(caller.owner, id, state.clock.now_micros())
-        .await?;
-    Ok(StatusCode::NO_CONTENT)
+        .await
+    {
+        Ok(()) => {
+            at.record_ok(None).await?;
+            Ok(StatusCode::NO_CONTENT)
+        }
+        // Not one of the caller's live tokens: recorded as a refusal, answered 404.
+        Err(store::StoreError::NotFound(_)) => {
+            let d = access::Decision::not_found(vec![access::Reason::TargetNotFound]);
+            Err(at.refuse(&d, None).await)
+        }
+        Err(e) => Err(e.into()),
+    }
 }

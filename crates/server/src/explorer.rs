@@ -102,7 +102,15 @@ pub async fn viewers(
     Path(id): Path<i64>,
     Query(q): Query<ViewersQuery>,
 ) -> Result<axum::Json<Viewers>, ApiError> {
-    require(&caller.principal.decide_permission(Permission::UsersManage))?;
+    // An administrative read: a refusal is recorded in the audit log.
+    crate::admin::Attempt::new(
+        &state,
+        &caller,
+        "access.viewers",
+        format!("conversation#{id}"),
+    )
+    .gate(Permission::UsersManage)
+    .await?;
     let lang = match q.lang.as_deref() {
         None => Lang::Pt,
         Some(l) => Lang::from_id(l)

@@ -39,6 +39,7 @@ pub fn needs_rehash(hash: &str) -> bool {
     };
     let get = |name: &str| parsed.params.get_decimal(name).unwrap_or(0);
     parsed.algorithm.as_str() != "argon2id"
+        || parsed.version != Some(0x13)
         || get("m") < M_COST
         || get("t") < T_COST
         || get("p") < P_COST
@@ -93,6 +94,17 @@ mod tests {
         .to_string();
         assert!(verify_password(&weak, "demo"), "old hashes still verify");
         assert!(needs_rehash(&weak));
+        let old_version = Argon2::new(
+            Algorithm::Argon2id,
+            Version::V0x10,
+            Params::new(M_COST, T_COST, P_COST, None).unwrap(),
+        )
+        .hash_password(b"demo")
+        .unwrap()
+        .to_string();
+        assert!(old_version.contains("$v=16$"), "{old_version}");
+        assert!(verify_password(&old_version, "demo"));
+        assert!(needs_rehash(&old_version), "argon2 1.0 is replaced by 1.3");
         assert!(needs_rehash("garbage"));
     }
 

@@ -24,14 +24,24 @@ mod common;
 
 use common::{EventStream, Response, SseEvent, launch, launch_clocked, request};
 
+#[path = "http/audit.rs"]
+mod audit;
 #[path = "http/channels.rs"]
 mod channels;
+#[path = "http/db.rs"]
+mod db;
 #[path = "http/load.rs"]
 mod load;
 #[path = "http/malformed.rs"]
 mod malformed;
+#[path = "http/networks.rs"]
+mod networks;
+#[path = "http/passwords.rs"]
+mod passwords;
 #[path = "http/routing.rs"]
 mod routing;
+#[path = "http/sessions.rs"]
+mod sessions;
 #[path = "http/streams.rs"]
 mod streams;
 #[path = "http/strict.rs"]

@@ -17,6 +17,10 @@ const SQLITE: &[(i64, &str)] = &[
         include_str!("../migrations/sqlite/0004_channels_events.sql"),
     ),
     (5, include_str!("../migrations/sqlite/0005_webhooks.sql")),
+    (
+        6,
+        include_str!("../migrations/sqlite/0006_audit_truncate.sql"),
+    ),
 ];
 const POSTGRES: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_initial.sql")),
@@ -30,6 +34,10 @@ const POSTGRES: &[(i64, &str)] = &[
         include_str!("../migrations/postgres/0004_channels_events.sql"),
     ),
     (5, include_str!("../migrations/postgres/0005_webhooks.sql")),
+    (
+        6,
+        include_str!("../migrations/postgres/0006_audit_truncate.sql"),
+    ),
 ];
 
 impl Store {

@@ -106,6 +106,17 @@ impl<'a> Attempt<'a> {
         }
     }
 
+    /// Records an allowed change made outside an administrative transaction (the caller's own
+    /// credentials, such as API tokens).
+    pub(crate) async fn record_ok(&self, after: Option<&Value>) -> Result<(), ApiError> {
+        let e = self.entry("ok".to_owned(), None, after);
+        self.state
+            .store
+            .audit(self.caller.owner.account, &e)
+            .await?;
+        Ok(())
+    }
+
     /// The endpoint's permission, asked of the caller's principal: refused (and recorded)
     /// before anything else is read.
     pub(crate) async fn gate(&self, p: Permission) -> Result<(), ApiError> {

@@ -15,6 +15,7 @@ use server::{AppState, ServerConfig};
 use store::Store;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
+#[derive(Debug)]
 pub struct Response {
     pub status: u16,
     pub headers: Vec<(String, String)>,
