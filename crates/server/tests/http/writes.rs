@@ -206,11 +206,18 @@ async fn writes_story(w: World) {
             );
         }
     }
+    assert_eq!(
+        state_of(&w, conv).await,
+        before,
+        "a refused write changed {conv}"
+    );
     // Through an API token the same.
     let t = post(&w, &ana, "/api/v1/me/tokens", json!({"name": "w"}))
         .await
         .json();
     let auth = format!("Bearer {}", t["token"].as_str().unwrap());
+    // Creating the token is audited (`token.create`); the refusals below write nothing.
+    let before = state_of(&w, conv).await;
     let r = send(
         &w,
         &super::sweep::Req {
@@ -223,7 +230,6 @@ async fn writes_story(w: World) {
     .await;
     assert_eq!(r.status, 404, "{}", r.body);
     let after = state_of(&w, conv).await;
-    // Creating the token wrote no event; the refusals wrote nothing.
     assert_eq!(after, before, "a refused write changed {conv}");
 
     // What ana read and heard meanwhile, and while bia works on her conversation: nothing of
