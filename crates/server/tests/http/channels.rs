@@ -262,6 +262,7 @@ pub async fn channels_story(w: World) {
 
     // A recorded delivery, with a bad and a missing signature: 401, nothing stored.
     let text = include_str!("../fixtures/whatsapp/text.json").replace("106540352242922", &number);
+    // The account's own events: other stories write theirs into a shared PostgreSQL meanwhile.
     let before = w
         .store
         .account_events_after(w.a, 0, 100_000)
