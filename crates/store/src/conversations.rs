@@ -368,9 +368,11 @@ impl Store {
         );
         match &self.db {
             crate::Db::Sqlite(pool) => {
-                let mut conn = pool.acquire().await?;
+                // Detached from the pool: should the fill fail half-way, the connection (with
+                // `synchronous = OFF`) is closed, never handed to a writer that acknowledges.
+                let mut conn = pool.acquire().await?.detach();
                 sqlx::query("PRAGMA synchronous = OFF")
-                    .execute(&mut *conn)
+                    .execute(&mut conn)
                     .await?;
                 let mut start = 1i64;
                 while start <= rows {
@@ -379,17 +381,17 @@ impl Store {
                         "WITH RECURSIVE g(n) AS (SELECT {start} UNION ALL SELECT n + 1 FROM g WHERE n < {end}) {insert} {select} FROM g"
                     );
                     sqlx::query(sqlx::AssertSqlSafe(sql))
-                        .execute(&mut *conn)
+                        .execute(&mut conn)
                         .await?;
                     start = end + 1;
                 }
                 sqlx::query(sqlx::AssertSqlSafe(counters))
-                    .execute(&mut *conn)
+                    .execute(&mut conn)
                     .await?;
                 sqlx::query("PRAGMA synchronous = FULL")
-                    .execute(&mut *conn)
+                    .execute(&mut conn)
                     .await?;
-                sqlx::query("ANALYZE").execute(&mut *conn).await?;
+                sqlx::query("ANALYZE").execute(&mut conn).await?;
             }
             crate::Db::Postgres(pool) => {
                 let sql =

@@ -8,6 +8,8 @@
 //! `ATENDE_CRASH_ROUNDS` sets the number of rounds (default 20 on SQLite, 10 on PostgreSQL); the
 //! soak run of docs/security.md sets 200.
 
+#![allow(clippy::indexing_slicing, reason = "a test fails loudly")]
+
 use std::collections::hash_map::RandomState;
 use std::collections::{BTreeMap, BTreeSet};
 use std::hash::{BuildHasher, Hasher};
