@@ -63,20 +63,20 @@ fn without_is_not(plan: &Plan, all: &[DepartmentId]) -> Vec<Term> {
             continue;
         };
         let split = [
-            (is.departments.intersect(&t.departments), AssigneeFilter::Any),
+            (
+                is.departments.intersect(&t.departments),
+                AssigneeFilter::Any,
+            ),
             (minus(&is.departments, &t.departments, all), is.assignee),
             (minus(&t.departments, &is.departments, all), t.assignee),
         ];
-        out.extend(
-            split
-                .into_iter()
-                .filter(|(d, _)| !d.is_empty())
-                .map(|(departments, assignee)| Term {
-                    class: t.class,
-                    departments,
-                    assignee,
-                }),
-        );
+        out.extend(split.into_iter().filter(|(d, _)| !d.is_empty()).map(
+            |(departments, assignee)| Term {
+                class: t.class,
+                departments,
+                assignee,
+            },
+        ));
     }
     out
 }

@@ -26,6 +26,8 @@ use common::{EventStream, Response, SseEvent, launch, launch_clocked, request};
 
 #[path = "http/channels.rs"]
 mod channels;
+#[path = "http/explorer_users.rs"]
+mod explorer_users;
 #[path = "http/routing.rs"]
 mod routing;
 #[path = "http/webhooks.rs"]
