@@ -6,7 +6,7 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { BASE, SHOTS, STAMP, apiJson, apiPost, changePassword, listLoaded, loggedIn, noProblems, openPage, section, shownIds } from './helpers.mjs';
+import { BASE, SHOTS, STAMP, apiJson, apiPost, changePassword, listLoaded, loggedIn, noProblems, openPage, section, shownIds, unlabelledFields } from './helpers.mjs';
 
 // What the tests share.
 const shared = { departmentId: null, departmentName: null };
@@ -237,12 +237,15 @@ test('Quem vê o quê? from a user: the rows are what the API lists for ana with
   assert.equal(await first.locator('[data-testid="tab"]').innerText(), 'Aguardando');
   assert.ok((await first.locator('[data-testid="reasons"] li').allInnerTexts()).some((x) => x.trim()), 'reasons in words');
   assert.ok((await page.locator('[data-testid="sees-summary"]').innerText()).includes('Ana Souza'));
+  assert.deepEqual(await unlabelledFields(page.locator('.admin-content')), [], 'every field has a label');
   // From a row, the other direction: who else sees that conversation.
   await first.getByRole('link').click();
   await page.locator('.viewers-table tr[data-email="ana@demo.example"]').waitFor();
   await page.goto(`/#/admin/viewers/u${ana.id}`);
   await table.waitFor();
-  await page.locator('#adm-sees-title').evaluate((el) => el.scrollIntoView({ block: 'start' }));
+  await page.locator('.admin-content').evaluate((box) => {
+    box.scrollTop += document.querySelector('#adm-sees-title').getBoundingClientRect().top - box.getBoundingClientRect().top - 16;
+  });
   await page.mouse.move(0, 0);
   await page.screenshot({ path: `${SHOTS}explorer-user.png` });
   noProblems(page);

@@ -120,3 +120,12 @@ export async function section(page, name) {
   await page.locator('.admin-nav').getByRole('link', { name, exact: true }).click();
   await page.getByRole('heading', { level: 2, name, exact: true }).waitFor();
 }
+
+/** The form fields inside `root` (a locator) without a label: none is expected. */
+export async function unlabelledFields(root) {
+  return root.evaluate((el) =>
+    [...el.querySelectorAll('input:not([type=hidden]), select, textarea')]
+      .filter((f) => !f.labels?.length && !f.getAttribute('aria-label') && !f.getAttribute('aria-labelledby'))
+      .map((f) => f.outerHTML),
+  );
+}

@@ -6,7 +6,7 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { BASE, DESKTOP, PHONE, SHOTS, TABS, TIMEOUT, apiJson, changePassword, listLoaded, loggedIn, login, noProblems, openPage, shownIds } from './helpers.mjs';
+import { BASE, DESKTOP, PHONE, SHOTS, TABS, TIMEOUT, apiJson, changePassword, listLoaded, loggedIn, login, noProblems, openPage, shownIds, unlabelledFields } from './helpers.mjs';
 
 /** Waits until the five tab counts shown equal `expected`. */
 async function countsShown(page, expected) {
@@ -268,6 +268,7 @@ test('link contact: offered when the engine lists it, contacts found among what 
   const search = page.getByLabel('Buscar contato (nome ou telefone)');
   await search.waitFor();
   assert.equal(await search.evaluate((el) => el === document.activeElement), true, 'focus in the search field');
+  assert.deepEqual(await unlabelledFields(page.locator('.pane')), [], 'every field of the pane has a label');
   await search.fill(other.contact.name);
   await page.keyboard.press('Enter');
   const choice = page.locator(`.contact-results [data-focus-key="contact:${other.contact.id}"]`);

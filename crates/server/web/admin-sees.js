@@ -14,7 +14,7 @@ export function seesPart(ctx) {
   const user = h('select', { required: true }, h('option', { value: '' }, t('adm.sees.pick')));
   const tab = h('select', null, TABS.map((x) => h('option', { value: x }, x ? t(`tab.${x}`) : t('adm.sees.all'))));
   const from = h('input', { type: 'text', maxlength: 64, placeholder: '203.0.113.7', autocomplete: 'off' });
-  const result = h('div', { class: 'viewers-result sees-result', 'aria-live': 'polite' });
+  const result = h('div', { class: 'viewers-result sees-result' });
   let departments = new Map();
 
   ctx
@@ -75,7 +75,7 @@ export function seesPart(ctx) {
       const counts = TABS.filter(Boolean).map((x) => `${t(`tab.${x}`)}: ${r.counts[x]}`).join(' · ');
       replace(
         result,
-        h('p', { class: 'muted', 'data-testid': 'sees-summary' }, t('adm.sees.summary', { name: r.name, n: r.counts.all, from: r.from })),
+        h('p', { class: 'muted', role: 'status', 'data-testid': 'sees-summary' }, t('adm.sees.summary', { name: r.name, n: r.counts.all, from: r.from })),
         r.standing === 'active' ? null : h('p', { class: 'form-error' }, t(`adm.sees.standing.${r.standing}`)),
         h('p', { class: 'muted small' }, counts),
         h('details', { class: 'sees-rules' }, h('summary', null, t('adm.sees.rules')), h('ul', { class: 'plain reasons' }, r.rules.map((line) => h('li', null, line)))),
@@ -131,7 +131,9 @@ export function seesPart(ctx) {
       if (!/^\d+$/.test(id)) return;
       if (![...user.options].some((o) => o.value === id)) user.append(h('option', { value: id }, `#${id}`));
       user.value = id;
-      el.scrollIntoView({ block: 'start' });
+      // Scroll the administration's content (not the page) to this part.
+      const box = el.closest('.admin-content');
+      if (box) box.scrollTop += el.getBoundingClientRect().top - box.getBoundingClientRect().top;
       return run();
     },
   };
