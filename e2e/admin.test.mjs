@@ -5,102 +5,14 @@
 // condition: no fixed sleeps.
 
 import assert from 'node:assert/strict';
-import { mkdir } from 'node:fs/promises';
-import { after, before, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
-
-const BASE = (process.env.ATENDE_E2E_URL || 'http://127.0.0.1:18080').replace(/\/$/, '');
-const SHOTS = fileURLToPath(new URL('../docs/screenshots/', import.meta.url));
-const DESKTOP = { width: 1280, height: 800 };
-const TIMEOUT = 10_000;
-const STAMP = Date.now().toString(36);
-
-let browser;
-const contexts = [];
-
-before(async () => {
-  await mkdir(SHOTS, { recursive: true });
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
-});
-
-after(async () => {
-  for (const c of contexts) await c.close().catch(() => {});
-  await browser?.close();
-});
-
-async function openPage(viewport = DESKTOP) {
-  const context = await browser.newContext({ baseURL: BASE, viewport, locale: 'pt-BR', timezoneId: 'America/Sao_Paulo' });
-  context.setDefaultTimeout(TIMEOUT);
-  contexts.push(context);
-  const page = await context.newPage();
-  page.problems = [];
-  page.on('pageerror', (e) => page.problems.push(`pageerror: ${e.message}`));
-  page.on('console', (m) => {
-    if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) page.problems.push(m.text());
-  });
-  return { context, page };
-}
-
-function noProblems(page) {
-  assert.deepEqual(page.problems, [], 'no page errors nor CSP violations');
-}
-
-async function loggedIn(email, hash = '') {
-  const { context, page } = await openPage();
-  await page.goto(`/${hash}`);
-  await page.getByLabel('E-mail').fill(email);
-  await page.getByLabel('Senha', { exact: true }).fill('demo');
-  await page.getByRole('button', { name: 'Entrar' }).click();
-  if (hash.startsWith('#/admin')) await page.locator('.admin-nav').waitFor();
-  else await page.getByRole('tablist').waitFor();
-  return { context, page };
-}
-
-async function apiJson(context, path) {
-  const r = await context.request.get(`${BASE}${path}`);
-  assert.equal(r.status(), 200, `${path} answers 200`);
-  return r.json();
-}
-
-async function apiPost(context, path, data) {
-  const r = await context.request.post(`${BASE}${path}`, { data, headers: { Origin: BASE } });
-  assert.ok(r.status() < 300, `${path} answers ${r.status()}`);
-  return r.status() === 204 ? null : r.json();
-}
-
-async function listLoaded(page, tab) {
-  await page.locator(`[role=tab][data-tab="${tab}"][aria-selected="true"]`).waitFor();
-  await page.locator('.conv-list[aria-busy="false"]').waitFor();
-}
-
-async function shownIds(page) {
-  return page.locator('.conv-list .row-link').evaluateAll((links) => links.map((a) => Number(a.dataset.id)));
-}
-
-/** Opens a section from the administration's navigation. */
-async function section(page, name) {
-  await page.locator('.admin-nav').getByRole('link', { name, exact: true }).click();
-  await page.getByRole('heading', { level: 2, name, exact: true }).waitFor();
-}
+import { test } from 'node:test';
+import { BASE, SHOTS, STAMP, apiJson, apiPost, changePassword, listLoaded, loggedIn, noProblems, openPage, section, shownIds, unlabelledFields } from './helpers.mjs';
 
 // What the tests share.
 const shared = { departmentId: null, departmentName: null };
 
 test('owner: department, custom role and user; the new user sees what the API says, and a role change takes effect live', async () => {
-  const owner = await loggedIn('owner@demo.example', '#/admin/departments');
+  const owner = await loggedIn('owner@demo.example', { hash: '#/admin/departments' });
   const { page } = owner;
   const departments = await apiJson(owner.context, '/api/v1/departments');
   const vendas = departments.find((d) => d.name === 'Vendas');
@@ -186,12 +98,7 @@ test('owner: department, custom role and user; the new user sees what the API sa
   await aldo.page.getByLabel('E-mail').fill(email);
   await aldo.page.getByLabel('Senha', { exact: true }).fill('temporaria-9');
   await aldo.page.getByRole('button', { name: 'Entrar' }).click();
-  await aldo.page.getByRole('heading', { name: 'Troque sua senha' }).waitFor();
-  await aldo.page.getByLabel('Senha atual', { exact: true }).fill('temporaria-9');
-  await aldo.page.getByLabel('Nova senha', { exact: true }).fill('senha-do-aldo-1');
-  await aldo.page.getByLabel('Repita a nova senha').fill('senha-do-aldo-1');
-  await aldo.page.getByRole('button', { name: 'Trocar senha' }).click();
-  await aldo.page.getByRole('tablist').waitFor();
+  await changePassword(aldo.page, 'temporaria-9', 'senha-do-aldo-1');
   assert.equal(await aldo.page.getByRole('link', { name: 'Administração' }).count(), 0, 'no administration for him');
 
   // What he sees is what the API gives him: the waiting one in Aguardando, the one in progress
@@ -228,7 +135,7 @@ test('owner: department, custom role and user; the new user sees what the API sa
 });
 
 test('an admin without roles.manage reads the roles without save buttons; the API refuses, in words in the page', async () => {
-  const { context, page } = await loggedIn('admin@demo.example', '#/admin/roles');
+  const { context, page } = await loggedIn('admin@demo.example', { hash: '#/admin/roles' });
   await page.getByRole('heading', { level: 2, name: 'Papéis' }).waitFor();
   await page.locator('[data-testid="roles-read-only"]').waitFor();
   assert.equal(await page.getByRole('button', { name: 'Novo papel' }).count(), 0);
@@ -262,7 +169,7 @@ test('an admin without roles.manage reads the roles without save buttons; the AP
 });
 
 test('Quem vê o quê? from the pane: ana sees a waiting conversation of Vendas, davi does not', async () => {
-  const { context, page } = await loggedIn('owner@demo.example', '#/waiting');
+  const { context, page } = await loggedIn('owner@demo.example', { hash: '#/waiting' });
   const vendas = (await apiJson(context, '/api/v1/departments')).find((d) => d.name === 'Vendas');
   const waiting = await apiJson(context, `/api/v1/conversations?tab=waiting&department=${vendas.id}&limit=200`);
   const target = waiting.items.at(-1);
@@ -291,7 +198,7 @@ test('Quem vê o quê? from the pane: ana sees a waiting conversation of Vendas,
 
 test('the audit log shows the department creation', async () => {
   assert.ok(shared.departmentId, 'the first test created a department');
-  const { page } = await loggedIn('owner@demo.example', '#/admin/audit');
+  const { page } = await loggedIn('owner@demo.example', { hash: '#/admin/audit' });
   await page.getByRole('heading', { level: 2, name: 'Auditoria' }).waitFor();
   const row = page.locator(`tr[data-action="department.create"][data-target="department#${shared.departmentId}"]`);
   await row.waitFor();
@@ -300,5 +207,156 @@ test('the audit log shows the department creation', async () => {
   assert.ok(text.includes('ok'));
   await row.locator('summary').click();
   assert.ok((await row.locator('pre').last().innerText()).includes(shared.departmentName), 'what was created');
+  noProblems(page);
+});
+
+test('Quem vê o quê? from a user: the rows are what the API lists for ana within the owner\'s view', async () => {
+  const { context, page } = await loggedIn('owner@demo.example', { hash: '#/admin/viewers' });
+  await page.getByRole('heading', { level: 2, name: 'Quem vê o quê?' }).waitFor();
+  const users = await apiJson(context, '/api/v1/users');
+  const ana = users.find((u) => u.email === 'ana@demo.example');
+  // Keyboard only: the user's field, the tab, the button.
+  await page.getByLabel('Usuário', { exact: true }).focus();
+  await page.getByLabel('Usuário', { exact: true }).selectOption(String(ana.id));
+  await page.keyboard.press('Tab');
+  await page.getByLabel('Aba', { exact: true }).selectOption('waiting');
+  await page.getByRole('button', { name: 'Ver conversas' }).focus();
+  const answered = page.waitForResponse((r) => r.url().includes(`/api/v1/access/users/${ana.id}/conversations`));
+  await page.keyboard.press('Enter');
+  assert.equal((await answered).status(), 200);
+  await page.waitForURL(`**/#/admin/viewers/u${ana.id}`);
+  const table = page.locator('.sees-table');
+  await table.waitFor();
+  const api = await apiJson(context, `/api/v1/access/users/${ana.id}/conversations?tab=waiting&lang=pt`);
+  const own = await apiJson((await loggedIn('ana@demo.example')).context, '/api/v1/conversations?tab=waiting');
+  assert.deepEqual(api.items.map((i) => i.conversation.id), own.items.map((c) => c.id), 'the explorer lists what ana lists (the owner sees it all)');
+  const rows = await table.locator('tbody tr').evaluateAll((trs) => trs.map((tr) => Number(tr.dataset.id)));
+  assert.deepEqual(rows, api.items.map((i) => i.conversation.id));
+  assert.ok(rows.length > 0);
+  const first = table.locator('tbody tr').first();
+  assert.equal(await first.locator('[data-testid="tab"]').innerText(), 'Aguardando');
+  assert.ok((await first.locator('[data-testid="reasons"] li').allInnerTexts()).some((x) => x.trim()), 'reasons in words');
+  assert.ok((await page.locator('[data-testid="sees-summary"]').innerText()).includes('Ana Souza'));
+  assert.deepEqual(await unlabelledFields(page.locator('.admin-content')), [], 'every field has a label');
+  // From a row, the other direction: who else sees that conversation.
+  await first.getByRole('link').click();
+  await page.locator('.viewers-table tr[data-email="ana@demo.example"]').waitFor();
+  await page.goto(`/#/admin/viewers/u${ana.id}`);
+  await table.waitFor();
+  await page.locator('.admin-content').evaluate((box) => {
+    box.scrollTop += document.querySelector('#adm-sees-title').getBoundingClientRect().top - box.getBoundingClientRect().top - 16;
+  });
+  await page.mouse.move(0, 0);
+  await page.screenshot({ path: `${SHOTS}explorer-user.png` });
+  noProblems(page);
+});
+
+test('a per-agent limit is set and read back in the users screen', async () => {
+  const { context, page } = await loggedIn('owner@demo.example', { hash: '#/admin/users' });
+  await page.getByRole('heading', { level: 2, name: 'Usuários' }).waitFor();
+  const bruno = (await apiJson(context, '/api/v1/users')).find((u) => u.email === 'bruno@demo.example');
+  const before = await apiJson(context, `/api/v1/users/${bruno.id}/routing`);
+  const limit = before.max_open === 7 ? 8 : 7;
+  await page.getByRole('button', { name: `Editar ${bruno.name}` }).click();
+  const now = page.locator('[data-testid="limit-now"]');
+  await now.filter({ hasText: 'Agora' }).waitFor();
+  await page.getByLabel('Máximo de conversas abertas').fill(String(limit));
+  const saved = page.waitForResponse((r) => r.url().endsWith(`/api/v1/users/${bruno.id}/routing`) && r.request().method() === 'PUT');
+  await page.getByRole('button', { name: 'Salvar limite' }).click();
+  assert.equal((await saved).status(), 200);
+  await now.filter({ hasText: `no máximo ${limit} conversas` }).waitFor();
+  assert.equal((await apiJson(context, `/api/v1/users/${bruno.id}/routing`)).max_open, limit);
+  // Opened again after a reload, the form shows the stored limit.
+  await page.reload();
+  await page.getByRole('button', { name: `Editar ${bruno.name}` }).click();
+  await now.filter({ hasText: `no máximo ${limit} conversas` }).waitFor();
+  assert.equal(await page.getByLabel('Máximo de conversas abertas').inputValue(), String(limit));
+  noProblems(page);
+});
+
+test('an administrator resets a password; the user must change it at the next login', async () => {
+  const owner = await loggedIn('owner@demo.example', { hash: '#/admin/users' });
+  const roles = await apiJson(owner.context, '/api/v1/roles');
+  const agent = roles.find((r) => r.builtin && r.name === 'agent');
+  const email = `reset-${STAMP}@demo.example`;
+  const name = `Rita Reset ${STAMP}`;
+  await apiPost(owner.context, '/api/v1/users', { email, name, password: 'temporaria-1', roles: [{ role_id: agent.id }], memberships: [{ department_id: 2, kind: 'member' }] });
+  const rita = await openPage();
+  await rita.page.goto('/');
+  await rita.page.getByLabel('E-mail').fill(email);
+  await rita.page.getByLabel('Senha', { exact: true }).fill('temporaria-1');
+  await rita.page.getByRole('button', { name: 'Entrar' }).click();
+  await changePassword(rita.page, 'temporaria-1', 'a-senha-da-rita-1');
+
+  const { page } = owner;
+  await page.reload();
+  await page.getByRole('button', { name: `Editar ${name}` }).click();
+  await page.getByLabel('Nova senha temporária').fill('reinicio-temporario-2');
+  const reset = page.waitForResponse((r) => r.url().endsWith('/password') && r.request().method() === 'POST');
+  await page.getByRole('button', { name: 'Redefinir senha' }).click();
+  assert.equal((await reset).status(), 204);
+  await page.getByText(`Senha de ${name} redefinida`).waitFor();
+  await page.locator(`tr[data-user="${email}"]`).filter({ hasText: 'troca de senha pendente' }).waitFor();
+  // Her session ended; the new temporary password leads to the forced change.
+  assert.equal((await rita.context.request.get(`${BASE}/api/v1/me`)).status(), 401);
+  const again = await openPage();
+  await again.page.goto('/');
+  await again.page.getByLabel('E-mail').fill(email);
+  await again.page.getByLabel('Senha', { exact: true }).fill('reinicio-temporario-2');
+  await again.page.getByRole('button', { name: 'Entrar' }).click();
+  await changePassword(again.page, 'reinicio-temporario-2', 'outra-senha-da-rita-3');
+  await again.page.getByText(name).waitFor();
+  noProblems(page);
+  noProblems(again.page);
+});
+
+test('a setting toggled and saved; a preset applied shows what changed', async () => {
+  assert.ok(shared.departmentId, 'the first test created a department');
+  const { context, page } = await loggedIn('owner@demo.example', { hash: '#/admin/settings' });
+  await page.getByRole('heading', { level: 2, name: 'Configurações' }).waitFor();
+  const before = await apiJson(context, '/api/v1/settings');
+  const survey = page.getByRole('checkbox', { name: 'Pesquisa de satisfação' });
+  assert.equal(await survey.isChecked(), before.satisfaction_survey);
+  await survey.setChecked(!before.satisfaction_survey);
+  const saved = page.waitForResponse((r) => r.url().endsWith('/api/v1/settings') && r.request().method() === 'PUT');
+  await page.getByRole('button', { name: 'Salvar', exact: true }).click();
+  assert.equal((await saved).status(), 200);
+  await page.getByText('Configurações salvas.').waitFor();
+  assert.equal((await apiJson(context, '/api/v1/settings')).satisfaction_survey, !before.satisfaction_survey);
+
+  // Helena, with the test's department given access Equipe: the result lists the change.
+  await page.getByLabel('Predefinição').selectOption('helena');
+  const access = page.getByLabel(new RegExp(`^\\s*${shared.departmentName}$`));
+  await access.selectOption('team');
+  const applied = page.waitForResponse((r) => r.url().endsWith('/api/v1/presets/helena'));
+  await page.getByRole('button', { name: 'Aplicar predefinição' }).click();
+  assert.equal((await applied).status(), 200);
+  const result = page.locator('.preset-result');
+  await result.getByRole('heading', { name: 'O que mudou' }).waitFor();
+  assert.ok((await result.innerText()).includes(`${shared.departmentName} → Equipe`), 'the department whose access changed');
+  const dept = (await apiJson(context, '/api/v1/departments')).find((d) => d.id === shared.departmentId);
+  assert.equal(dept.access, 'team');
+  // The demo back as it was, for the other tests.
+  await context.request.put(`${BASE}/api/v1/settings`, { data: before, headers: { Origin: BASE } });
+  await context.request.patch(`${BASE}/api/v1/departments/${shared.departmentId}`, { data: { access: 'agent' }, headers: { Origin: BASE } });
+  assert.deepEqual(await apiJson(context, '/api/v1/settings'), before);
+  noProblems(page);
+});
+
+test('the administration in English', async () => {
+  const { page } = await loggedIn('owner@demo.example', { hash: '#/admin/users' });
+  await page.getByRole('heading', { level: 2, name: 'Usuários' }).waitFor();
+  await page.getByLabel('Idioma').selectOption('en');
+  await page.getByRole('heading', { level: 2, name: 'Users' }).waitFor();
+  const nav = await page.locator('.admin-nav').getByRole('link').allInnerTexts();
+  for (const name of ['Departments', 'Users', 'Roles', 'Settings', 'Audit log', 'Who sees what?']) assert.ok(nav.some((x) => x.trim() === name), `${name} in ${nav}`);
+  await page.locator('.admin-nav').getByRole('link', { name: 'Settings', exact: true }).click();
+  await page.getByRole('heading', { level: 2, name: 'Settings' }).waitFor();
+  await page.getByRole('checkbox', { name: 'Satisfaction survey' }).waitFor();
+  await page.getByRole('button', { name: 'Apply preset' }).waitFor();
+  await page.locator('.admin-nav').getByRole('link', { name: 'Who sees what?', exact: true }).click();
+  await page.getByRole('heading', { level: 3, name: 'One user: what they see' }).waitFor();
+  await page.getByLabel('Language').selectOption('pt-BR');
+  await page.getByRole('heading', { level: 2, name: 'Quem vê o quê?' }).waitFor();
   noProblems(page);
 });

@@ -5,93 +5,8 @@
 // Every wait is for an element, a response or a condition: no fixed sleeps.
 
 import assert from 'node:assert/strict';
-import { mkdir } from 'node:fs/promises';
-import { after, before, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
-
-const BASE = (process.env.ATENDE_E2E_URL || 'http://127.0.0.1:18080').replace(/\/$/, '');
-const SHOTS = fileURLToPath(new URL('../docs/screenshots/', import.meta.url));
-const DESKTOP = { width: 1280, height: 800 };
-const PHONE = { width: 390, height: 844 };
-const TABS = ['mine', 'waiting', 'others', 'finished', 'my_finished'];
-const TIMEOUT = 10_000;
-
-let browser;
-const contexts = [];
-
-before(async () => {
-  await mkdir(SHOTS, { recursive: true });
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
-});
-
-after(async () => {
-  for (const c of contexts) await c.close().catch(() => {});
-  await browser?.close();
-});
-
-/** A fresh browser context (own cookies and storage) with a page that records page errors. */
-async function openPage(viewport = DESKTOP) {
-  const context = await browser.newContext({ baseURL: BASE, viewport, locale: 'pt-BR', timezoneId: 'America/Sao_Paulo' });
-  context.setDefaultTimeout(TIMEOUT);
-  contexts.push(context);
-  const page = await context.newPage();
-  page.problems = [];
-  page.on('pageerror', (e) => page.problems.push(`pageerror: ${e.message}`));
-  page.on('console', (m) => {
-    // Expected answers (401 before login, 404 of a hidden conversation) log "Failed to load
-    // resource"; anything else (a CSP violation, an exception) is a problem.
-    if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) page.problems.push(m.text());
-  });
-  return { context, page };
-}
-
-function noProblems(page) {
-  assert.deepEqual(page.problems, [], 'no page errors nor CSP violations');
-}
-
-/** Logs in through the form and waits for the inbox. */
-async function login(page, email, password = 'demo', hash = '') {
-  await page.goto(`/${hash}`);
-  await page.getByLabel('E-mail').fill(email);
-  await page.getByLabel('Senha', { exact: true }).fill(password);
-  await page.getByRole('button', { name: 'Entrar' }).click();
-  await page.getByRole('tablist').waitFor();
-}
-
-async function loggedIn(email, viewport = DESKTOP, hash = '') {
-  const { context, page } = await openPage(viewport);
-  await login(page, email, 'demo', hash);
-  return { context, page };
-}
-
-/** Waits until the list shows the selected tab, loaded. */
-async function listLoaded(page, tab) {
-  await page.locator(`[role=tab][data-tab="${tab}"][aria-selected="true"]`).waitFor();
-  await page.locator('.conv-list[aria-busy="false"]').waitFor();
-}
-
-async function shownIds(page) {
-  return page.locator('.conv-list .row-link').evaluateAll((links) => links.map((a) => Number(a.dataset.id)));
-}
-
-async function apiJson(context, path) {
-  const r = await context.request.get(`${BASE}${path}`);
-  assert.equal(r.status(), 200, `${path} answers 200`);
-  return r.json();
-}
+import { test } from 'node:test';
+import { BASE, DESKTOP, PHONE, SHOTS, TABS, TIMEOUT, apiJson, changePassword, listLoaded, loggedIn, login, noProblems, openPage, shownIds, unlabelledFields } from './helpers.mjs';
 
 /** Waits until the five tab counts shown equal `expected`. */
 async function countsShown(page, expected) {
@@ -155,7 +70,7 @@ test('davi does not see a conversation of Vendas, not even by its address', asyn
 });
 
 test('ana assumes, replies and notes; bruno sees it live', async () => {
-  const ana = await loggedIn('ana@demo.example', DESKTOP, '#/waiting');
+  const ana = await loggedIn('ana@demo.example', { hash: '#/waiting' });
   const bruno = await openPage();
 
   // A waiting conversation both see (Vendas, team access), with its details visible.
@@ -236,7 +151,7 @@ test('ana assumes, replies and notes; bruno sees it live', async () => {
 });
 
 test('moving a conversation out of her view closes the pane and drops the row', async () => {
-  const { context, page } = await loggedIn('ana@demo.example', DESKTOP, '#/waiting');
+  const { context, page } = await loggedIn('ana@demo.example', { hash: '#/waiting' });
   const departments = await apiJson(context, '/api/v1/departments');
   const financeiro = departments.find((d) => d.name === 'Financeiro');
   const waiting = await apiJson(context, '/api/v1/conversations?tab=waiting');
@@ -267,7 +182,7 @@ test('moving a conversation out of her view closes the pane and drops the row', 
 });
 
 test('the list loads the next page at its end', async () => {
-  const { context, page } = await loggedIn('owner@demo.example', DESKTOP, '#/finished');
+  const { context, page } = await loggedIn('owner@demo.example', { hash: '#/finished' });
   await listLoaded(page, 'finished');
   const api = await apiJson(context, '/api/v1/conversations?tab=finished&limit=100');
   assert.ok(api.items.length > 50, 'the owner has more than one page');
@@ -331,13 +246,70 @@ test('a temporary password must be changed first', async () => {
   await page.getByLabel('E-mail').fill(email);
   await page.getByLabel('Senha', { exact: true }).fill('temporaria-1');
   await page.getByRole('button', { name: 'Entrar' }).click();
-  await page.getByRole('heading', { name: 'Troque sua senha' }).waitFor();
-  await page.getByLabel('Senha atual', { exact: true }).fill('temporaria-1');
-  await page.getByLabel('Nova senha', { exact: true }).fill('uma-senha-nova-2');
-  await page.getByLabel('Repita a nova senha').fill('uma-senha-nova-2');
-  await page.getByRole('button', { name: 'Trocar senha' }).click();
-  await page.getByRole('tablist').waitFor();
+  await changePassword(page, 'temporaria-1', 'uma-senha-nova-2');
   await page.getByText('Teresa Temporária').waitFor();
+  noProblems(page);
+});
+
+test('link contact: offered when the engine lists it, contacts found among what ana sees', async () => {
+  const { context, page } = await loggedIn('ana@demo.example');
+  const mine = (await apiJson(context, '/api/v1/conversations?tab=mine&limit=200')).items.filter((c) => c.contact);
+  const waiting = (await apiJson(context, '/api/v1/conversations?tab=waiting&limit=200')).items.filter((c) => c.contact);
+  const target = mine[0];
+  const other = [...waiting, ...mine].find((c) => c.contact.id !== target.contact.id);
+  assert.ok(target && other, 'the demo gives ana conversations with two different contacts');
+  const detail = await apiJson(context, `/api/v1/conversations/${target.id}`);
+  assert.ok(detail.actions.includes('link_contact'), 'the engine allows ana to link a contact');
+  await page.goto(`/#/mine/${target.id}`);
+  await page.locator('.pane [data-testid="pane-status"]').waitFor();
+  // Keyboard: the button opens the form with the focus in the search field.
+  await page.locator('.pane [data-action="link_contact"]').focus();
+  await page.keyboard.press('Enter');
+  const search = page.getByLabel('Buscar contato (nome ou telefone)');
+  await search.waitFor();
+  assert.equal(await search.evaluate((el) => el === document.activeElement), true, 'focus in the search field');
+  assert.deepEqual(await unlabelledFields(page.locator('.pane')), [], 'every field of the pane has a label');
+  await search.fill(other.contact.name);
+  await page.keyboard.press('Enter');
+  const choice = page.locator(`.contact-results [data-focus-key="contact:${other.contact.id}"]`);
+  await choice.waitFor();
+  assert.ok((await choice.innerText()).startsWith(`Vincular ${other.contact.name}`));
+  const linked = page.waitForResponse((r) => r.url().endsWith(`/api/v1/conversations/${target.id}/link_contact`));
+  await choice.click();
+  assert.equal((await linked).status(), 200);
+  await page.locator('.pane #pane-title').filter({ hasText: other.contact.name }).waitFor();
+  assert.equal((await apiJson(context, `/api/v1/conversations/${target.id}`)).contact.id, other.contact.id);
+  // Back as it was, through the API.
+  const back = await context.request.post(`${BASE}/api/v1/conversations/${target.id}/link_contact`, { data: { contact_id: target.contact.id }, headers: { Origin: BASE } });
+  assert.equal(back.status(), 200);
+
+  // Without `link_contact` in `actions`, no button: a member of Vendas whose role grants nothing
+  // (he sees Vendas' queue by membership, and may not link).
+  const owner = await loggedIn('owner@demo.example');
+  const stamp = Date.now().toString(36);
+  const role = await owner.context.request.post(`${BASE}/api/v1/roles`, { data: { name: `Só leitura ${stamp}`, permissions: [] }, headers: { Origin: BASE } });
+  assert.equal(role.status(), 201);
+  const vendas = (await apiJson(owner.context, '/api/v1/departments')).find((d) => d.name === 'Vendas');
+  const email = `leitor-${stamp}@demo.example`;
+  const user = await owner.context.request.post(`${BASE}/api/v1/users`, {
+    data: { email, name: `Leo Leitor ${stamp}`, password: 'temporaria-1', roles: [{ role_id: (await role.json()).id }], memberships: [{ department_id: vendas.id, kind: 'member' }] },
+    headers: { Origin: BASE },
+  });
+  assert.equal(user.status(), 201);
+  const reader = await openPage();
+  await reader.page.goto('/');
+  await reader.page.getByLabel('E-mail').fill(email);
+  await reader.page.getByLabel('Senha', { exact: true }).fill('temporaria-1');
+  await reader.page.getByRole('button', { name: 'Entrar' }).click();
+  await changePassword(reader.page, 'temporaria-1', 'senha-do-leitor-1');
+  const queue = (await apiJson(reader.context, '/api/v1/conversations?tab=waiting&limit=1')).items;
+  assert.ok(queue.length, 'he sees the waiting queue of Vendas');
+  const seen = await apiJson(reader.context, `/api/v1/conversations/${queue[0].id}`);
+  assert.ok(!seen.actions.includes('link_contact'));
+  await reader.page.goto(`/#/waiting/${queue[0].id}`);
+  await reader.page.locator('.pane [data-testid="pane-status"]').waitFor();
+  assert.equal(await reader.page.locator('.pane [data-action="link_contact"]').count(), 0, 'no link button');
+  noProblems(reader.page);
   noProblems(page);
 });
 
@@ -348,7 +320,7 @@ test('screenshots: login, inbox, phone', async () => {
   await login.page.screenshot({ path: `${SHOTS}login.png` });
 
   // The conversation ana assumed (with the reply and the note), or her first one.
-  const ana = await loggedIn('ana@demo.example', DESKTOP);
+  const ana = await loggedIn('ana@demo.example');
   const id = conversationId ?? (await apiJson(ana.context, '/api/v1/conversations?tab=mine')).items[0].id;
   await ana.page.goto(`/#/mine/${id}`);
   await listLoaded(ana.page, 'mine');
@@ -358,7 +330,7 @@ test('screenshots: login, inbox, phone', async () => {
   await ana.page.mouse.move(0, 0);
   await ana.page.screenshot({ path: `${SHOTS}inbox.png` });
 
-  const phone = await loggedIn('ana@demo.example', PHONE, '#/waiting');
+  const phone = await loggedIn('ana@demo.example', { viewport: PHONE, hash: '#/waiting' });
   await listLoaded(phone.page, 'waiting');
   await phone.page.locator('.row-link').first().waitFor();
   await phone.page.locator('[data-count="waiting"]').filter({ hasNotText: '–' }).waitFor();

@@ -15,6 +15,7 @@ pub mod admin;
 pub mod explain;
 pub mod ids;
 pub mod inbox;
+mod meet;
 pub mod model;
 pub mod net;
 pub mod permission;

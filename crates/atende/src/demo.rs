@@ -565,6 +565,22 @@ pub async fn fill(store: &Store, password_hash: &str, now_micros: i64) -> Result
     })
 }
 
+/// Grows the demo account to `total` conversations by copying its conversations, each copy a
+/// week older than the last (same departments, statuses, assignees and contacts; no messages),
+/// for measuring the inbox at scale. Returns how many conversations it has, or `None` when the
+/// database has no demo account.
+pub async fn scale(store: &Store, total: i64) -> Result<Option<i64>> {
+    match existing_account(store).await? {
+        Some(demo) if !demo.logins.is_empty() => Ok(Some(
+            store
+                .bench_replicate(demo.account, total, 7 * DAY)
+                .await
+                .context("copying the demo conversations")?,
+        )),
+        _ => Ok(None),
+    }
+}
+
 /// The summary to give when the database already has an account, or `None` when it is empty.
 async fn existing_account(store: &Store) -> Result<Option<DemoSummary>> {
     if let Some(owner) = store.credentials(OWNER_EMAIL).await? {

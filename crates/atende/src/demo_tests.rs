@@ -442,3 +442,46 @@ async fn each_user_sees_what_their_role_implies() {
         assert_eq!(demo.store.count(&inativo.plan(tab)).await.unwrap(), 0);
     }
 }
+
+#[tokio::test]
+async fn scales_to_many_conversations_with_the_same_shape() {
+    let (demo, _) = Demo::new().await;
+    let ana = demo.principal("ana@demo.example").await;
+    let before: Vec<u64> = {
+        let mut v = Vec::new();
+        for tab in Tab::ALL {
+            v.push(demo.store.count(&ana.plan(*tab)).await.unwrap());
+        }
+        v
+    };
+    let total = i64::try_from(CONVERSATIONS).unwrap() * 3 + 7;
+    assert_eq!(scale(&demo.store, total).await.unwrap(), Some(total));
+    // Again: nothing more.
+    assert_eq!(scale(&demo.store, total).await.unwrap(), Some(total));
+    let owner = demo.principal(OWNER_EMAIL).await;
+    let mut all = 0;
+    for tab in [Tab::Waiting, Tab::Mine, Tab::Others, Tab::Finished] {
+        all += demo.store.count(&owner.plan(tab)).await.unwrap();
+    }
+    assert_eq!(
+        all,
+        u64::try_from(total).unwrap(),
+        "the counters were rebuilt"
+    );
+    // Each of ana's tabs grew about threefold (two full copies and a few more), and the first
+    // page is still the newest: the demo's own conversations, not the older copies.
+    for (tab, n) in Tab::ALL.iter().zip(before) {
+        let after = demo.store.count(&ana.plan(*tab)).await.unwrap();
+        assert!(
+            after >= 3 * n && after <= 3 * n + 7,
+            "{tab:?}: {n} → {after}"
+        );
+        let first = demo.store.list(&ana.plan(*tab), None, 1).await.unwrap();
+        if let Some(c) = first.first() {
+            assert!(
+                demo.all.iter().any(|r| r.conversation.id == c.id),
+                "{tab:?}"
+            );
+        }
+    }
+}

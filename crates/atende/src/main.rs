@@ -52,6 +52,10 @@ enum Command {
     Demo {
         #[command(flatten)]
         flags: ServerFlags,
+        /// Then grow the demo account to this many conversations (copies of the demo's, older
+        /// each week, without messages), for measuring the inbox at scale.
+        #[arg(long, value_name = "N")]
+        conversations: Option<i64>,
     },
     /// Create or upgrade the database schema, then exit.
     Migrate {
@@ -119,11 +123,20 @@ fn run(command: Command) -> Result<ExitCode> {
             let config = load(&flags, demo)?;
             runtime()?.block_on(serve::serve(config))?;
         }
-        Command::Demo { flags } => {
+        Command::Demo {
+            flags,
+            conversations,
+        } => {
             let config = load(&flags, true)?;
             runtime()?.block_on(async {
                 let store = serve::open(&config).await?;
                 serve::fill_demo(&store, &server::clock::SystemClock).await?;
+                if let Some(total) = conversations {
+                    match demo::scale(&store, total).await? {
+                        Some(n) => println!("The demo account has {n} conversations."),
+                        None => println!("No demo account: nothing copied."),
+                    }
+                }
                 store.close().await;
                 anyhow::Ok(())
             })?;

@@ -151,7 +151,7 @@ pub struct ConversationDetail {
     pub customer_window_open: Option<bool>,
 }
 
-fn parse_tab(s: &str) -> Result<Tab, ApiError> {
+pub(crate) fn parse_tab(s: &str) -> Result<Tab, ApiError> {
     Tab::from_id(s).ok_or_else(|| {
         ApiError::bad_request(
             "bad_tab",
@@ -160,7 +160,7 @@ fn parse_tab(s: &str) -> Result<Tab, ApiError> {
     })
 }
 
-fn parse_cursor(s: &str) -> Result<Cursor, ApiError> {
+pub(crate) fn parse_cursor(s: &str) -> Result<Cursor, ApiError> {
     let bad = || {
         ApiError::bad_request(
             "bad_cursor",

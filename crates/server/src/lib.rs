@@ -142,7 +142,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route(
             "/users/{id}/routing",
-            axum::routing::put(admin::channels::put_agent_limit),
+            get(admin::channels::get_agent_limit).put(admin::channels::put_agent_limit),
         )
         .route(
             "/channels",
@@ -196,6 +196,7 @@ pub fn router(state: AppState) -> Router {
         .route("/directory", get(people::directory))
         .route("/tags", get(people::tags))
         .route("/access/conversations/{id}/viewers", get(explorer::viewers))
+        .route("/access/users/{id}/conversations", get(explorer::user_sees))
         .route("/conversations/{id}", get(conversations::get))
         .route("/conversations/{id}/messages", get(conversations::messages))
         .route(

@@ -62,6 +62,16 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
         include_bytes!("../web/live.js"),
     ),
     (
+        "conversation-contact.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../web/conversation-contact.js"),
+    ),
+    (
+        "conversation-template.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../web/conversation-template.js"),
+    ),
+    (
         "admin.css",
         "text/css; charset=utf-8",
         include_bytes!("../web/admin.css"),
@@ -110,6 +120,11 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
         "admin-viewers.js",
         "text/javascript; charset=utf-8",
         include_bytes!("../web/admin-viewers.js"),
+    ),
+    (
+        "admin-sees.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../web/admin-sees.js"),
     ),
     (
         "icon.svg",

@@ -2,7 +2,7 @@
 // a user (roles, memberships, active), resetting a password (`user.password.change_others`) and
 // an agent's limit of open conversations. A refused edit shows the engine's reasons in words.
 
-import { patch, post, put } from './api.js';
+import { get, patch, post, put } from './api.js';
 import { h, replace, toast } from './dom.js';
 import { t } from './i18n.js';
 import {
@@ -271,6 +271,21 @@ export function usersSection(ctx) {
     const input = h('input', { type: 'number', min: 0, max: 1000, step: 1, inputmode: 'numeric', placeholder: t('adm.users.no_limit') });
     const submit = h('button', { type: 'submit', class: 'btn' }, t('adm.users.limit_save'));
     const st = statusLine();
+    const now = h('p', { class: 'muted small', 'data-testid': 'limit-now', 'aria-live': 'polite' });
+    async function show() {
+      try {
+        const r = await get(`/api/v1/users/${u.id}/routing`);
+        input.value = r.max_open === null ? '' : String(r.max_open);
+        now.textContent = t(r.max_open === null ? 'adm.users.limit_now_none' : 'adm.users.limit_now', {
+          n: r.max_open,
+          open: r.open,
+          availability: t(`adm.users.availability.${r.availability}`),
+        });
+      } catch (err) {
+        now.textContent = errorText(err, labels);
+      }
+    }
+    show();
     return h(
       'form',
       {
@@ -283,12 +298,14 @@ export function usersSection(ctx) {
           try {
             await busy(submit, () => put(`/api/v1/users/${u.id}/routing`, { max_open: max }));
             st.ok(max === null ? t('adm.users.limit_none_done') : t('adm.users.limit_done', { n: max }));
+            await show();
           } catch (err) {
             st.error(errorText(err, labels));
           }
         },
       },
       h('h3', null, t('adm.users.limit_title')),
+      now,
       field(t('adm.users.limit'), input, t('adm.users.limit_hint')),
       st.el,
       submit,

@@ -1,11 +1,13 @@
 // Quem vê o quê? (`users.manage`): for a conversation (and, optionally, the address users would
 // come from), every user with whether they see it, whether they see its details, and why.
 // The address `#/admin/viewers/{id}` opens it for that conversation (the pane's "Quem vê?").
+// The other way, a user's conversations, is `admin-sees.js` (`#/admin/viewers/u{id}`).
 
 import { get, query } from './api.js';
 import { h, replace } from './dom.js';
 import { lang, t } from './i18n.js';
 import { errorText, field, heading, loadingLine } from './admin-common.js';
+import { seesPart } from './admin-sees.js';
 
 export function viewersSection(ctx, arg) {
   const el = h('section', { class: 'admin-section', 'aria-labelledby': 'adm-viewers-title' });
@@ -58,6 +60,7 @@ export function viewersSection(ctx, arg) {
     'form',
     {
       class: 'admin-form viewers-form',
+      'aria-labelledby': 'adm-viewers-conv-title',
       onsubmit: (e) => {
         e.preventDefault();
         if (location.hash !== `#/admin/viewers/${id.value.trim()}`) history.replaceState(null, '', `#/admin/viewers/${id.value.trim()}`);
@@ -69,15 +72,24 @@ export function viewersSection(ctx, arg) {
     h('div', { class: 'form-actions' }, h('button', { type: 'submit', class: 'btn btn-primary' }, t('adm.viewers.check'))),
   );
 
-  replace(el, heading(t('adm.section.viewers')), h('p', { class: 'muted' }, t('adm.viewers.explain')), form, result);
+  const sees = seesPart(ctx);
+  replace(
+    el,
+    heading(t('adm.section.viewers')),
+    h('div', { class: 'explorer-part' }, h('h3', { class: 'admin-h3', id: 'adm-viewers-conv-title' }, t('adm.viewers.title')), h('p', { class: 'muted' }, t('adm.viewers.explain')), form, result),
+    sees.el,
+  );
   el.querySelector('h2').id = 'adm-viewers-title';
   if (id.value) run();
+  if (/^u\d+$/.test(arg)) sees.open(arg.slice(1));
   return {
     el,
     onArg(next) {
       if (/^\d+$/.test(next) && next !== id.value) {
         id.value = next;
         run();
+      } else if (/^u\d+$/.test(next)) {
+        sees.open(next.slice(1));
       }
     },
   };

@@ -5,9 +5,11 @@
 import { ApiError, api, describe } from './api.js';
 import { h, nextId, replace, toast } from './dom.js';
 import { fullTime, lang, shortTime, t, tOr } from './i18n.js';
+import { contactForm } from './conversation-contact.js';
+import { templateForm } from './conversation-template.js';
 
 const BUTTON_ACTIONS = ['assume', 'finish', 'finish_in_survey', 'reopen'];
-const FORM_ACTIONS = ['transfer', 'change_department'];
+const FORM_ACTIONS = ['transfer', 'change_department', 'link_contact'];
 const OLDER_PAGE = 50;
 /** A `before` beyond every message id: the newest page. */
 const NEWEST = 9007199254740991;
@@ -38,7 +40,8 @@ export function createPane(ctx) {
       loading: false,
       notFound: false,
       busy: false,
-      form: null, // 'transfer' | 'change_department' | 'tag'
+      form: null, // 'transfer' | 'change_department' | 'link_contact' | 'tag'
+      contacts: null, // the link form's search results
       formValue: '', // what the open form holds
       targets: null,
       mode: 'reply',
@@ -292,6 +295,7 @@ export function createPane(ctx) {
       { class: 'actions-wrap' },
       h('div', { class: 'actions', role: 'group', 'aria-label': t('pane.actions') }, buttons),
       s.form === 'transfer' || s.form === 'change_department' ? renderActionForm() : null,
+      s.form === 'link_contact' ? contactForm(s, { act, redraw: renderHead, close: () => setForm(null) }) : null,
     );
   }
 
@@ -343,6 +347,7 @@ export function createPane(ctx) {
     const from = s.form;
     s.form = form;
     s.formValue = '';
+    s.contacts = null;
     renderHead();
     if (form) head.querySelector('.inline-form select, .inline-form input')?.focus();
     else head.querySelector(`[data-focus-key="${from === 'tag' ? 'tag-open' : `action:${from}`}"]`)?.focus();
@@ -516,7 +521,25 @@ export function createPane(ctx) {
       return;
     }
     const keepTop = messagesWrap.scrollTop;
-    replace(composerEl, template ? templateForm() : composerForm(modes));
+    replace(
+      composerEl,
+      template
+        ? templateForm(s, {
+            act,
+            done: () => {
+              s.template = null;
+              composerKey = '';
+              renderComposer();
+            },
+            back: () => {
+              s.template = null;
+              composerKey = '';
+              renderComposer();
+              composerEl.querySelector('textarea')?.focus();
+            },
+          })
+        : composerForm(modes),
+    );
     messagesWrap.scrollTop = stick ? messagesWrap.scrollHeight : keepTop;
   }
 
@@ -600,61 +623,6 @@ export function createPane(ctx) {
       ),
     );
     return form;
-  }
-
-  function templateForm() {
-    const tp = s.template;
-    const field = (label, input) => {
-      input.id = nextId('tpl');
-      return h('div', { class: 'field' }, h('label', { for: input.id }, label), input);
-    };
-    const name = h('input', { type: 'text', required: true, value: tp.name, oninput: (e) => (tp.name = e.target.value) });
-    const language = h('input', { type: 'text', required: true, value: tp.language, oninput: (e) => (tp.language = e.target.value) });
-    const params = h('textarea', { rows: 2, oninput: (e) => (tp.parameters = e.target.value) });
-    params.value = tp.parameters;
-    // Focus moves to it only when the user's reply was refused (not when it opens by itself).
-    if (s.templateFocus) queueMicrotask(() => name.focus());
-    s.templateFocus = false;
-    return h(
-      'form',
-      {
-        class: 'composer composer-template',
-        onsubmit: async (e) => {
-          e.preventDefault();
-          if (!tp.name.trim() || !tp.language.trim()) return (tp.name.trim() ? language : name).focus();
-          const parameters = tp.parameters.split('\n').map((p) => p.trim()).filter(Boolean);
-          const ok = await act('template', { name: tp.name.trim(), language: tp.language.trim(), parameters });
-          if (ok) {
-            s.template = null;
-            composerKey = '';
-            renderComposer();
-          }
-        },
-      },
-      h('p', { class: 'template-title' }, t('template.title')),
-      h('p', { class: 'muted small' }, t('template.explain')),
-      h('div', { class: 'template-grid' }, field(t('template.name'), name), field(t('template.language'), language)),
-      field(t('template.parameters'), params),
-      h(
-        'div',
-        { class: 'composer-foot' },
-        h(
-          'button',
-          {
-            type: 'button',
-            class: 'btn btn-ghost',
-            onclick: () => {
-              s.template = null;
-              composerKey = '';
-              renderComposer();
-              composerEl.querySelector('textarea')?.focus();
-            },
-          },
-          t('template.back'),
-        ),
-        h('button', { type: 'submit', class: 'btn btn-primary', 'aria-disabled': s.busy ? 'true' : null }, t('template.send')),
-      ),
-    );
   }
 
   // Actions.

@@ -406,6 +406,72 @@ impl Store {
         Ok(())
     }
 
+    /// Copies the account's conversations (department, status, assignee, contact; not their
+    /// messages nor tags), each round `shift` µs older than the last, until the account has
+    /// `total`; counters rebuilt. For measuring the inbox on a large demo account
+    /// (`atende demo --conversations N`). Returns how many conversations the account has.
+    #[doc(hidden)]
+    pub async fn bench_replicate(&self, account: AccountId, total: i64, shift: i64) -> Result<i64> {
+        let a = account.0;
+        let have: i64 = with_pool!(self, pool => sqlx::query_scalar("SELECT COUNT(*) FROM conversations WHERE account_id = $1")
+            .bind(a)
+            .fetch_one(pool)
+            .await?);
+        if have == 0 || have >= total {
+            return Ok(have);
+        }
+        let need = total - have;
+        let rounds = need / have + 1;
+        let cols = "account_id, department_id, status, class, assignee_id, contact_id, channel, last_activity, last_customer_message_at, created_at, version";
+        let copy = format!(
+            "INSERT INTO conversations ({cols}) SELECT account_id, department_id, status, class, assignee_id, contact_id, channel, \
+             last_activity - k * {shift}, last_customer_message_at - k * {shift}, created_at - k * {shift}, 1 \
+             FROM conversations, g WHERE account_id = {a} ORDER BY k, id LIMIT {need}"
+        );
+        let counters = [
+            format!("DELETE FROM conversation_counts WHERE account_id = {a}"),
+            format!(
+                "INSERT INTO conversation_counts (account_id, class, department_id, assignee_id, n) \
+                 SELECT account_id, class, department_id, COALESCE(assignee_id, 0), COUNT(*) FROM conversations WHERE account_id = {a} \
+                 GROUP BY account_id, class, department_id, COALESCE(assignee_id, 0)"
+            ),
+        ];
+        match &self.db {
+            crate::Db::Sqlite(pool) => {
+                let mut tx = pool.begin().await?;
+                let sql = format!(
+                    "WITH RECURSIVE g(k) AS (SELECT 1 UNION ALL SELECT k + 1 FROM g WHERE k < {rounds}) {copy}"
+                );
+                sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .execute(&mut *tx)
+                    .await?;
+                for c in counters {
+                    sqlx::query(sqlx::AssertSqlSafe(c))
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                tx.commit().await?;
+                sqlx::query("ANALYZE").execute(pool).await?;
+            }
+            crate::Db::Postgres(pool) => {
+                let mut tx = pool.begin().await?;
+                let sql =
+                    format!("WITH g(k) AS (SELECT generate_series(1::bigint, {rounds})) {copy}");
+                sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .execute(&mut *tx)
+                    .await?;
+                for c in counters {
+                    sqlx::query(sqlx::AssertSqlSafe(c))
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                tx.commit().await?;
+                sqlx::query("ANALYZE").execute(pool).await?;
+            }
+        }
+        Ok(have + need)
+    }
+
     /// How many messages the account has.
     #[doc(hidden)]
     pub async fn bench_messages(&self, account: AccountId) -> Result<i64> {

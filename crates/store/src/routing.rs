@@ -52,6 +52,9 @@ pub enum Assigned {
 
 const OPEN: &str = "(SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM conversation_counts cc WHERE cc.account_id = $1 AND cc.assignee_id = r.user_id AND cc.class = 1)";
 
+/// [`OPEN`] for user `$2`, without their routing row.
+const OPEN_OF: &str = "SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM conversation_counts cc WHERE cc.account_id = $1 AND cc.assignee_id = $2 AND cc.class = 1";
+
 impl Store {
     /// Sets an agent online (from `address`) or away.
     pub async fn set_availability(
@@ -89,7 +92,15 @@ impl Store {
                     max_open: r.try_get(1)?,
                     open: r.try_get(2)?,
                 },
-                None => AgentRouting::default(),
+                // Never set online nor given a limit: away, no limit, but maybe assigned by hand.
+                None => AgentRouting {
+                    open: sqlx::query_scalar(sqlx::AssertSqlSafe(OPEN_OF.to_owned()))
+                        .bind(account.0)
+                        .bind(user.0)
+                        .fetch_one(pool)
+                        .await?,
+                    ..AgentRouting::default()
+                },
             })
         })
     }

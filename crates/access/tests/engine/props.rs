@@ -131,6 +131,41 @@ proptest! {
         }
     }
 
+    /// The explorer's plans: `visible_plan` lists exactly what the principal sees, and a
+    /// target's tab met with a caller's visible plan lists exactly what both see, as disjoint
+    /// terms, for every pair of users and addresses.
+    #[test]
+    fn meet_equals_both_visible(w in world()) {
+        let departments: Vec<_> = w.config().departments.iter().map(|d| d.id).collect();
+        for caller in w.users() {
+            let p = w.principal(caller, addrs()[0]);
+            let seen = p.visible_plan();
+            for c in w.all_convs() {
+                prop_assert_eq!(seen.matches(c), p.visible(c), "visible plan {:?} {:?}", seen, c);
+            }
+            for target in w.users() {
+                for addr in addrs() {
+                    let t = w.principal(target, addr);
+                    let mut plans: Vec<(Option<Tab>, access::Plan)> = vec![(None, t.visible_plan())];
+                    plans.extend(Tab::ALL.iter().map(|tab| (Some(*tab), t.plan(*tab))));
+                    for (tab, plan) in plans {
+                        let both = plan.meet(&seen, &departments);
+                        for c in w.all_convs() {
+                            let expected = t.visible(c)
+                                && p.visible(c)
+                                && tab.is_none_or(|tab| tab.filter(c, target.id));
+                            prop_assert_eq!(
+                                both.matches(c), expected,
+                                "caller {:?} target {:?} tab {:?} conversation {:?} meet {:?}", caller, target, tab, c, both
+                            );
+                            prop_assert!(both.terms.iter().filter(|x| x.matches(c)).count() <= 1, "{both:?} {c:?}");
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     /// The in-memory inbox lists by plan exactly `visible ∧ filter`, newest first (ties by larger
     /// id); keyset pages concatenate to the whole listing; `count` is its length.
     #[test]

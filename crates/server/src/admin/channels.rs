@@ -442,3 +442,43 @@ pub async fn put_agent_limit(
     at.done(open.tx, Some(&before), Some(&after)).await?;
     Ok(axum::Json(body))
 }
+
+/// An agent's routing as an administrator reads it.
+#[derive(Serialize, ToSchema)]
+pub struct AgentRoutingView {
+    /// Open conversations routing may give the agent at most (`null`: no limit).
+    pub max_open: Option<i64>,
+    /// Conversations the agent has open now (in progress or survey).
+    pub open: i64,
+    /// `online` or `away`.
+    pub availability: &'static str,
+}
+
+/// An agent's limit of open conversations, with how many they have open and whether they are
+/// online (`users.manage`); 404 for a user of another account like an unknown one.
+#[utoipa::path(get, path = "/api/v1/users/{id}/routing", tag = "routing",
+    responses((status = 200, body = AgentRoutingView), (status = 403, body = crate::error::ErrorBody),
+              (status = 404, body = crate::error::ErrorBody)))]
+pub async fn get_agent_limit(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> Result<axum::Json<AgentRoutingView>, ApiError> {
+    crate::error::require(&caller.principal.decide_permission(Permission::UsersManage))?;
+    let account = caller.owner.account;
+    if !state
+        .store
+        .account(account)
+        .await?
+        .users
+        .contains_key(&UserId(id))
+    {
+        return Err(ApiError::not_found());
+    }
+    let r = state.store.agent_routing(account, UserId(id)).await?;
+    Ok(axum::Json(AgentRoutingView {
+        max_open: r.max_open,
+        open: r.open,
+        availability: if r.online { "online" } else { "away" },
+    }))
+}
