@@ -266,7 +266,8 @@ fn standing_id(s: Standing) -> &'static str {
 /// Which conversations a user sees and why (`users.manage`): only those the caller sees too,
 /// so the explorer never shows the caller more than their own inbox. A user of another
 /// account answers 404 like an unknown id.
-#[utoipa::path(get, path = "/api/v1/access/users/{id}/conversations", tag = "admin", params(SeesQuery),
+#[utoipa::path(get, path = "/api/v1/access/users/{id}/conversations", tag = "admin",
+    params(("id" = i64, Path, description = "User id"), SeesQuery),
     responses((status = 200, body = UserSees), (status = 400, body = crate::error::ErrorBody),
               (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn user_sees(

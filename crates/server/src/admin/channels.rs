@@ -457,6 +457,7 @@ pub struct AgentRoutingView {
 /// An agent's limit of open conversations, with how many they have open and whether they are
 /// online (`users.manage`); 404 for a user of another account like an unknown one.
 #[utoipa::path(get, path = "/api/v1/users/{id}/routing", tag = "routing",
+    params(("id" = i64, Path, description = "User id")),
     responses((status = 200, body = AgentRoutingView), (status = 403, body = crate::error::ErrorBody),
               (status = 404, body = crate::error::ErrorBody)))]
 pub async fn get_agent_limit(
@@ -464,7 +465,10 @@ pub async fn get_agent_limit(
     caller: Caller,
     Path(id): Path<i64>,
 ) -> Result<axum::Json<AgentRoutingView>, ApiError> {
-    crate::error::require(&caller.principal.decide_permission(Permission::UsersManage))?;
+    // An administrative read: a refusal is recorded in the audit log.
+    Attempt::new(&state, &caller, "user.routing.read", format!("user#{id}"))
+        .gate(Permission::UsersManage)
+        .await?;
     let account = caller.owner.account;
     if !state
         .store
