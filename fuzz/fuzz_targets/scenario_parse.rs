@@ -10,14 +10,29 @@ fuzz_target!(|data: &[u8]| {
     };
     match scenario::parse(text) {
         Ok(s) => {
-            let ran = scenario::run(&s, &mut scenario::Memory::new(&s), access::explain::Lang::En);
+            let ran = scenario::run(
+                &s,
+                &mut scenario::Memory::new(&s),
+                access::explain::Lang::En,
+            );
             assert!(ran.is_ok(), "a parsed file failed to run");
         }
         Err(problems) => {
             assert!(!problems.is_empty(), "Err with no problem");
-            let lines = text.lines().count().max(1) + 1;
+            // Lines as YAML counts them: a lone CR is a line break too.
+            let lines = text
+                .replace("\r\n", "\n")
+                .replace('\r', "\n")
+                .lines()
+                .count()
+                .max(1)
+                + 1;
             for p in &problems {
-                assert!(p.line >= 1 && p.line <= lines, "problem at line {} of {lines}", p.line);
+                assert!(
+                    p.line >= 1 && p.line <= lines,
+                    "problem at line {} of {lines}",
+                    p.line
+                );
                 assert!(!p.message.is_empty(), "empty message");
             }
         }

@@ -93,7 +93,8 @@ pub struct ApiDoc;
 /// The answers every operation of a kind may give, whatever its annotation says (so that a new
 /// route cannot forget them): a request body may be refused as invalid JSON (400), too large
 /// (413) or not JSON (415); a query as invalid (400); a path id that cannot be one (not a
-/// number, out of range) is not found (404), as a non-existent one.
+/// number, out of range) is not found (404), as a non-existent one; an authenticated operation
+/// may answer 401 (no session) and 403 (`password_change_required`).
 struct CommonErrors;
 
 impl utoipa::Modify for CommonErrors {
@@ -111,7 +112,10 @@ impl utoipa::Modify for CommonErrors {
                     .build(),
             )
         };
-        for item in openapi.paths.paths.values_mut() {
+        for (path, item) in &mut openapi.paths.paths {
+            // Everything under /api/v1 but the login needs a session or an API token, and a
+            // temporary password must be changed before anything else.
+            let authenticated = path.starts_with("/api/v1/") && path != "/api/v1/auth/login";
             let operations = [
                 &mut item.get,
                 &mut item.put,
@@ -150,6 +154,14 @@ impl utoipa::Modify for CommonErrors {
                         op,
                         "400",
                         "`bad_query`: a query parameter is missing or invalid",
+                    );
+                }
+                if authenticated {
+                    add(op, "401", "`unauthorized`: no valid session or API token");
+                    add(
+                        op,
+                        "403",
+                        "`password_change_required`: the caller's password is temporary and must be changed first (or refused by the access engine)",
                     );
                 }
                 if has(op, ParameterIn::Path) {

@@ -2,8 +2,9 @@
 //! server and its document disagreeing: a path id that cannot be an id (not a number, out of
 //! range) is 404 byte for byte like an id that does not exist, never axum's plain-text 400; a
 //! bad query is a JSON 400 `bad_query`; a body that is not JSON is a JSON 415; and the document
-//! declares every path parameter, a 404 for every operation taking one, and 400, 413 and 415
-//! for every operation taking a body.
+//! declares every path parameter, a 404 for every operation taking one, 400, 413 and 415 for
+//! every operation taking a body, and 401 and 403 (`password_change_required`) for every
+//! operation that needs a session.
 
 use super::*;
 
@@ -111,6 +112,14 @@ pub(super) async fn malformed_story(w: World) {
                     params.contains(&(name, "path")),
                     "{method} {path}: path parameter {name} is not declared"
                 );
+            }
+            if path.starts_with("/api/v1/") && path != "/api/v1/auth/login" {
+                for status in ["401", "403"] {
+                    assert!(
+                        responses.contains_key(status),
+                        "{method} {path}: no {status}"
+                    );
+                }
             }
             if path.contains('{') {
                 assert!(responses.contains_key("404"), "{method} {path}: no 404");
