@@ -526,7 +526,10 @@ async fn load(store: Store, backend: &str) {
     );
 }
 
+// Run alone (`scripts/test` does, after the rest): the memory measured is the test process's,
+// which other stories running at the same time would fill.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "run alone by scripts/test: it measures the process's memory"]
 async fn load_on_sqlite() {
     let (store, dir) = crate::on_sqlite("load").await;
     load(store, "sqlite").await;
@@ -534,6 +537,7 @@ async fn load_on_sqlite() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "run alone by scripts/test: it measures the process's memory"]
 async fn load_on_postgres() {
     let Some(store) = crate::on_postgres().await else {
         return;
