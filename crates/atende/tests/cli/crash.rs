@@ -5,7 +5,7 @@
 //! is `ok`; after the restart everything is posted again (idempotent ingest: an acknowledged
 //! message answers `duplicates: 1`, nothing is stored twice).
 //!
-//! `ATENDE_CRASH_ROUNDS` sets the number of rounds (default 20 on SQLite, 10 on PostgreSQL); the
+//! `ATENDE_CRASH_ROUNDS` sets the number of rounds (default 20 on each backend); the
 //! soak run of docs/security.md sets 200.
 
 #![allow(clippy::indexing_slicing, reason = "a test fails loudly")]
@@ -485,7 +485,7 @@ fn crash_durability_on_postgres() {
         return;
     };
     let dir = TempDir::new("crash-postgres");
-    crash_rounds(&Db::Postgres(url), dir.path(), 10);
+    crash_rounds(&Db::Postgres(url), dir.path(), 20);
 }
 
 /// `ATENDE_TEST_POSTGRES_URL`; `None` when it is not set, which CI does not allow.
