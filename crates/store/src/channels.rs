@@ -202,7 +202,23 @@ impl Store {
 
     /// [`Store::receive`] for messages of any channels, in one transaction: what group commit
     /// uses for concurrent arrivals (each is acknowledged after this one commit).
+    ///
+    /// A unique violation means another delivery of the same message (or the first message of
+    /// the same new contact) committed between this transaction's lookups and its inserts: a
+    /// channel's retry racing its first delivery, or, after a crash, a transaction the database
+    /// committed once the process was gone. The batch is then tried again, and its lookups see
+    /// that row: the message counts as a duplicate instead of failing.
     pub async fn receive_many(&self, items: &[(&Channel, Inbound<'_>)]) -> Result<Vec<Received>> {
+        let mut attempt = 0;
+        loop {
+            match self.receive_many_once(items).await {
+                Err(e) if e.is_unique_violation() && attempt < 3 => attempt += 1,
+                other => return other,
+            }
+        }
+    }
+
+    async fn receive_many_once(&self, items: &[(&Channel, Inbound<'_>)]) -> Result<Vec<Received>> {
         // Lookups are made for the whole batch (a query per channel or account, not per
         // message); each new message then costs one insert, and the events one insert.
         let mut accounts: BTreeMap<i64, Vec<&str>> = BTreeMap::new();

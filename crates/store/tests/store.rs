@@ -463,6 +463,31 @@ async fn arrivals(store: &Store) {
         left.iter().all(|e| e.conversation != Some(c_known)),
         "{left:?}"
     );
+    // The same new message delivered many times at once (a channel's retries racing its first
+    // delivery; a transaction committed after a crash): one is stored, every other answer is a
+    // duplicate, none an error (a unique violation between lookup and insert is tried again).
+    let racers: Vec<_> = (0..16)
+        .map(|_| {
+            let (store, channel) = (store.clone(), channel.clone());
+            tokio::spawn(async move {
+                store
+                    .receive(
+                        &channel,
+                        &[m("race-1", "5511000000099", Some("Rápida"), 60)],
+                    )
+                    .await
+            })
+        })
+        .collect();
+    let mut stored = 0;
+    for r in racers {
+        match r.await.unwrap().unwrap().as_slice() {
+            [Received::Stored { .. }] => stored += 1,
+            [Received::Duplicate] => {}
+            other => panic!("{other:?}"),
+        }
+    }
+    assert_eq!(stored, 1, "the raced message is stored exactly once");
 }
 
 #[test]
