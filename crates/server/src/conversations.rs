@@ -17,8 +17,6 @@ use crate::auth::Caller;
 use crate::error::{ApiError, require};
 use crate::json::JsonOrEmpty;
 
-const DEFAULT_LIMIT: u32 = 50;
-const MAX_LIMIT: u32 = 200;
 const MAX_TEXT: usize = 4096;
 
 /// Query of a tab listing.
@@ -204,13 +202,7 @@ pub async fn list(
     Query(q): Query<ListQuery>,
 ) -> Result<axum::Json<Page>, ApiError> {
     let tab = parse_tab(&q.tab)?;
-    let limit = q.limit.unwrap_or(DEFAULT_LIMIT);
-    if !(1..=MAX_LIMIT).contains(&limit) {
-        return Err(ApiError::bad_request(
-            "bad_limit",
-            format!("`limit` must be between 1 and {MAX_LIMIT}"),
-        ));
-    }
+    let limit = crate::input::page_limit(q.limit)?;
     let after = q.cursor.as_deref().map(parse_cursor).transpose()?;
     let search = q.q.as_deref().map(str::trim).filter(|t| !t.is_empty());
     if search.is_some_and(|t| t.len() > 100)
@@ -414,13 +406,7 @@ pub async fn messages(
             .principal
             .decide(&row.record.conversation, Action::ViewDetails),
     )?;
-    let limit = q.limit.unwrap_or(DEFAULT_LIMIT);
-    if !(1..=MAX_LIMIT).contains(&limit) {
-        return Err(ApiError::bad_request(
-            "bad_limit",
-            format!("`limit` must be between 1 and {MAX_LIMIT}"),
-        ));
-    }
+    let limit = crate::input::page_limit(q.limit)?;
     let list = match (q.after, q.before) {
         (Some(_), Some(_)) => {
             return Err(ApiError::bad_request(

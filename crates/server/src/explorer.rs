@@ -282,13 +282,7 @@ pub async fn user_sees(
         .await?;
     let (lang, from) = lang_and_address(&caller, q.lang.as_deref(), q.from.as_deref())?;
     let tab = q.tab.as_deref().map(parse_tab).transpose()?;
-    let limit = q.limit.unwrap_or(50);
-    if !(1..=200).contains(&limit) {
-        return Err(ApiError::bad_request(
-            "bad_limit",
-            "`limit` must be between 1 and 200",
-        ));
-    }
+    let limit = crate::input::page_limit(q.limit)?;
     let after = q.cursor.as_deref().map(parse_cursor).transpose()?;
     let account = caller.owner.account;
     let full = state.store.account(account).await?;

@@ -42,3 +42,22 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Query<T> {
         }
     }
 }
+
+/// Default page size of the API's paged lists.
+pub const DEFAULT_LIMIT: u32 = 50;
+/// Largest page size of the API's paged lists.
+pub const MAX_LIMIT: u32 = 200;
+
+/// A list's `limit` query parameter: [`DEFAULT_LIMIT`] when absent, 400 `bad_limit` outside 1 to
+/// [`MAX_LIMIT`].
+pub fn page_limit(limit: Option<u32>) -> Result<u32, ApiError> {
+    let limit = limit.unwrap_or(DEFAULT_LIMIT);
+    if (1..=MAX_LIMIT).contains(&limit) {
+        Ok(limit)
+    } else {
+        Err(ApiError::bad_request(
+            "bad_limit",
+            format!("`limit` must be between 1 and {MAX_LIMIT}"),
+        ))
+    }
+}

@@ -13,9 +13,6 @@ use crate::AppState;
 use crate::auth::Caller;
 use crate::error::ApiError;
 
-const DEFAULT_LIMIT: u32 = 50;
-const MAX_LIMIT: u32 = 200;
-
 /// Query of the audit log.
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -77,13 +74,7 @@ pub async fn list(
 ) -> Result<axum::Json<AuditPage>, ApiError> {
     let at = Attempt::new(&state, &caller, "audit.list", "audit");
     at.gate(Permission::AuditView).await?;
-    let limit = q.limit.unwrap_or(DEFAULT_LIMIT);
-    if !(1..=MAX_LIMIT).contains(&limit) {
-        return Err(ApiError::bad_request(
-            "bad_limit",
-            format!("`limit` must be between 1 and {MAX_LIMIT}"),
-        ));
-    }
+    let limit = crate::input::page_limit(q.limit)?;
     let entries = state
         .store
         .audit_log(caller.owner.account, q.before, limit)

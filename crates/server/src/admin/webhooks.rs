@@ -24,8 +24,6 @@ use crate::json::Json;
 
 /// Longest webhook URL, bytes.
 pub const MAX_URL: usize = 2048;
-const DEFAULT_LIMIT: u32 = 50;
-const MAX_LIMIT: u32 = 200;
 
 /// A webhook, its secret hidden.
 #[derive(Serialize, ToSchema)]
@@ -344,13 +342,7 @@ pub async fn deliveries(
         format!("webhook#{id}"),
     );
     at.gate(Permission::SettingsWebhooks).await?;
-    let limit = q.limit.unwrap_or(DEFAULT_LIMIT);
-    if !(1..=MAX_LIMIT).contains(&limit) {
-        return Err(ApiError::bad_request(
-            "bad_limit",
-            format!("`limit` must be between 1 and {MAX_LIMIT}"),
-        ));
-    }
+    let limit = crate::input::page_limit(q.limit)?;
     let account = caller.owner.account;
     if state.store.webhook(account, id).await?.is_none() {
         let d = access::Decision::not_found(vec![access::Reason::TargetNotFound]);
