@@ -1,8 +1,10 @@
 //! Account-level decisions (ACCESS-MODEL.md, "Account-level actions"): login, account
 //! permissions, managing users (no escalation, last `account.manage`), editing roles, passwords.
 
-use crate::ids::UserId;
-use crate::model::{Account, Conversation, Role, User};
+use crate::ids::{AccountId, ConversationId, DepartmentId, UserId};
+use crate::model::{
+    Account, AccountConfig, Conversation, Membership, MembershipKind, Role, Status, User,
+};
 use crate::permission::{Permission, PermissionSet};
 use crate::principal::{Principal, Standing};
 use crate::reason::{Decision, MissingNote, Reason};
@@ -36,7 +38,100 @@ pub enum RoleChange<'a> {
     Delete(crate::RoleId),
 }
 
+/// Stands for "somebody else" when probing what a principal sees of a department: stored
+/// users have positive ids.
+const SOMEONE_ELSE: UserId = UserId(-1);
+
+/// The shapes a conversation of `department` takes for a viewer who is not its assignee:
+/// waiting (nobody's), in progress, in survey and finished (somebody else's). Visibility depends
+/// only on the account, the department, the status and whether the viewer is the assignee, so
+/// these four stand for every such conversation.
+fn probes(account: AccountId, department: DepartmentId) -> [Conversation; 4] {
+    let probe = |status, assignee| Conversation {
+        id: ConversationId(0),
+        account,
+        department,
+        status,
+        assignee,
+    };
+    [
+        probe(Status::Waiting, None),
+        probe(Status::InProgress, Some(SOMEONE_ELSE)),
+        probe(Status::Survey, Some(SOMEONE_ELSE)),
+        probe(Status::Finished, Some(SOMEONE_ELSE)),
+    ]
+}
+
 impl Principal {
+    /// Per probe of [`probes`]: whether the conversation is visible, and with details.
+    fn department_view(&self, department: DepartmentId) -> [(bool, bool); 4] {
+        probes(self.account, department).map(|c| (self.visible(&c), self.details_visible(&c)))
+    }
+
+    /// Whether the principal sees every conversation of `department` that is not assigned to
+    /// them, in every status, with details (v2: the bar for adding a membership there).
+    pub fn sees_whole_department(&self, department: DepartmentId) -> bool {
+        self.department_view(department)
+            .iter()
+            .all(|(seen, details)| *seen && *details)
+    }
+
+    /// The departments where `other` sees a conversation (or its details) assigned to neither
+    /// of them that this principal does not: where `other`'s view escapes this one's.
+    pub fn sees_less_than(&self, config: &AccountConfig, other: &Principal) -> Vec<DepartmentId> {
+        config
+            .departments
+            .iter()
+            .map(|d| d.id)
+            .filter(|d| {
+                let mine = self.department_view(*d);
+                let theirs = other.department_view(*d);
+                mine.iter()
+                    .zip(theirs.iter())
+                    .any(|(m, t)| (t.0 && !m.0) || (t.1 && !m.1))
+            })
+            .collect()
+    }
+
+    /// The departments where the change adds a membership (or turns one into a supervision,
+    /// which reaches the whole subtree) that this principal does not wholly see.
+    fn memberships_beyond_view(
+        &self,
+        config: &AccountConfig,
+        before: Option<&User>,
+        after: Option<&User>,
+    ) -> Vec<DepartmentId> {
+        let Some(after) = after else {
+            return Vec::new();
+        };
+        let had = |m: &Membership| {
+            before.is_some_and(|b| {
+                b.memberships.iter().any(|o| {
+                    o.department == m.department
+                        && (o.kind == m.kind || o.kind == MembershipKind::Supervisor)
+                })
+            })
+        };
+        let tree = &config.departments;
+        let mut out = std::collections::BTreeSet::new();
+        for m in after.memberships.iter().filter(|m| !had(m)) {
+            let reached: Vec<DepartmentId> = match m.kind {
+                MembershipKind::Member => vec![m.department],
+                MembershipKind::Supervisor => tree
+                    .iter()
+                    .map(|d| d.id)
+                    .filter(|d| tree.in_subtree(*d, m.department))
+                    .collect(),
+            };
+            out.extend(
+                reached
+                    .into_iter()
+                    .filter(|d| !self.sees_whole_department(*d)),
+            );
+        }
+        out.into_iter().collect()
+    }
+
     fn standing_reason(&self) -> Option<Reason> {
         match self.standing {
             Standing::Active => None,
@@ -164,6 +259,25 @@ impl Principal {
             grants.push(Reason::WithinActorPermissions);
         } else {
             missing.push(Reason::Escalation(excess));
+        }
+        // v2: memberships and supervision grant visibility, so they are decided like
+        // permissions. What the actor holds is compared, whatever networks, as above.
+        let actor = account
+            .users
+            .get(&self.user)
+            .map(|u| Principal::resolve_held(config, u));
+        let actor = actor.as_ref().unwrap_or(self);
+        let beyond = actor.memberships_beyond_view(config, before, after);
+        if !beyond.is_empty() {
+            missing.push(Reason::MembershipBeyondView(beyond));
+        }
+        let wider = before
+            .into_iter()
+            .chain(after)
+            .flat_map(|u| actor.sees_less_than(config, &Principal::resolve_held(config, u)))
+            .collect::<std::collections::BTreeSet<_>>();
+        if !wider.is_empty() {
+            missing.push(Reason::VisibilityEscalation(wider.into_iter().collect()));
         }
         if let (Some(after), Some(before)) = (after, before)
             && config.is_account_manager(before)

@@ -292,6 +292,14 @@ pub fn reason(lang: Lang, names: &dyn Names, r: &Reason) -> String {
             let list = missing.iter().map(|p| permission(lang, p)).collect::<Vec<_>>().join(", ");
             pick(lang, format!("o alvo teria permissões que o autor não tem: {list}"), format!("the target would hold permissions the actor lacks: {list}"))
         }
+        Reason::MembershipBeyondView(ds) => {
+            let list = ds.iter().map(|d| names.department(*d)).collect::<Vec<_>>().join(", ");
+            pick(lang, format!("o autor não vê todos os atendimentos (em todos os status, com detalhes) de {list}, então não pode incluir membros ou supervisores ali"), format!("the actor does not see every conversation (every status, with details) of {list}, so cannot add members or supervisors there"))
+        }
+        Reason::VisibilityEscalation(ds) => {
+            let list = ds.iter().map(|d| names.department(*d)).collect::<Vec<_>>().join(", ");
+            pick(lang, format!("o alvo veria atendimentos que o autor não vê, em {list}"), format!("the target would see conversations the actor does not, in {list}"))
+        }
         Reason::LastAccountManager => pick(
             lang,
             "a conta ficaria sem nenhum usuário ativo com “Gerenciar a conta”".into(),

@@ -12,6 +12,7 @@
 
 pub mod action;
 pub mod admin;
+mod contact;
 pub mod explain;
 pub mod ids;
 pub mod inbox;

@@ -203,6 +203,12 @@ catalogue! {
         "Editar contatos", "Edit contacts";
     ContactsDelete = "contacts.delete", Account, Menu,
         "Excluir contatos", "Delete contacts";
+    ContactsView = "contacts.view", Account, Menu,
+        "Leads/Contatos: ver a lista de contatos", "View the contacts list";
+    QuickRepliesCompanyManage = "quick_replies.company.manage", Account, Menu,
+        "Respostas rápidas da empresa", "Company quick replies";
+    TemplatesManage = "templates.manage", Account, Integracoes,
+        "Modelos de mensagem do WhatsApp", "WhatsApp message templates";
     DashboardGeneral = "dashboard.general", Account, Dashboards,
         "Dashboard geral", "General dashboard";
     DashboardClient = "dashboard.client", Account, Dashboards,

@@ -112,6 +112,24 @@ impl Principal {
     ///
     /// A user of another account resolves to a principal that can do nothing in this one.
     pub fn resolve(config: &AccountConfig, user: &User, client: IpAddr) -> Principal {
+        Principal::resolve_with(config, user, |role| {
+            role.allowed_networks.is_empty()
+                || role.allowed_networks.iter().any(|n| n.contains(client))
+        })
+    }
+
+    /// Resolves `user` with every binding active, whatever its role's allowed networks: what
+    /// the user *holds*, as the no-escalation rules compare it (ACCESS-MODEL.md, "Account-level
+    /// actions" and v2 "No escalation through memberships").
+    pub fn resolve_held(config: &AccountConfig, user: &User) -> Principal {
+        Principal::resolve_with(config, user, |_| true)
+    }
+
+    fn resolve_with(
+        config: &AccountConfig,
+        user: &User,
+        binding_active: impl Fn(&crate::model::Role) -> bool,
+    ) -> Principal {
         let tree = &config.departments;
         let mut active_bindings = Vec::new();
         let mut network_blocked = Vec::new();
@@ -125,8 +143,7 @@ impl Principal {
                 role: b.role,
                 scope: b.scope,
             };
-            let active = role.allowed_networks.is_empty()
-                || role.allowed_networks.iter().any(|n| n.contains(client));
+            let active = binding_active(role);
             let covers = match b.scope {
                 Scope::Account => Vec::new(),
                 Scope::Department(root) => tree

@@ -177,6 +177,12 @@ pub enum Reason {
     SameDepartment(DepartmentId),
     /// The target user holds (before or after the change) permissions the actor does not.
     Escalation(PermissionSet),
+    /// The change adds a membership or supervision in these departments, which the actor does
+    /// not see whole (every status, with details).
+    MembershipBeyondView(Vec<DepartmentId>),
+    /// The target user sees (before or after the change) conversations of these departments
+    /// that the actor does not.
+    VisibilityEscalation(Vec<DepartmentId>),
     /// The change would leave the account without an active `account.manage` holder.
     LastAccountManager,
     /// Built-in roles cannot be changed or removed.
@@ -222,6 +228,8 @@ impl Reason {
             Reason::DepartmentNotFound => "department_not_found",
             Reason::SameDepartment(_) => "same_department",
             Reason::Escalation(_) => "escalation",
+            Reason::MembershipBeyondView(_) => "membership_escalation",
+            Reason::VisibilityEscalation(_) => "visibility_escalation",
             Reason::LastAccountManager => "last_account_manager",
             Reason::BuiltinRole => "builtin_role",
             Reason::CurrentPasswordRequired => "current_password_required",
@@ -247,6 +255,8 @@ impl Reason {
         "department_not_found",
         "same_department",
         "escalation",
+        "membership_escalation",
+        "visibility_escalation",
         "last_account_manager",
         "builtin_role",
         "current_password_required",

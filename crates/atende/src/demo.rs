@@ -433,7 +433,13 @@ pub async fn fill(store: &Store, password_hash: &str, now_micros: i64) -> Result
         users.push((id, spec));
     }
 
-    // Conversations.
+    // The company's tags, then conversations.
+    for tag in COMPANY_TAGS {
+        store
+            .create_tag(account, tag)
+            .await
+            .context("creating a demo tag")?;
+    }
     let mut rng = Rng::new();
     let total_weight: u64 = DEPARTMENTS.iter().map(|d| d.weight).sum();
     let mut contacts: Vec<(i64, String)> = Vec::new();
@@ -527,13 +533,13 @@ pub async fn fill(store: &Store, password_hash: &str, now_micros: i64) -> Result
             .with_context(|| format!("creating demo conversation {n}"))?;
         for ((kind, author, body), at) in script.iter().zip(&times) {
             store
-                .add_message(account, conversation, *kind, *author, body, *at)
+                .add_message(account, conversation, *kind, *author, body, None, *at)
                 .await
                 .context("adding a demo message")?;
         }
         for tag in tags(&mut rng, spec) {
             store
-                .tag(account, conversation, tag, start)
+                .tag(account, conversation, tag, None, start)
                 .await
                 .context("tagging a demo conversation")?;
         }

@@ -543,6 +543,7 @@ pub async fn act(
                             caller.owner.user,
                             text,
                             None,
+                            Some(record.version),
                             now,
                         )
                         .await?;
@@ -556,35 +557,58 @@ pub async fn act(
                     };
                     state
                         .store
-                        .add_message(account, c.id, kind, Some(caller.owner.user), text, now)
+                        .add_message(
+                            account,
+                            c.id,
+                            kind,
+                            Some(caller.owner.user),
+                            text,
+                            Some(record.version),
+                            now,
+                        )
                         .await?;
                 }
             }
         }
         ActionKind::Tag | ActionKind::Untag => {
             only(&req, &["tag"])?;
-            let tag = req
-                .tag
-                .as_deref()
-                .map(str::trim)
-                .filter(|t| !t.is_empty() && t.len() <= 64)
-                .ok_or_else(|| {
-                    ApiError::bad_request("bad_tag", "`tag` is required: 1 to 64 bytes")
-                })?;
+            let tag = crate::admin::tags::valid_tag(req.tag.as_deref().unwrap_or(""))?;
+            let version = Some(record.version);
             if kind == ActionKind::Tag {
                 require(&p.decide(&c, Action::Tag))?;
-                state.store.tag(account, c.id, tag, now).await?;
+                // Only an existing company tag is attached: creating tags is
+                // `tags.company.manage`'s (`POST /api/v1/tags`), never a side effect.
+                match state.store.tag(account, c.id, tag, version, now).await {
+                    Err(store::StoreError::NotFound("tag")) => {
+                        return Err(ApiError::bad_request(
+                            "unknown_tag",
+                            format!(
+                                "`{tag}` is not one of the company's tags: pick one from GET /api/v1/tags, \
+                                 or ask an administrator with “Etiquetas da empresa” to create it"
+                            ),
+                        ));
+                    }
+                    other => other?,
+                }
             } else {
                 require(&p.decide(&c, Action::Untag))?;
-                state.store.untag(account, c.id, tag, now).await?;
+                state.store.untag(account, c.id, tag, version, now).await?;
             }
         }
         ActionKind::LinkContact => {
             only(&req, &["contact_id"])?;
             require(&p.decide(&c, Action::LinkContact))?;
+            // v2: only a contact the caller may see is linked; any other answers exactly like a
+            // contact that does not exist (and the customer's messages keep their way).
+            if let Some(k) = req.contact_id {
+                let conversations = state.store.contact_conversations(account, k).await?;
+                if !conversations.is_some_and(|cs| p.contact_visible(&cs)) {
+                    return Err(ApiError::not_found());
+                }
+            }
             state
                 .store
-                .link_contact(account, c.id, req.contact_id, now)
+                .link_contact(account, c.id, req.contact_id, Some(record.version), now)
                 .await?;
         }
         ActionKind::Transfer => {
@@ -725,7 +749,7 @@ pub async fn create(
     {
         state
             .store
-            .add_message(account, id, MessageKind::In, None, text, now)
+            .add_message(account, id, MessageKind::In, None, text, None, now)
             .await?;
     }
     match visible_row(&state, &caller, id.0).await {

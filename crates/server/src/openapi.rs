@@ -65,6 +65,8 @@ use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
         crate::events::stream,
         crate::people::directory,
         crate::people::tags,
+        crate::admin::tags::create,
+        crate::admin::tags::delete,
         crate::explorer::viewers,
         crate::explorer::user_sees,
         crate::channels::webhook::verify,

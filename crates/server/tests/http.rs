@@ -40,6 +40,8 @@ mod malformed;
 mod networks;
 #[path = "http/passwords.rs"]
 mod passwords;
+#[path = "http/round2.rs"]
+mod round2;
 #[path = "http/routing.rs"]
 mod routing;
 #[path = "http/sessions.rs"]
@@ -199,6 +201,9 @@ async fn start(store: Store) -> World {
         channel: "whatsapp",
         at,
     };
+    for tag in ["vip", "urgente"] {
+        store.create_tag(a, tag).await.unwrap();
+    }
     let contact = store
         .create_contact(a, "Cliente Um", Some("+5511999990001"), None, 0)
         .await
@@ -218,6 +223,7 @@ async fn start(store: Store) -> World {
             store::MessageKind::In,
             None,
             "Olá, preciso de ajuda",
+            None,
             11,
         )
         .await

@@ -4,7 +4,7 @@ use access::{AccountId, ConversationId, UserId};
 use sqlx::Row;
 
 use crate::events::{EventKind, insert_event};
-use crate::{Result, Store, StoreError, with_pool};
+use crate::{Result, Store, StoreError, guard_version, version_miss, with_pool};
 
 /// A contact (the customer).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -125,6 +125,43 @@ impl Store {
         .await?))
     }
 
+    /// Every conversation of a contact of the account, as the engine decides on them (what
+    /// `contact_visible` is asked with); `None` when the account has no such contact.
+    pub async fn contact_conversations(
+        &self,
+        account: AccountId,
+        contact: i64,
+    ) -> Result<Option<Vec<access::Conversation>>> {
+        with_pool!(self, pool => {
+            let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM contacts WHERE id = $1 AND account_id = $2")
+                .bind(contact)
+                .bind(account.0)
+                .fetch_optional(pool)
+                .await?;
+            if exists.is_none() {
+                return Ok(None);
+            }
+            let rows = sqlx::query(
+                "SELECT id, department_id, status, assignee_id FROM conversations WHERE contact_id = $1 AND account_id = $2",
+            )
+            .bind(contact)
+            .bind(account.0)
+            .fetch_all(pool)
+            .await?;
+            let mut out = Vec::with_capacity(rows.len());
+            for r in &rows {
+                out.push(access::Conversation {
+                    id: ConversationId(r.try_get(0)?),
+                    account,
+                    department: access::DepartmentId(r.try_get(1)?),
+                    status: crate::codec::status_from(r.try_get(2)?)?,
+                    assignee: r.try_get::<Option<i64>, _>(3)?.map(UserId),
+                });
+            }
+            Ok(Some(out))
+        })
+    }
+
     /// The contact of a conversation, if any.
     pub async fn conversation_contact(
         &self,
@@ -144,16 +181,20 @@ impl Store {
         })
     }
 
-    /// Links (or, with `None`, unlinks) a conversation's contact; the contact must be of the account.
+    /// Links (or, with `None`, unlinks) a conversation's contact; the contact must be of the
+    /// account. `decided_on`: the conversation's version the decision was taken on (see
+    /// [`Store::add_message`]).
     pub async fn link_contact(
         &self,
         account: AccountId,
         conversation: ConversationId,
         contact: Option<i64>,
+        decided_on: Option<i64>,
         at: i64,
     ) -> Result<()> {
         with_pool!(self, pool, begin => {
             let mut tx = pool.begin_with(begin).await?;
+            guard_version!(tx, account, conversation, decided_on);
             let done = sqlx::query(
                 "UPDATE conversations SET contact_id = $1, version = version + 1 WHERE id = $2 AND account_id = $3 \
                  AND ($1 IS NULL OR EXISTS (SELECT 1 FROM contacts WHERE id = $1 AND account_id = $3))",
@@ -175,6 +216,12 @@ impl Store {
 
     /// Appends a message and moves the conversation's activity (and, for an inbound message,
     /// the customer's last message time) in one transaction.
+    ///
+    /// `decided_on`: for a write a user's decision allowed, the conversation's version that
+    /// decision was taken on; the message is written only if the conversation still has it
+    /// (`Conflict` otherwise, and nothing is written). A message does not change the version:
+    /// a customer's message arriving meanwhile does not refuse the agent's reply.
+    #[expect(clippy::too_many_arguments, reason = "one row's columns and its guard")]
     pub async fn add_message(
         &self,
         account: AccountId,
@@ -182,23 +229,26 @@ impl Store {
         kind: MessageKind,
         author: Option<UserId>,
         body: &str,
+        decided_on: Option<i64>,
         at: i64,
     ) -> Result<i64> {
         with_pool!(self, pool, begin => {
             let mut tx = pool.begin_with(begin).await?;
             let touched = sqlx::query(
                 "UPDATE conversations SET last_activity = CASE WHEN last_activity > $1 THEN last_activity ELSE $1 END, \
-                 last_customer_message_at = CASE WHEN $2 THEN $1 ELSE last_customer_message_at END WHERE id = $3 AND account_id = $4",
+                 last_customer_message_at = CASE WHEN $2 THEN $1 ELSE last_customer_message_at END \
+                 WHERE id = $3 AND account_id = $4 AND ($5 IS NULL OR version = $5)",
             )
             .bind(at)
             .bind(kind == MessageKind::In)
             .bind(conversation.0)
             .bind(account.0)
+            .bind(decided_on)
             .execute(&mut *tx)
             .await?
             .rows_affected();
             if touched == 0 {
-                return Err(StoreError::NotFound("conversation"));
+                version_miss!(&mut *tx, account, conversation)?;
             }
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO messages (account_id, conversation_id, kind, author_id, body, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
@@ -276,21 +326,77 @@ impl Store {
         )
     }
 
-    /// Attaches a tag by name (created in the account when new).
+    /// Creates a company tag (`Conflict` when the account has one by that name).
+    pub async fn create_tag(&self, account: AccountId, name: &str) -> Result<()> {
+        with_pool!(self, pool => {
+            let done = sqlx::query("INSERT INTO tags (account_id, name) VALUES ($1, $2) ON CONFLICT (account_id, name) DO NOTHING")
+                .bind(account.0)
+                .bind(name)
+                .execute(pool)
+                .await?
+                .rows_affected();
+            if done == 0 {
+                return Err(StoreError::Conflict(format!("the tag `{name}` exists already")));
+            }
+        });
+        Ok(())
+    }
+
+    /// Removes a company tag from the account and from every conversation carrying it (each
+    /// of them gets an event); `NotFound("tag")` when there is none by that name.
+    pub async fn delete_tag(&self, account: AccountId, name: &str, at: i64) -> Result<()> {
+        with_pool!(self, pool, begin => {
+            let mut tx = pool.begin_with(begin).await?;
+            let tag: Option<i64> = sqlx::query_scalar("SELECT id FROM tags WHERE account_id = $1 AND name = $2")
+                .bind(account.0)
+                .bind(name)
+                .fetch_optional(&mut *tx)
+                .await?;
+            let Some(tag) = tag else {
+                return Err(StoreError::NotFound("tag"));
+            };
+            let carrying: Vec<i64> = sqlx::query_scalar(
+                "DELETE FROM conversation_tags WHERE account_id = $1 AND tag_id = $2 RETURNING conversation_id",
+            )
+            .bind(account.0)
+            .bind(tag)
+            .fetch_all(&mut *tx)
+            .await?;
+            sqlx::query("DELETE FROM tags WHERE id = $1 AND account_id = $2")
+                .bind(tag)
+                .bind(account.0)
+                .execute(&mut *tx)
+                .await?;
+            for c in carrying {
+                insert_event!(&mut *tx, account, EventKind::Conversation, Some(ConversationId(c)), None::<i64>, None, at)?;
+            }
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// Attaches an existing company tag by name (`NotFound("tag")` when the account has no
+    /// such tag: creating tags is `tags.company.manage`'s, see [`Store::create_tag`]).
+    /// `decided_on`: see [`Store::add_message`].
     pub async fn tag(
         &self,
         account: AccountId,
         conversation: ConversationId,
         name: &str,
+        decided_on: Option<i64>,
         at: i64,
     ) -> Result<()> {
         with_pool!(self, pool, begin => {
             let mut tx = pool.begin_with(begin).await?;
-            sqlx::query("INSERT INTO tags (account_id, name) VALUES ($1, $2) ON CONFLICT (account_id, name) DO NOTHING")
+            guard_version!(tx, account, conversation, decided_on);
+            let tag: Option<i64> = sqlx::query_scalar("SELECT id FROM tags WHERE account_id = $1 AND name = $2")
                 .bind(account.0)
                 .bind(name)
-                .execute(&mut *tx)
+                .fetch_optional(&mut *tx)
                 .await?;
+            if tag.is_none() {
+                return Err(StoreError::NotFound("tag"));
+            }
             sqlx::query(
                 "INSERT INTO conversation_tags (account_id, conversation_id, tag_id) \
                  SELECT $1, v.id, t.id FROM conversations v, tags t WHERE v.id = $2 AND v.account_id = $1 AND t.account_id = $1 AND t.name = $3 \
@@ -301,14 +407,6 @@ impl Store {
             .bind(name)
             .execute(&mut *tx)
             .await?;
-            let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM conversations WHERE id = $1 AND account_id = $2")
-                .bind(conversation.0)
-                .bind(account.0)
-                .fetch_optional(&mut *tx)
-                .await?;
-            if exists.is_none() {
-                return Err(StoreError::NotFound("conversation"));
-            }
             insert_event!(&mut *tx, account, EventKind::Conversation, Some(conversation), None::<i64>, None, at)?;
             tx.commit().await?;
             Ok(())
@@ -316,15 +414,18 @@ impl Store {
     }
 
     /// Removes a tag by name; removing a tag the conversation does not have is not an error.
+    /// `decided_on`: see [`Store::add_message`].
     pub async fn untag(
         &self,
         account: AccountId,
         conversation: ConversationId,
         name: &str,
+        decided_on: Option<i64>,
         at: i64,
     ) -> Result<()> {
         with_pool!(self, pool, begin => {
             let mut tx = pool.begin_with(begin).await?;
+            guard_version!(tx, account, conversation, decided_on);
             let removed = sqlx::query(
                 "DELETE FROM conversation_tags WHERE account_id = $1 AND conversation_id = $2 \
                  AND tag_id IN (SELECT id FROM tags WHERE account_id = $1 AND name = $3)",

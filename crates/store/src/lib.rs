@@ -97,6 +97,53 @@ macro_rules! with_pool {
 }
 pub(crate) use with_pool;
 
+/// Inside a write's transaction, holds the conversation to the version a decision was taken
+/// on (`Some(v)`), or only checks that it exists (`None`: writes that no user decided, such
+/// as arrivals). On PostgreSQL the (no-op) update locks the row until commit, so a concurrent
+/// transition either commits first (and this answers `Conflict`) or waits for this write.
+macro_rules! guard_version {
+    ($conn:expr, $account:expr, $conversation:expr, $decided_on:expr) => {{
+        let decided_on: Option<i64> = $decided_on;
+        let conversation: access::ConversationId = $conversation;
+        let locked = sqlx::query(
+            "UPDATE conversations SET version = version WHERE id = $1 AND account_id = $2 AND ($3 IS NULL OR version = $3)",
+        )
+        .bind(conversation.0)
+        .bind($account.0)
+        .bind(decided_on)
+        .execute(&mut *$conn)
+        .await?
+        .rows_affected();
+        if locked == 0 {
+            $crate::version_miss!(&mut *$conn, $account, conversation)?;
+        }
+    }};
+}
+pub(crate) use guard_version;
+
+/// A write guarded by a version touched no row: `Conflict` when the conversation exists (it
+/// changed meanwhile), `NotFound` when it does not.
+macro_rules! version_miss {
+    ($conn:expr, $account:expr, $conversation:expr) => {{
+        let conversation: access::ConversationId = $conversation;
+        let exists: Option<i64> =
+            sqlx::query_scalar("SELECT id FROM conversations WHERE id = $1 AND account_id = $2")
+                .bind(conversation.0)
+                .bind($account.0)
+                .fetch_optional($conn)
+                .await?;
+        let e: $crate::Result<()> = Err(match exists {
+            Some(_) => $crate::StoreError::Conflict(format!(
+                "conversation {} changed meanwhile; read it again",
+                conversation.0
+            )),
+            None => $crate::StoreError::NotFound("conversation"),
+        });
+        e
+    }};
+}
+pub(crate) use version_miss;
+
 impl Store {
     /// Opens (creating it if needed) the SQLite database at `path`, in WAL mode with
     /// `synchronous = FULL` so that a committed write survives a power cut.

@@ -43,21 +43,24 @@ impl Store {
         author: UserId,
         body: &str,
         template: Option<&str>,
+        decided_on: Option<i64>,
         at: i64,
     ) -> Result<i64> {
         with_pool!(self, pool, begin => {
             let mut tx = pool.begin_with(begin).await?;
             let touched = sqlx::query(
-                "UPDATE conversations SET last_activity = CASE WHEN last_activity > $1 THEN last_activity ELSE $1 END WHERE id = $2 AND account_id = $3",
+                "UPDATE conversations SET last_activity = CASE WHEN last_activity > $1 THEN last_activity ELSE $1 END \
+                 WHERE id = $2 AND account_id = $3 AND ($4 IS NULL OR version = $4)",
             )
             .bind(at)
             .bind(conversation.0)
             .bind(account.0)
+            .bind(decided_on)
             .execute(&mut *tx)
             .await?
             .rows_affected();
             if touched == 0 {
-                return Err(StoreError::NotFound("conversation"));
+                crate::version_miss!(&mut *tx, account, conversation)?;
             }
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO messages (account_id, conversation_id, kind, author_id, body, created_at, channel_id, delivery, next_attempt_at, template) \

@@ -21,6 +21,9 @@ use scenario::Scenario;
 use store::Store;
 use store::scenario_backend::{StoreBackend, load};
 
+#[path = "store/versions.rs"]
+mod versions;
+
 fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -497,6 +500,17 @@ fn arrivals_on_sqlite_and_postgres() {
         arrivals(&fresh_sqlite_memory().await).await;
         if let Some(url) = postgres_url() {
             arrivals(&postgres(&url).await).await;
+        }
+    });
+}
+
+#[test]
+fn versioned_writes_on_sqlite_and_postgres() {
+    let rt = runtime();
+    rt.block_on(async {
+        versions::versioned_writes(&fresh_sqlite_memory().await).await;
+        if let Some(url) = postgres_url() {
+            versions::versioned_writes(&postgres(&url).await).await;
         }
     });
 }

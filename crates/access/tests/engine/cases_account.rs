@@ -248,7 +248,8 @@ fn edited(fx: &Fx, id: UserId, spec: &str) -> User {
 #[case::target_holds_a_blocked_role("admin", "account.manage", "203.0.113.5", COLLEAGUE, "agent custom", Outcome::Forbidden, &["escalation", "account.manage"])]
 #[case::actor_holds_a_blocked_role("admin custom", "roles.manage account.manage", "203.0.113.5", BOSS, "agent", Outcome::Allow, &["no_escalation"])]
 #[case::manager_role_outside_its_network("custom", "users.manage", "203.0.113.5", COLLEAGUE, "agent", Outcome::Forbidden, &["users.manage", "escalation"])]
-#[case::custom_manager("custom", AGENT_PERMS_AND_MANAGE, "10.1.2.3", COLLEAGUE, "agent@2", Outcome::Allow, &["no_escalation"])]
+#[case::custom_manager_sees_less("custom", AGENT_PERMS_AND_MANAGE, "10.1.2.3", COLLEAGUE, "agent@2", Outcome::Forbidden, &["visibility_escalation"])]
+#[case::custom_manager("custom supervisor:1 supervisor:3", AGENT_PERMS_AND_MANAGE, "10.1.2.3", COLLEAGUE, "agent@2", Outcome::Allow, &["no_escalation"])]
 #[case::custom_manager_cannot_give_admin("custom", AGENT_PERMS_AND_MANAGE, "10.1.2.3", COLLEAGUE, "agent admin@2", Outcome::Forbidden, &["escalation", "audit.view"])]
 #[case::unknown_target("admin", "", "127.0.0.1", UserId(99), "agent", Outcome::NotFound, &["target_not_found"])]
 fn manage_user(
@@ -278,6 +279,41 @@ fn manage_user(
         },
     );
     assert_eq!(d.outcome(), outcome, "{d:?}");
+    for code in codes {
+        assert!(d.mentions(code), "{d:?} should mention {code}");
+    }
+}
+
+/// v2: memberships and supervision are decided like permissions. "Me" holds `users.manage`
+/// (and the agent's permissions) through the custom role and supervises Sales (so sees Sales and
+/// Sales North whole); user 30 is created, or "me" edits themself, with the memberships given.
+#[rustfmt::skip]
+#[rstest]
+#[case::member_where_i_see_all("agent member:1", "", true, &["no_escalation"])]
+#[case::supervisor_where_i_see_all("agent supervisor:1", "", true, &["no_escalation"])]
+#[case::member_elsewhere("agent member:3", "", false, &["membership_escalation", "visibility_escalation"])]
+#[case::supervisor_of_the_subtree_below("agent supervisor:2", "", true, &["no_escalation"])]
+#[case::member_of_agent_department_elsewhere("agent member:4", "", false, &["membership_escalation"])]
+#[case::myself_supervisor_elsewhere("", "custom supervisor:1 supervisor:3", false, &["membership_escalation", "visibility_escalation"])]
+#[case::myself_supervisor_below("", "custom supervisor:1 supervisor:2", true, &["no_escalation"])]
+#[case::myself_dropping_supervision("", "custom member:1", true, &["no_escalation"])]
+fn memberships_are_decided_like_permissions(
+    #[case] new: &str,
+    #[case] myself_after: &str,
+    #[case] allowed: bool,
+    #[case] codes: &[&str],
+) {
+    let fx = Fx::new("custom supervisor:1")
+        .custom(AGENT_PERMS_AND_MANAGE)
+        .settings("hide_details_until_assumed=true");
+    let p = fx.me();
+    let d = if myself_after.is_empty() {
+        p.decide_manage_user(&fx.account, UserChange::Create(&user(UserId(30), new)))
+    } else {
+        let after = user(ME, myself_after);
+        p.decide_manage_user(&fx.account, UserChange::Edit { target: ME, after: &after })
+    };
+    assert_eq!(d.is_allowed(), allowed, "{d:?}");
     for code in codes {
         assert!(d.mentions(code), "{d:?} should mention {code}");
     }

@@ -17,6 +17,8 @@ use crate::world::{ACC, World};
 pub struct Oracle<'w> {
     pub w: &'w World,
     pub addr: IpAddr,
+    /// Every binding counts, whatever its networks: what a user *holds* (v2 no escalation).
+    pub every_network: bool,
 }
 
 /// CIDR containment from first principles; IPv4-mapped IPv6 addresses count as IPv4.
@@ -87,7 +89,20 @@ fn view_permissions(status: Status) -> (Permission, Permission) {
 
 impl Oracle<'_> {
     pub fn new(w: &World, addr: IpAddr) -> Oracle<'_> {
-        Oracle { w, addr }
+        Oracle {
+            w,
+            addr,
+            every_network: false,
+        }
+    }
+
+    /// The model for what users hold: every binding active, whatever its networks.
+    pub fn holding(w: &World) -> Oracle<'_> {
+        Oracle {
+            w,
+            addr: IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED),
+            every_network: true,
+        }
     }
 
     fn dept(&self, id: DepartmentId) -> Option<&Department> {
@@ -109,7 +124,8 @@ impl Oracle<'_> {
 
     fn binding_active(&self, b: &Binding) -> bool {
         self.w.config().roles.get(&b.role).is_some_and(|r| {
-            r.allowed_networks.is_empty()
+            self.every_network
+                || r.allowed_networks.is_empty()
                 || r.allowed_networks
                     .iter()
                     .any(|n| net_contains(n, self.addr))

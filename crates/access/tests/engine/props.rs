@@ -4,8 +4,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use access::{
-    Action, Binding, Conversation, Cursor, Decision, Membership, MembershipKind, Outcome,
-    Permission, PermissionSet, Reason, Role, RoleChange, RoleId, Rule, Scope, Status, Tab,
+    Action, Binding, Conversation, Cursor, Decision, DepartmentId, Membership, MembershipKind,
+    Outcome, Permission, PermissionSet, Reason, Role, RoleChange, RoleId, Rule, Scope, Status, Tab,
     Transition, User, UserChange, UserId,
 };
 use proptest::prelude::*;
@@ -348,7 +348,8 @@ proptest! {
                     let d = p.decide_password_of(&w.account, t.id);
                     let expected = o.has_account(u, Permission::PasswordChangeOthers)
                         && o.has_account(u, Permission::UsersManage)
-                        && held(&w, t).is_subset(held(&w, u));
+                        && held(&w, t).is_subset(held(&w, u))
+                        && visibility_within(&w, u, std::iter::once(t));
                     prop_assert_eq!(d.is_allowed(), expected, "password of {:?} by {:?} from {}: {:?}", t, u, addr, d);
                     assert_polarity(&d, "password of");
                     prop_assert_ne!(d.outcome(), Outcome::NotFound);
@@ -623,6 +624,73 @@ fn expected_manage(
     o.has_account(actor, Permission::UsersManage)
         && target.is_subset(held(w, actor))
         && !(managers_before > 0 && managers_after == 0)
+        && visibility_within(w, actor, before.into_iter().chain(after))
+        && memberships_within(w, actor, before, after)
+}
+
+/// v2: a conversation of every department in every status, assigned to nobody or to somebody
+/// who is neither the actor nor the target (their own conversations are not compared).
+fn probe_conversations(w: &World) -> Vec<Conversation> {
+    let someone = UserId(9_999);
+    w.dept_ids()
+        .into_iter()
+        .flat_map(|d| {
+            Status::ALL.iter().map(move |s| Conversation {
+                id: access::ConversationId(0),
+                account: ACC,
+                department: d,
+                status: *s,
+                assignee: (*s != Status::Waiting).then_some(someone),
+            })
+        })
+        .collect()
+}
+
+/// v2: whatever a target holds visible (with details), the actor holds too.
+fn visibility_within<'a>(w: &World, actor: &User, targets: impl Iterator<Item = &'a User>) -> bool {
+    let o = Oracle::holding(w);
+    let probes = probe_conversations(w);
+    targets.collect::<Vec<_>>().iter().all(|t| {
+        probes.iter().all(|c| {
+            (!o.visible(t, c) || o.visible(actor, c))
+                && (!o.details_visible(t, c) || o.details_visible(actor, c))
+        })
+    })
+}
+
+/// v2: a membership (or supervision) is added only where the actor sees every conversation
+/// (every status, with details); a supervision reaches the whole subtree.
+fn memberships_within(
+    w: &World,
+    actor: &User,
+    before: Option<&User>,
+    after: Option<&User>,
+) -> bool {
+    let Some(after) = after else { return true };
+    let o = Oracle::holding(w);
+    let probes = probe_conversations(w);
+    let sees_all = |d: DepartmentId| {
+        probes
+            .iter()
+            .filter(|c| c.department == d)
+            .all(|c| o.details_visible(actor, c))
+    };
+    after.memberships.iter().all(|m| {
+        let had = before.is_some_and(|b| {
+            b.memberships.iter().any(|x| {
+                x.department == m.department
+                    && (x.kind == m.kind || x.kind == MembershipKind::Supervisor)
+            })
+        });
+        had || match m.kind {
+            MembershipKind::Member => sees_all(m.department),
+            MembershipKind::Supervisor => w
+                .dept_ids()
+                .into_iter()
+                .filter(|d| o.in_subtree(*d, m.department))
+                .all(sees_all),
+        }
+    })
 }
 
 proptest! {
@@ -636,15 +704,33 @@ proptest! {
         actor in any::<Index>(),
         target in any::<Index>(),
         (active, raw) in raw_after(),
+        raw_memberships in prop::option::of(prop::collection::vec((any::<Index>(), any::<bool>()), 0..=3)),
         addr in 0..ADDRS.len(),
     ) {
         let users = w.users();
         let actor = users[actor.index(users.len())];
         let before = users[target.index(users.len())];
         let addr = ip(ADDRS[addr]);
+        let ids = w.dept_ids();
+        // Memberships kept (None) or replaced by random ones, supervisions included.
+        let memberships = match &raw_memberships {
+            None => before.memberships.clone(),
+            Some(raw) => {
+                let mut ms: Vec<Membership> = Vec::new();
+                for (d, sup) in raw {
+                    let department = ids[d.index(ids.len())];
+                    if ms.iter().all(|m| m.department != department) {
+                        let kind = if *sup { MembershipKind::Supervisor } else { MembershipKind::Member };
+                        ms.push(Membership { department, kind });
+                    }
+                }
+                ms
+            }
+        };
         let after = User {
             active,
-            bindings: bindings(&raw, w.config().roles.len(), &w.dept_ids()),
+            bindings: bindings(&raw, w.config().roles.len(), &ids),
+            memberships,
             ..before.clone()
         };
         let p = w.principal(actor, addr);
@@ -665,7 +751,7 @@ proptest! {
         let d = p.decide_manage_user(&w.account, UserChange::Touch(before.id));
         prop_assert_eq!(d.is_allowed(), expected_manage(&w, actor, addr, Some(before), None));
         // Create: a new user with the "after" bindings.
-        let new = User { id: UserId(77), memberships: Vec::new(), ..after.clone() };
+        let new = User { id: UserId(77), ..after.clone() };
         let d = p.decide_manage_user(&w.account, UserChange::Create(&new));
         prop_assert_eq!(d.is_allowed(), expected_manage(&w, actor, addr, None, Some(&new)));
         // An unknown target is not found.

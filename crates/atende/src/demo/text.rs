@@ -259,7 +259,10 @@ pub(super) fn script(
     out
 }
 
-/// The tags of one conversation.
+/// The company's tags (created by the demo's owner: agents attach them, never create them).
+pub(super) const COMPANY_TAGS: &[&str] = &["vip", "urgente", "reclamação", "orçamento"];
+
+/// The tags of one conversation (each one of [`COMPANY_TAGS`]).
 pub(super) fn tags(rng: &mut Rng, spec: &DeptSpec) -> Vec<&'static str> {
     let mut tags = Vec::new();
     if spec.name == VIP || rng.chance(4) {

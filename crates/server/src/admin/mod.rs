@@ -18,6 +18,7 @@ pub mod channels;
 pub mod departments;
 pub mod roles;
 pub mod settings;
+pub mod tags;
 pub mod users;
 pub mod webhooks;
 

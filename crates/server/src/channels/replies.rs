@@ -114,6 +114,7 @@ pub async fn send_template(
             caller.owner.user,
             &shown,
             Some(&template.to_string()),
+            Some(row.record.version),
             now,
         )
         .await?;

@@ -399,6 +399,7 @@ async fn load(store: Store, backend: &str) {
                         store::MessageKind::In,
                         None,
                         &body,
+                        None,
                         10_000 + k as i64,
                     )
                     .await

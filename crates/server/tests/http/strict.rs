@@ -128,6 +128,10 @@ fn bases(
             ),
         ),
         (
+            ("POST", "/api/v1/tags"),
+            v("/api/v1/tags".into(), json!({"name": "T"})),
+        ),
+        (
             ("POST", "/api/v1/roles"),
             v(
                 "/api/v1/roles".into(),

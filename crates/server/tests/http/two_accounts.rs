@@ -198,6 +198,7 @@ pub(crate) async fn setup(w: &World) -> Ctx {
         json!({"text": "nota secreta de B"}),
     )
     .await;
+    call(w, bc, "POST", "/api/v1/tags", json!({"name": "segredo-b"})).await;
     call(w, bc, "POST", &on("tag"), json!({"tag": "segredo-b"})).await;
     let detail = call(
         w,

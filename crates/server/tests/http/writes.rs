@@ -63,7 +63,10 @@ async fn writes_story(w: World) {
         .await
         .unwrap();
     let p_bia = access::ConversationId(w.p_bia);
-    w.store.link_contact(w.a, p_bia, Some(k), 20).await.unwrap();
+    w.store
+        .link_contact(w.a, p_bia, Some(k), None, 20)
+        .await
+        .unwrap();
     w.store
         .add_message(
             w.a,
@@ -71,6 +74,7 @@ async fn writes_story(w: World) {
             store::MessageKind::Note,
             Some(w.bia),
             secret_note,
+            None,
             21,
         )
         .await
