@@ -27,14 +27,14 @@ const LONG: Duration = Duration::from_secs(30);
 
 /// One request the fake receiver got.
 #[derive(Clone, Debug)]
-struct Hit {
-    hook: String,
-    headers: HashMap<String, String>,
-    body: String,
+pub(crate) struct Hit {
+    pub(crate) hook: String,
+    pub(crate) headers: HashMap<String, String>,
+    pub(crate) body: String,
 }
 
 impl Hit {
-    fn json(&self) -> Value {
+    pub(crate) fn json(&self) -> Value {
         serde_json::from_str(&self.body).unwrap()
     }
     fn header(&self, name: &str) -> &str {
@@ -45,14 +45,14 @@ impl Hit {
 /// The fake receiver: records every request, answers from a script per hook name (then
 /// `always`, then 200).
 #[derive(Default)]
-struct Receiver {
+pub(crate) struct Receiver {
     hits: Mutex<Vec<Hit>>,
     script: Mutex<HashMap<String, Vec<u16>>>,
     always: Mutex<HashMap<String, u16>>,
 }
 
 impl Receiver {
-    fn hits(&self, hook: &str) -> Vec<Hit> {
+    pub(crate) fn hits(&self, hook: &str) -> Vec<Hit> {
         self.hits
             .lock()
             .unwrap()
@@ -63,7 +63,7 @@ impl Receiver {
     }
 
     /// Waits for a request to `hook` whose payload satisfies `what`.
-    async fn expect(&self, hook: &str, what: impl Fn(&Value) -> bool) -> Hit {
+    pub(crate) async fn expect(&self, hook: &str, what: impl Fn(&Value) -> bool) -> Hit {
         let deadline = tokio::time::Instant::now() + LONG;
         while tokio::time::Instant::now() < deadline {
             if let Some(h) = self.hits(hook).into_iter().find(|h| what(&h.json())) {
@@ -104,7 +104,7 @@ async fn receive(
     StatusCode::from_u16(status).unwrap()
 }
 
-async fn start_receiver() -> (SocketAddr, Arc<Receiver>) {
+pub(crate) async fn start_receiver() -> (SocketAddr, Arc<Receiver>) {
     let rx = Arc::new(Receiver::default());
     let app = axum::Router::new()
         .route("/hook/{name}", axum::routing::post(receive))
@@ -124,7 +124,7 @@ impl Clock for Ahead {
     }
 }
 
-async fn call(
+pub(crate) async fn call(
     addr: SocketAddr,
     cookie: &str,
     method: &str,
