@@ -357,6 +357,10 @@ fn delivery_view(d: DeliveryRecord, payload: Value) -> DeliveryView {
     }
 }
 
+/// The `error` of a delivery shown masked (the receiver's answer might echo the details).
+const HIDDEN_ERROR: &str =
+    "the attempt failed (its message is hidden with the conversation's details)";
+
 /// Deliveries read per round when filling a page of the log.
 const SCAN: u32 = 200;
 /// Deliveries read at most for one page: a page the reader sees little of may come back short,
@@ -428,13 +432,18 @@ pub async fn deliveries(
         for (d, payload) in batch.into_iter().zip(payloads) {
             let row =
                 crate::webhook_principal::conversation_of(&payload).and_then(|c| rows.get(&c));
-            let Some(payload) =
+            let Some(shown) =
                 crate::webhook_principal::shown(&caller.principal, &d.event_type, &payload, row)
             else {
                 continue;
             };
+            let mut d = d;
+            if shown != payload {
+                // Masked for this reader: the receiver's answer might echo what was masked.
+                d.error = d.error.map(|_| HIDDEN_ERROR.to_owned());
+            }
             let shown_id = d.id;
-            items.push(delivery_view(d, payload));
+            items.push(delivery_view(d, shown));
             if items.len() == limit as usize {
                 break 'page Some(shown_id);
             }

@@ -294,6 +294,15 @@ pub(crate) async fn webhook_principal_story(w: World, raw: Raw) {
     for d in &his {
         assert_eq!(d["payload"]["conversation"]["details_hidden"], true, "{d}");
         assert_eq!(d["payload"]["conversation"]["contact"], Value::Null, "{d}");
+        // The receiver's answer might echo the details: hidden with them.
+        assert!(
+            d["error"].is_null()
+                || d["error"]
+                    .as_str()
+                    .unwrap()
+                    .contains("hidden with the conversation's details"),
+            "{d}"
+        );
     }
     // Page by page, one at a time: the same deliveries, then an empty last page; nothing tells
     // him of those he may not see.

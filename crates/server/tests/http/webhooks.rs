@@ -1,9 +1,11 @@
 //! Outbound webhooks over real HTTP: the owner configures webhooks (the secret shown once,
 //! never listed), an agent may not; conversation and message events reach a fake receiver on
-//! loopback as signed JSON with the conversation's full details; a receiver failing twice gets
-//! the delivery on the third attempt, one always answering 410 sees it fail after the last
-//! attempt, both in the delivery log; a deactivated webhook receives nothing; another
-//! account's events never arrive; bad input is 400; every change is audited.
+//! loopback as signed JSON with the conversation's full details (the owner's webhooks act for
+//! the owner, who sees everything; see `webhook_principal` for a user who sees less); a
+//! receiver failing twice gets the delivery on the third attempt, one always answering 410
+//! sees it fail after the last attempt, both in the delivery log; a deactivated webhook
+//! receives nothing; another account's events never arrive; bad input is 400; every change is
+//! audited.
 //!
 //! Two nodes share the database: the world's (system clock) and this story's, with quick
 //! retries and a clock an hour ahead, so that the world's node never finds this node's retries
@@ -339,7 +341,7 @@ pub async fn webhooks_story(w: World) {
     assert_eq!(r.json()["active"], false);
     assert!(r.json().get("secret").is_none(), "{}", r.body);
 
-    // An agent assumes a conversation: the webhook gets it, signed, with every detail.
+    // An agent assumes a conversation: the owner's webhook gets it, signed, with every detail.
     let r = call(
         addr,
         &ana,
@@ -492,7 +494,7 @@ pub async fn webhooks_story(w: World) {
     assert_eq!(d["next_attempt_at"], Value::Null);
     assert_eq!(d["payload"]["message"]["kind"], "note");
     assert_eq!(rx.hits("f").len(), usize::try_from(max).unwrap());
-    // Internal notes reach the account's own integration too.
+    // Internal notes reach the owner's webhook too (the owner sees their details).
     rx.expect("a", |p| p["message"]["body"] == "nota interna")
         .await;
 
