@@ -118,6 +118,13 @@ impl Principal {
         })
     }
 
+    /// Resolves `user` of `config`'s account for something that acts for them with no client
+    /// address (an outbound webhook): only the bindings of roles without allowed networks are
+    /// active; a role restricted to networks acts only for requests from inside them.
+    pub fn resolve_unaddressed(config: &AccountConfig, user: &User) -> Principal {
+        Principal::resolve_with(config, user, |role| role.allowed_networks.is_empty())
+    }
+
     /// Resolves `user` with every binding active, whatever its role's allowed networks: what
     /// the user *holds*, as the no-escalation rules compare it (ACCESS-MODEL.md, "Account-level
     /// actions" and v2 "No escalation through memberships").

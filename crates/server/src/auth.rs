@@ -144,16 +144,7 @@ pub(crate) async fn resolve(
     address: IpAddr,
     version: i64,
 ) -> Result<(Arc<AccountConfig>, Arc<Principal>), ApiError> {
-    let config = match state.cache.config(owner.account, version) {
-        Some(c) => c,
-        None => {
-            let c = Arc::new(state.store.account_config(owner.account).await?);
-            state
-                .cache
-                .put_config(owner.account, version, Arc::clone(&c));
-            c
-        }
-    };
+    let config = config_at(state, owner.account, version).await?;
     let principal = match state.cache.principal(owner.user, address, version) {
         Some(p) => p,
         None => {
@@ -170,6 +161,22 @@ pub(crate) async fn resolve(
         }
     };
     Ok((config, principal))
+}
+
+/// The account's access configuration at access version `version`, through the cache.
+pub(crate) async fn config_at(
+    state: &AppState,
+    account: access::AccountId,
+    version: i64,
+) -> store::Result<Arc<AccountConfig>> {
+    Ok(match state.cache.config(account, version) {
+        Some(c) => c,
+        None => {
+            let c = Arc::new(state.store.account_config(account).await?);
+            state.cache.put_config(account, version, Arc::clone(&c));
+            c
+        }
+    })
 }
 
 /// Login request.

@@ -40,7 +40,7 @@ use utoipa::IntoParams;
 
 use crate::AppState;
 use crate::auth::Caller;
-use crate::conversations::{message_view, tab_counts, view};
+use crate::conversations::{ConversationView, MessageView, message_view, tab_counts, view};
 use crate::error::ApiError;
 
 /// Events a node's streams may fall behind by before they read from the database instead.
@@ -262,6 +262,27 @@ fn at_state(c: &Conversation, s: store::ConversationState) -> Conversation {
     }
 }
 
+/// What `p` may learn of a conversation or message event, `row` being the conversation as it is
+/// now (the engine decides): nothing when it is not visible; otherwise the conversation, its
+/// details masked as `details_visible` says, and for a message event the message, only when
+/// the details are visible. The live streams and the outbound webhooks decide with it.
+pub(crate) fn decide(
+    p: &Principal,
+    kind: EventKind,
+    row: &ConversationRow,
+    message: Option<&Message>,
+) -> Option<(ConversationView, Option<MessageView>)> {
+    let c = row.record.conversation;
+    if !p.visible(&c) {
+        return None;
+    }
+    let message = match (kind, message) {
+        (EventKind::Message, Some(m)) if p.details_visible(&c) => Some(message_view(m.clone())),
+        _ => None,
+    };
+    Some((view(p, row.clone()), message))
+}
+
 impl Stream {
     fn remember(&mut self, id: ConversationId) {
         if self.known.len() < KNOWN {
@@ -292,18 +313,17 @@ impl Stream {
         };
         let c = row.record.conversation;
         let p = Arc::clone(&self.principal);
-        if p.visible(&c) {
-            let details = p.details_visible(&c);
+        if let Some((conversation, message)) = decide(&p, e.kind, row, d.message.as_ref()) {
             self.remember(c.id);
-            let conversation = serde_json::to_value(view(&p, row.clone()))
-                .map_err(|err| ApiError::internal(&err))?;
+            let conversation =
+                serde_json::to_value(conversation).map_err(|err| ApiError::internal(&err))?;
             self.out
                 .push_back(sse("conversation", Some(e.id), &conversation));
-            if let (EventKind::Message, Some(m), true) = (e.kind, &d.message, details) {
+            if let Some(m) = message {
                 self.out.push_back(sse(
                     "message",
                     None,
-                    &json!({ "conversation_id": c.id.0, "message": message_view(m.clone()) }),
+                    &json!({ "conversation_id": c.id.0, "message": m }),
                 ));
             }
             if e.kind == EventKind::Conversation {

@@ -25,6 +25,7 @@ pub mod people;
 pub mod routing;
 pub mod secret;
 pub mod web;
+pub mod webhook_principal;
 pub mod webhooks;
 
 use std::net::SocketAddr;

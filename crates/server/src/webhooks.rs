@@ -9,16 +9,18 @@
 //! retry is due, and at least every second.
 //!
 //! A payload is built when its event is moved in: the conversation (and message) as they are
-//! at that moment, shortly after the event. It is NOT filtered by any user's principal: a
-//! webhook is the account's own integration, configured by a holder of `settings.webhooks`,
-//! and receives every conversation and message of the account with full details (contact,
-//! internal notes), whatever hide-until-assumed or department visibility hide from users.
+//! at that moment, shortly after the event, decided by the engine for the webhook's acting
+//! user, as it is then ([`crate::webhook_principal`]): a webhook delivers only what that user
+//! may see, with the details masked where `details_visible` does not hold, message events
+//! (internal notes included) only with the details, and nothing while it is paused. Each
+//! attempt checks again that the acting user still sees what the payload shows.
 //!
 //! Deliveries are not ordered: a retried one may arrive after later ones (the payload's `id`
 //! is the event id, which grows with time). The signature is made at each attempt with the
 //! webhook's secret at that moment.
 
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 use std::time::Duration;
 
 use serde_json::{Value, json};
@@ -31,7 +33,7 @@ use tokio::sync::broadcast::error::{RecvError, TryRecvError};
 use crate::AppState;
 use crate::channels::sender::{MAX_ATTEMPTS, backoff_seconds};
 use crate::channels::whatsapp::sign;
-use crate::conversations::{ContactView, ConversationView, message_view};
+use crate::conversations::{ConversationView, MessageView};
 
 /// How long one attempt may take, answer included.
 pub const TIMEOUT: Duration = Duration::from_secs(10);
@@ -76,49 +78,31 @@ pub fn event_type(
     }
 }
 
-/// A conversation with every detail (the account's own integration sees everything).
-pub fn full_view(row: ConversationRow) -> ConversationView {
-    let c = row.record.conversation;
-    ConversationView {
-        id: c.id.0,
-        department_id: c.department.0,
-        status: c.status.id(),
-        assignee_id: c.assignee.map(|u| u.0),
-        channel: row.channel,
-        last_activity: row.record.last_activity,
-        created_at: row.created_at,
-        details_hidden: false,
-        contact: row.contact.map(|k| ContactView {
-            id: k.id,
-            name: k.name,
-            phone: k.phone,
-            email: k.email,
-        }),
-    }
-}
-
 /// The JSON body of an event: `id` (the event id), `type`, `account_id`, `at` (µs),
-/// `conversation` (`null` if it no longer exists) and, for message events, `message`.
+/// `conversation` (as the acting user may see it) and, for message events, `message`.
 pub fn payload(
     e: &EventRecord,
     kind: &str,
-    row: Option<ConversationRow>,
-    message: Option<Message>,
+    conversation: ConversationView,
+    message: Option<MessageView>,
 ) -> Value {
     let mut body = serde_json::Map::new();
     body.insert("id".into(), json!(e.id));
     body.insert("type".into(), json!(kind));
     body.insert("account_id".into(), json!(e.account.0));
     body.insert("at".into(), json!(e.at));
-    body.insert("conversation".into(), json!(row.map(full_view)));
+    body.insert("conversation".into(), json!(conversation));
     if e.kind == EventKind::Message {
-        body.insert("message".into(), json!(message.map(message_view)));
+        body.insert("message".into(), json!(message));
     }
     Value::Object(body)
 }
 
-/// The delivery of one event (`None`: not for webhooks), loaded as it is now.
-async fn prepare(state: &AppState, e: &EventRecord) -> store::Result<Option<(String, String)>> {
+/// What deciding an event's delivery needs: its conversation and message as they are now.
+type Loaded = (Option<ConversationRow>, Option<Message>);
+
+/// Loads an event's conversation and message as they are now.
+async fn load(state: &AppState, e: &EventRecord) -> store::Result<Loaded> {
     let row = match e.conversation {
         Some(c) => state
             .store
@@ -132,20 +116,15 @@ async fn prepare(state: &AppState, e: &EventRecord) -> store::Result<Option<(Str
         Some(m) => state.store.message(e.account, m).await?.map(|(_, m)| m),
         None => None,
     };
-    let Some(kind) = event_type(e, row.as_ref(), message.as_ref()) else {
-        return Ok(None);
-    };
-    Ok(Some((
-        kind.to_owned(),
-        payload(e, kind, row, message).to_string(),
-    )))
+    Ok((row, message))
 }
 
-/// Moves one webhook's next events into its deliveries; whether it has more.
+/// Moves one webhook's next events into its deliveries, each decided for the webhook's acting
+/// user as things are now (a paused webhook's events go by undelivered); whether it has more.
 async fn feed_one(
     state: &AppState,
     hook: &Webhook,
-    cache: &mut HashMap<i64, Option<(String, String)>>,
+    cache: &mut HashMap<i64, Loaded>,
 ) -> store::Result<bool> {
     let events = state
         .store
@@ -154,21 +133,23 @@ async fn feed_one(
     let Some(through) = events.last().map(|e| e.id) else {
         return Ok(false);
     };
+    let acting =
+        crate::webhook_principal::acting_principal(state, hook.account, hook.acting_user).await?;
     let mut deliveries = Vec::new();
-    for e in events.iter().filter(|e| hook.wants(e.kind)) {
-        let prepared = match cache.get(&e.id) {
-            Some(p) => p.clone(),
-            None => {
-                let p = prepare(state, e).await?;
-                cache.insert(e.id, p.clone());
-                p
-            }
+    // Paused: no principal, nothing delivered; the cursor moves on all the same.
+    let wanted = events.iter().filter(|e| hook.wants(e.kind));
+    for (e, p) in wanted.filter_map(|e| acting.as_ref().ok().map(|p| (e, p))) {
+        let (row, message) = match cache.entry(e.id) {
+            Entry::Occupied(loaded) => loaded.into_mut(),
+            Entry::Vacant(slot) => slot.insert(load(state, e).await?),
         };
-        if let Some((kind, body)) = prepared {
+        if let Some((kind, body)) =
+            crate::webhook_principal::delivery(p, e, row.as_ref(), message.as_ref())
+        {
             deliveries.push(NewDelivery {
                 event_id: e.id,
-                event_type: kind,
-                payload: body,
+                event_type: kind.to_owned(),
+                payload: body.to_string(),
             });
         }
     }
@@ -230,8 +211,17 @@ async fn post(state: &AppState, d: &DueDelivery) -> Result<i64, (Option<i64>, St
     Err((Some(code), message))
 }
 
-/// Posts one claimed delivery and records the outcome.
+/// Posts one claimed delivery and records the outcome; one its webhook's acting user may no
+/// longer see (or a paused webhook's) fails unsent.
 async fn deliver(state: &AppState, d: &DueDelivery) -> store::Result<()> {
+    if let Some(why) = crate::webhook_principal::withheld(state, d).await? {
+        let outcome = DeliveryOutcome::Failed {
+            status: None,
+            error: &why,
+        };
+        let now = state.clock.now_micros();
+        return state.store.delivery_result(d.id, outcome, now).await;
+    }
     let result = post(state, d).await;
     let now = state.clock.now_micros();
     let outcome = match &result {

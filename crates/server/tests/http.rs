@@ -54,6 +54,8 @@ mod strict;
 mod sweep;
 #[path = "http/two_accounts.rs"]
 mod two_accounts;
+#[path = "http/webhook_principal.rs"]
+mod webhook_principal;
 #[path = "http/webhooks.rs"]
 mod webhooks;
 #[path = "http/worlds.rs"]

@@ -21,6 +21,10 @@ const SQLITE: &[(i64, &str)] = &[
         6,
         include_str!("../migrations/sqlite/0006_audit_truncate.sql"),
     ),
+    (
+        7,
+        include_str!("../migrations/sqlite/0007_webhook_acting_user.sql"),
+    ),
 ];
 const POSTGRES: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_initial.sql")),
@@ -37,6 +41,10 @@ const POSTGRES: &[(i64, &str)] = &[
     (
         6,
         include_str!("../migrations/postgres/0006_audit_truncate.sql"),
+    ),
+    (
+        7,
+        include_str!("../migrations/postgres/0007_webhook_acting_user.sql"),
     ),
 ];
 

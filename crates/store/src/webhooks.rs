@@ -9,7 +9,7 @@
 //! outbox does), recording each attempt's outcome, and the log, newest first. What does not:
 //! HTTP, payloads and signatures (the server's `webhooks` module).
 
-use access::AccountId;
+use access::{AccountId, UserId};
 use sqlx::Row;
 
 use crate::events::EventKind;
@@ -35,6 +35,10 @@ pub struct Webhook {
     pub cursor: i64,
     /// Created, µs since the epoch.
     pub created_at: i64,
+    /// The user it acts for (its creator, or whoever last changed it): it delivers only what
+    /// this user may see. `None` for a webhook created before webhooks acted for a user: it
+    /// delivers nothing until it is changed.
+    pub acting_user: Option<UserId>,
 }
 
 impl std::fmt::Debug for Webhook {
@@ -46,6 +50,7 @@ impl std::fmt::Debug for Webhook {
             .field("events", &self.events)
             .field("active", &self.active)
             .field("cursor", &self.cursor)
+            .field("acting_user", &self.acting_user)
             .finish_non_exhaustive()
     }
 }
@@ -82,12 +87,14 @@ fn events_from(s: &str) -> Result<Vec<EventKind>> {
         .collect()
 }
 
-const WEBHOOK_COLUMNS: &str = "id, account_id, url, secret, events, active, cursor, created_at";
+const WEBHOOK_COLUMNS: &str =
+    "id, account_id, url, secret, events, active, cursor, created_at, acting_user_id";
 
 fn webhook_from<R: Row>(r: &R) -> Result<Webhook>
 where
     usize: sqlx::ColumnIndex<R>,
     i64: for<'a> sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    Option<i64>: for<'a> sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
     String: for<'a> sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
 {
     Ok(Webhook {
@@ -99,6 +106,7 @@ where
         active: r.try_get::<i64, _>(5)? != 0,
         cursor: r.try_get(6)?,
         created_at: r.try_get(7)?,
+        acting_user: r.try_get::<Option<i64>, _>(8)?.map(UserId),
     })
 }
 
@@ -111,6 +119,8 @@ pub struct WebhookWrite<'a> {
     pub events: &'a [EventKind],
     /// Whether it receives anything.
     pub active: bool,
+    /// The user it will act for: whoever creates or changes it.
+    pub acting_user: Option<UserId>,
 }
 
 /// One event moved into a webhook's deliveries.
@@ -145,6 +155,8 @@ pub struct DueDelivery {
     pub url: String,
     /// The webhook's secret.
     pub secret: String,
+    /// The user the webhook acts for now.
+    pub acting_user: Option<UserId>,
 }
 
 impl std::fmt::Debug for DueDelivery {
@@ -156,6 +168,7 @@ impl std::fmt::Debug for DueDelivery {
             .field("event_type", &self.event_type)
             .field("attempts", &self.attempts)
             .field("url", &self.url)
+            .field("acting_user", &self.acting_user)
             .finish_non_exhaustive()
     }
 }
@@ -333,7 +346,8 @@ impl Store {
             Backend::Sqlite => "",
         };
         let sql = format!(
-            "SELECT d.id, d.webhook_id, d.account_id, d.event_id, d.event_type, d.payload, d.attempts, w.url, w.secret \
+            "SELECT d.id, d.webhook_id, d.account_id, d.event_id, d.event_type, d.payload, d.attempts, w.url, w.secret, \
+             w.acting_user_id \
              FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id \
              WHERE d.status = 'pending' AND d.next_attempt_at <= $1 AND w.active = 1 \
              ORDER BY d.next_attempt_at LIMIT $2{lock}"
@@ -353,6 +367,7 @@ impl Store {
                     attempts: r.try_get(6)?,
                     url: r.try_get(7)?,
                     secret: r.try_get(8)?,
+                    acting_user: r.try_get::<Option<i64>, _>(9)?.map(UserId),
                 };
                 sqlx::query("UPDATE webhook_deliveries SET next_attempt_at = $1 WHERE id = $2")
                     .bind(now + lease)
@@ -486,8 +501,8 @@ impl crate::AdminTx {
         crate::admin::with_tx!(self, conn => {
             let cursor = newest_event!(&mut *conn);
             let id: i64 = sqlx::query_scalar(
-                "INSERT INTO webhooks (account_id, url, secret, events, active, cursor, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+                "INSERT INTO webhooks (account_id, url, secret, events, active, cursor, created_at, acting_user_id) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
             )
             .bind(account.0)
             .bind(w.url)
@@ -496,6 +511,7 @@ impl crate::AdminTx {
             .bind(crate::codec::flag(w.active))
             .bind(cursor)
             .bind(now)
+            .bind(w.acting_user.map(|u| u.0))
             .fetch_one(&mut *conn)
             .await?;
             Ok(id)
@@ -522,7 +538,7 @@ impl crate::AdminTx {
             let cursor = if !was && w.active { Some(newest_event!(&mut *conn)) } else { None };
             sqlx::query(
                 "UPDATE webhooks SET url = $1, events = $2, active = $3, secret = COALESCE($4, secret), \
-                 cursor = COALESCE($5, cursor) WHERE id = $6 AND account_id = $7",
+                 cursor = COALESCE($5, cursor), acting_user_id = $8 WHERE id = $6 AND account_id = $7",
             )
             .bind(w.url)
             .bind(events_text(w.events))
@@ -531,6 +547,7 @@ impl crate::AdminTx {
             .bind(cursor)
             .bind(id)
             .bind(account.0)
+            .bind(w.acting_user.map(|u| u.0))
             .execute(&mut *conn)
             .await?;
             if was && !w.active {

@@ -2,8 +2,8 @@
 //! with department-scoped bindings, `has(U, p, C)`, passwords, `manage_user`, role editing.
 
 use access::{
-    Binding, MissingNote, Outcome, Permission, PermissionSet, Reason, Role, RoleChange, RoleId,
-    Scope, User, UserChange, UserId,
+    Binding, MissingNote, Outcome, Permission, PermissionSet, Principal, Reason, Role, RoleChange,
+    RoleId, Scope, User, UserChange, UserId,
 };
 use rstest::rstest;
 
@@ -84,6 +84,30 @@ fn admin_only_from_the_office(#[case] addr: &str, #[case] admin: bool) {
     assert_eq!(p.visible(&c), admin);
     // "Holds" for no escalation counts the blocked binding too.
     assert!(p.held_permissions().contains(Permission::UsersManage));
+}
+
+/// Something that acts for a user with no client address (an outbound webhook): only roles
+/// without allowed networks act, whatever the networks (even one containing every address).
+#[rustfmt::skip]
+#[rstest]
+#[case::no_networks(&[], true)]
+#[case::office(&["10.0.0.0/8"], false)]
+#[case::every_ipv4_address(&["0.0.0.0/0"], false)]
+#[case::every_address(&["0.0.0.0/0", "::/0"], false)]
+fn unaddressed_principal_ignores_network_roles(#[case] nets: &[&str], #[case] admin: bool) {
+    let fx = Fx::new("agent admin").networks(ADMIN, nets);
+    let p = Principal::resolve_unaddressed(&fx.account.config, fx.user(ME));
+    assert!(p.decide_login().is_allowed(), "the agent role acts from anywhere");
+    assert_eq!(p.decide_permission(Permission::UsersManage).is_allowed(), admin);
+    let c = conv(1, SUPPORT, access::Status::InProgress, Who::Other);
+    assert_eq!(p.visible(&c), admin);
+    // Only network-restricted roles: no binding acts.
+    let only = Fx::new("custom").custom("settings.webhooks").networks(CUSTOM, nets);
+    let p = Principal::resolve_unaddressed(&only.account.config, only.user(ME));
+    assert_eq!(p.is_operational(), nets.is_empty());
+    // An inactive user acts in nothing.
+    let p = Principal::resolve_unaddressed(&fx.account.config, fx.user(INACTIVE));
+    assert_eq!(p.standing(), access::Standing::Inactive);
 }
 
 #[test]

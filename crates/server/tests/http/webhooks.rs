@@ -1,9 +1,11 @@
 //! Outbound webhooks over real HTTP: the owner configures webhooks (the secret shown once,
 //! never listed), an agent may not; conversation and message events reach a fake receiver on
-//! loopback as signed JSON with the conversation's full details; a receiver failing twice gets
-//! the delivery on the third attempt, one always answering 410 sees it fail after the last
-//! attempt, both in the delivery log; a deactivated webhook receives nothing; another
-//! account's events never arrive; bad input is 400; every change is audited.
+//! loopback as signed JSON with the conversation's full details (the owner's webhooks act for
+//! the owner, who sees everything; see `webhook_principal` for a user who sees less); a
+//! receiver failing twice gets the delivery on the third attempt, one always answering 410
+//! sees it fail after the last attempt, both in the delivery log; a deactivated webhook
+//! receives nothing; another account's events never arrive; bad input is 400; every change is
+//! audited.
 //!
 //! Two nodes share the database: the world's (system clock) and this story's, with quick
 //! retries and a clock an hour ahead, so that the world's node never finds this node's retries
@@ -27,14 +29,14 @@ const LONG: Duration = Duration::from_secs(30);
 
 /// One request the fake receiver got.
 #[derive(Clone, Debug)]
-struct Hit {
-    hook: String,
-    headers: HashMap<String, String>,
-    body: String,
+pub(crate) struct Hit {
+    pub(crate) hook: String,
+    pub(crate) headers: HashMap<String, String>,
+    pub(crate) body: String,
 }
 
 impl Hit {
-    fn json(&self) -> Value {
+    pub(crate) fn json(&self) -> Value {
         serde_json::from_str(&self.body).unwrap()
     }
     fn header(&self, name: &str) -> &str {
@@ -45,14 +47,14 @@ impl Hit {
 /// The fake receiver: records every request, answers from a script per hook name (then
 /// `always`, then 200).
 #[derive(Default)]
-struct Receiver {
+pub(crate) struct Receiver {
     hits: Mutex<Vec<Hit>>,
     script: Mutex<HashMap<String, Vec<u16>>>,
     always: Mutex<HashMap<String, u16>>,
 }
 
 impl Receiver {
-    fn hits(&self, hook: &str) -> Vec<Hit> {
+    pub(crate) fn hits(&self, hook: &str) -> Vec<Hit> {
         self.hits
             .lock()
             .unwrap()
@@ -63,7 +65,7 @@ impl Receiver {
     }
 
     /// Waits for a request to `hook` whose payload satisfies `what`.
-    async fn expect(&self, hook: &str, what: impl Fn(&Value) -> bool) -> Hit {
+    pub(crate) async fn expect(&self, hook: &str, what: impl Fn(&Value) -> bool) -> Hit {
         let deadline = tokio::time::Instant::now() + LONG;
         while tokio::time::Instant::now() < deadline {
             if let Some(h) = self.hits(hook).into_iter().find(|h| what(&h.json())) {
@@ -104,7 +106,7 @@ async fn receive(
     StatusCode::from_u16(status).unwrap()
 }
 
-async fn start_receiver() -> (SocketAddr, Arc<Receiver>) {
+pub(crate) async fn start_receiver() -> (SocketAddr, Arc<Receiver>) {
     let rx = Arc::new(Receiver::default());
     let app = axum::Router::new()
         .route("/hook/{name}", axum::routing::post(receive))
@@ -124,7 +126,7 @@ impl Clock for Ahead {
     }
 }
 
-async fn call(
+pub(crate) async fn call(
     addr: SocketAddr,
     cookie: &str,
     method: &str,
@@ -339,7 +341,7 @@ pub async fn webhooks_story(w: World) {
     assert_eq!(r.json()["active"], false);
     assert!(r.json().get("secret").is_none(), "{}", r.body);
 
-    // An agent assumes a conversation: the webhook gets it, signed, with every detail.
+    // An agent assumes a conversation: the owner's webhook gets it, signed, with every detail.
     let r = call(
         addr,
         &ana,
@@ -492,7 +494,7 @@ pub async fn webhooks_story(w: World) {
     assert_eq!(d["next_attempt_at"], Value::Null);
     assert_eq!(d["payload"]["message"]["kind"], "note");
     assert_eq!(rx.hits("f").len(), usize::try_from(max).unwrap());
-    // Internal notes reach the account's own integration too.
+    // Internal notes reach the owner's webhook too (the owner sees their details).
     rx.expect("a", |p| p["message"]["body"] == "nota interna")
         .await;
 
