@@ -112,6 +112,11 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
         include_bytes!("../web/admin-settings.js"),
     ),
     (
+        "admin-tags.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../web/admin-tags.js"),
+    ),
+    (
         "admin-audit.js",
         "text/javascript; charset=utf-8",
         include_bytes!("../web/admin-audit.js"),

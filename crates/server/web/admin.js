@@ -11,6 +11,7 @@ import { auditSection } from './admin-audit.js';
 import { departmentsSection } from './admin-departments.js';
 import { rolesSection } from './admin-roles.js';
 import { settingsSection } from './admin-settings.js';
+import { tagsSection } from './admin-tags.js';
 import { usersSection } from './admin-users.js';
 import { viewersSection } from './admin-viewers.js';
 import { langSwitch } from './login.js';
@@ -20,6 +21,7 @@ export const SECTIONS = [
   { id: 'departments', show: () => true, build: departmentsSection },
   { id: 'users', show: (can) => can('users.manage'), build: usersSection },
   { id: 'roles', show: (can) => can('users.manage') || can('roles.manage'), build: rolesSection },
+  { id: 'tags', show: (can) => can('tags.company.manage'), build: tagsSection },
   { id: 'settings', show: (can) => can('settings.company') || can('account.manage'), build: settingsSection },
   { id: 'audit', show: (can) => can('audit.view'), build: auditSection },
   { id: 'viewers', show: (can) => can('users.manage'), build: viewersSection },
@@ -28,7 +30,7 @@ export const SECTIONS = [
 /** Whether the user has anything to administer (the header shows the way in). */
 export function hasAdmin(me) {
   const p = new Set(me.permissions || []);
-  return ['users.manage', 'roles.manage', 'departments.manage', 'settings.company', 'account.manage', 'audit.view'].some((x) => p.has(x));
+  return ['users.manage', 'roles.manage', 'departments.manage', 'tags.company.manage', 'settings.company', 'account.manage', 'audit.view'].some((x) => p.has(x));
 }
 
 export function isAdminHash(hash = location.hash) {

@@ -136,7 +136,7 @@ const pt = {
   'department.choose': 'Escolha um departamento',
 
   'tag.add': 'Adicionar',
-  'tag.new': 'Nova etiqueta',
+  'tag.new': 'Etiquetar',
   'tag.remove': 'Remover etiqueta {tag}',
 
   'composer.label': 'Escrever',
@@ -311,7 +311,7 @@ const en = {
   'department.choose': 'Choose a department',
 
   'tag.add': 'Add',
-  'tag.new': 'New tag',
+  'tag.new': 'Add a tag',
   'tag.remove': 'Remove tag {tag}',
 
   'composer.label': 'Write',
