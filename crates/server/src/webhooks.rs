@@ -32,6 +32,7 @@ use crate::AppState;
 use crate::channels::sender::{MAX_ATTEMPTS, backoff_seconds};
 use crate::channels::whatsapp::sign;
 use crate::conversations::{ContactView, ConversationView, message_view};
+use crate::egress::{UNREACHABLE, body_prefix};
 
 /// How long one attempt may take, answer included.
 pub const TIMEOUT: Duration = Duration::from_secs(10);
@@ -195,10 +196,17 @@ async fn feed(state: &AppState) -> store::Result<bool> {
 
 /// The outcome of one POST: `Ok(status)` for 2xx, else the status (if any) and why.
 async fn post(state: &AppState, d: &DueDelivery) -> Result<i64, (Option<i64>, String)> {
+    // Through the egress policy: a refused address reads as an unreachable one.
+    let unreachable = || {
+        (
+            None,
+            format!("the receiver could not be reached: {UNREACHABLE}"),
+        )
+    };
     let answer = state
-        .graph
-        .http()
-        .post(&d.url)
+        .egress
+        .request(reqwest::Method::POST, &d.url)
+        .map_err(|_| unreachable())?
         .timeout(TIMEOUT)
         .header(reqwest::header::CONTENT_TYPE, "application/json")
         .header("X-Atende-Event", &d.event_type)
@@ -210,13 +218,15 @@ async fn post(state: &AppState, d: &DueDelivery) -> Result<i64, (Option<i64>, St
         .body(d.payload.clone())
         .send()
         .await
-        .map_err(|e| (None, format!("the webhook's URL could not be reached: {e}")))?;
+        .map_err(|_| unreachable())?;
     let status = answer.status();
     let code = i64::from(status.as_u16());
     if status.is_success() {
         return Ok(code);
     }
-    let body = answer.bytes().await.unwrap_or_default();
+    let body = body_prefix(answer, 4 * ERROR_BODY)
+        .await
+        .unwrap_or_default();
     let text: String = String::from_utf8_lossy(&body)
         .chars()
         .filter(|c| !c.is_control())
