@@ -226,7 +226,8 @@ pub struct Resolver {
     policy: Arc<EgressPolicy>,
 }
 
-/// The error of a name whose every address was refused (the operator's log only).
+/// The error of a name whose every address was refused (in the operator's log through
+/// [`Egress::send`]).
 #[derive(Debug, thiserror::Error)]
 #[error("every address of `{0}` is internal and not in outbound_allow: refused")]
 pub struct RefusedName(String);
@@ -242,10 +243,6 @@ impl Resolve for Resolver {
                 .filter(|a| trusted || policy.allows_ip(a.ip()))
                 .collect();
             if kept.is_empty() {
-                eprintln!(
-                    "atende: outbound request refused: {}",
-                    RefusedName(host.clone())
-                );
                 return Err(Box::new(RefusedName(host)) as Box<dyn std::error::Error + Send + Sync>);
             }
             Ok(Box::new(kept.into_iter()) as Addrs)
@@ -260,9 +257,10 @@ pub struct Egress {
     http: reqwest::Client,
 }
 
-/// A request that was not sent: its URL is refused by the policy. Shown as [`UNREACHABLE`].
+/// No answer: the target was refused by the policy, or did not answer (no connection, TLS,
+/// timeout). Shown to tenants as [`UNREACHABLE`]; the cause goes to the operator's log.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Refused;
+pub struct Unreachable;
 
 impl Egress {
     /// The client: TLS with the Mozilla roots, 15-second timeout per request (callers may set
@@ -290,7 +288,7 @@ impl Egress {
 
     /// A request to `url`, if the policy allows its scheme and literal address (a host name is
     /// checked when resolved).
-    pub fn request(&self, method: Method, url: &str) -> Result<RequestBuilder, Refused> {
+    pub fn request(&self, method: Method, url: &str) -> Result<RequestBuilder, Unreachable> {
         match self.policy.check(url) {
             Ok(u) => Ok(self.http.request(method, u)),
             Err(r) => {
@@ -301,9 +299,29 @@ impl Egress {
                 eprintln!(
                     "atende: outbound request to `{host}` refused ({r:?}): outbound_allow opens exceptions"
                 );
-                Err(Refused)
+                Err(Unreachable)
             }
         }
+    }
+
+    /// Sends a request made by [`Egress::request`]; a failure before any answer is logged with
+    /// its cause (never the URL, which may hold a token) and answered [`Unreachable`].
+    pub async fn send(&self, request: RequestBuilder) -> Result<Response, Unreachable> {
+        request.send().await.map_err(|e| {
+            let host = e
+                .url()
+                .and_then(|u| u.host_str().map(str::to_owned))
+                .unwrap_or_default();
+            let e = e.without_url();
+            let mut cause = e.to_string();
+            let mut source = std::error::Error::source(&e);
+            while let Some(s) = source {
+                cause.push_str(&format!(": {s}"));
+                source = s.source();
+            }
+            eprintln!("atende: outbound request to `{host}` got no answer: {cause}");
+            Unreachable
+        })
     }
 }
 

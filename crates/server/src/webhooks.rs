@@ -203,7 +203,7 @@ async fn post(state: &AppState, d: &DueDelivery) -> Result<i64, (Option<i64>, St
             format!("the receiver could not be reached: {UNREACHABLE}"),
         )
     };
-    let answer = state
+    let request = state
         .egress
         .request(reqwest::Method::POST, &d.url)
         .map_err(|_| unreachable())?
@@ -215,8 +215,10 @@ async fn post(state: &AppState, d: &DueDelivery) -> Result<i64, (Option<i64>, St
             "X-Atende-Signature-256",
             sign(&d.secret, d.payload.as_bytes()),
         )
-        .body(d.payload.clone())
-        .send()
+        .body(d.payload.clone());
+    let answer = state
+        .egress
+        .send(request)
         .await
         .map_err(|_| unreachable())?;
     let status = answer.status();

@@ -257,7 +257,8 @@ fn audit_view(c: &ChannelView) -> serde_json::Value {
 }
 
 /// Creates a channel (`settings.integrations`). A WhatsApp channel needs its phone number
-/// id, verify token, app secret and access token; a generic channel gets a token, shown once.
+/// id, verify token, app secret and access token, and the Graph API must confirm that the token
+/// may use the number; a generic channel gets a token, shown once.
 #[utoipa::path(post, path = "/api/v1/channels", tag = "channels", request_body = ChannelRequest,
     responses((status = 201, body = ChannelView), (status = 400, body = crate::error::ErrorBody),
               (status = 403, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
@@ -361,11 +362,14 @@ fn department_of(
     }
 }
 
-/// Changes a channel (`settings.integrations`).
+/// Changes a channel (`settings.integrations`). Changing a WhatsApp channel's `phone_number_id`
+/// or `graph_base_url` needs its `access_token` in the same request; a change of any of the
+/// three is confirmed with the Graph API first.
 #[utoipa::path(patch, path = "/api/v1/channels/{id}", tag = "channels", request_body = ChannelRequest,
     params(("id" = i64, Path, description = "Channel id")),
     responses((status = 200, body = ChannelView), (status = 400, body = crate::error::ErrorBody),
-              (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
+              (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody),
+              (status = 409, body = crate::error::ErrorBody)))]
 pub async fn update(
     State(state): State<AppState>,
     caller: Caller,

@@ -68,9 +68,9 @@ impl GraphClient {
                 &format!("{base}/{number}?fields=id,display_phone_number"),
             )
             .map_err(|_| NumberProof::Unreachable)?;
-        let answer = request
-            .bearer_auth(token)
-            .send()
+        let answer = self
+            .egress
+            .send(request.bearer_auth(token))
             .await
             .map_err(|_| NumberProof::Unreachable)?;
         let status = answer.status().as_u16();
@@ -117,16 +117,14 @@ impl GraphClient {
                 true,
             )
         };
-        let answer = self
+        let request = self
             .egress
             .request(reqwest::Method::POST, &format!("{base}/{number}/messages"))
             .map_err(|_| unreachable())?
             .bearer_auth(token)
             .header(reqwest::header::CONTENT_TYPE, "application/json")
-            .body(body.to_string())
-            .send()
-            .await
-            .map_err(|_| unreachable())?;
+            .body(body.to_string());
+        let answer = self.egress.send(request).await.map_err(|_| unreachable())?;
         let status = answer.status().as_u16();
         let bytes = body_prefix(answer, ANSWER_LIMIT)
             .await
