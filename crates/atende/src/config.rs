@@ -27,6 +27,8 @@ pub const ENV_DATA_DIR: &str = "ATENDE_DATA_DIR";
 pub const ENV_DATABASE_URL: &str = "ATENDE_DATABASE_URL";
 /// Environment variable: trusted proxies, comma-separated CIDRs.
 pub const ENV_TRUSTED_PROXIES: &str = "ATENDE_TRUSTED_PROXIES";
+/// Environment variable: exceptions to the egress policy, comma-separated CIDRs and host names.
+pub const ENV_OUTBOUND_ALLOW: &str = "ATENDE_OUTBOUND_ALLOW";
 /// Environment variable: session lifetime in hours.
 pub const ENV_SESSION_HOURS: &str = "ATENDE_SESSION_HOURS";
 /// Environment variable: `Secure` session cookies.
@@ -49,6 +51,7 @@ pub const KEYS: &[&str] = &[
     "data_dir",
     "database_url",
     "trusted_proxies",
+    "outbound_allow",
     "session_hours",
     "secure_cookies",
     "operator_token",
@@ -87,6 +90,13 @@ data_dir = "./data"
 # networks) and throttles logins. Empty: the connection's own address is the client's.
 # Environment: ATENDE_TRUSTED_PROXIES, comma-separated ("10.0.0.0/8,192.168.1.10").
 trusted_proxies = []
+
+# Where outbound requests (webhooks, the WhatsApp Graph API) may go besides public addresses
+# over https: networks (CIDRs such as "10.0.0.0/8" or single addresses) and host names (such as
+# "crm.intranet.example") that may be internal (loopback, private, link-local...) and may be
+# reached over plain http. Empty: only https to public addresses, whatever an administrator
+# configures. Environment: ATENDE_OUTBOUND_ALLOW, comma-separated ("10.1.0.0/16,crm.intranet").
+outbound_allow = []
 
 # How long a login session lasts, in hours (1 to 8784). Environment: ATENDE_SESSION_HOURS.
 session_hours = 12
@@ -158,6 +168,8 @@ pub struct Config {
     pub database_url: Option<Secret>,
     /// Proxies trusted to give the client's address.
     pub trusted_proxies: Vec<IpNet>,
+    /// Exceptions to the egress policy (networks and host names).
+    pub outbound_allow: Vec<server::egress::Allowed>,
     /// Session lifetime in hours.
     pub session_hours: u32,
     /// `Secure` session cookies (serving behind TLS).
@@ -181,6 +193,7 @@ impl Default for Config {
             data_dir: PathBuf::from("./data"),
             database_url: None,
             trusted_proxies: Vec::new(),
+            outbound_allow: Vec::new(),
             session_hours: 12,
             secure_cookies: false,
             operator_token: None,
@@ -394,6 +407,7 @@ struct FileConfig {
     data_dir: Option<PathBuf>,
     database_url: Option<Spanned<String>>,
     trusted_proxies: Option<Vec<Spanned<String>>>,
+    outbound_allow: Option<Vec<Spanned<String>>>,
     session_hours: Option<Spanned<i64>>,
     secure_cookies: Option<bool>,
     operator_token: Option<Spanned<String>>,
@@ -474,6 +488,12 @@ fn apply_file(config: &mut Config, path: &Path, text: &str) -> Result<(), Config
             .map(|p| parse_proxy(p.get_ref(), || origin(p.span())))
             .collect::<Result<_, _>>()?;
     }
+    if let Some(allow) = file.outbound_allow {
+        config.outbound_allow = allow
+            .iter()
+            .map(|a| parse_outbound(a.get_ref(), || origin(a.span())))
+            .collect::<Result<_, _>>()?;
+    }
     if let Some(hours) = file.session_hours {
         config.session_hours = check_session_hours(*hours.get_ref(), || origin(hours.span()))?;
     }
@@ -515,6 +535,14 @@ fn apply_env(config: &mut Config, env: &dyn Fn(&str) -> Option<String>) -> Resul
             .map(str::trim)
             .filter(|p| !p.is_empty())
             .map(|p| parse_proxy(p, || Origin::Env(ENV_TRUSTED_PROXIES)))
+            .collect::<Result<_, _>>()?;
+    }
+    if let Some(v) = get(ENV_OUTBOUND_ALLOW) {
+        config.outbound_allow = v
+            .split(',')
+            .map(str::trim)
+            .filter(|a| !a.is_empty())
+            .map(|a| parse_outbound(a, || Origin::Env(ENV_OUTBOUND_ALLOW)))
             .collect::<Result<_, _>>()?;
     }
     if let Some(v) = get(ENV_OPERATOR_TOKEN) {
@@ -577,6 +605,17 @@ fn parse_proxy(value: &str, origin: impl FnOnce() -> Origin) -> Result<IpNet, Co
             key: "trusted_proxies",
             message: e.to_string(),
         })
+}
+
+fn parse_outbound(
+    value: &str,
+    origin: impl FnOnce() -> Origin,
+) -> Result<server::egress::Allowed, ConfigError> {
+    value.parse().map_err(|message| ConfigError::Invalid {
+        origin: origin(),
+        key: "outbound_allow",
+        message,
+    })
 }
 
 /// Accepts `postgres://` and `postgresql://` URLs. The error never repeats the value, which may

@@ -588,3 +588,52 @@ fn operator_token_from_file_or_env_is_redacted_and_checked() {
         None
     );
 }
+
+#[test]
+fn outbound_allow_from_file_or_env_and_bad_entries_named() {
+    use server::egress::Allowed;
+    let dir = TempDir::new();
+    let path = dir.file(
+        "atende.toml",
+        "outbound_allow = [\"10.1.0.0/16\", \"CRM.intranet.example\", \"::1\"]\n",
+    );
+    let c = load_isolated(&with_file(&path), &no_env).unwrap();
+    assert_eq!(
+        c.outbound_allow,
+        vec![
+            Allowed::Net(net("10.1.0.0/16")),
+            Allowed::Host("crm.intranet.example".into()),
+            Allowed::Net(net("::1")),
+        ]
+    );
+    let env = env_of(&[("ATENDE_OUTBOUND_ALLOW", " 127.0.0.1/32, ,hooks.local ")]);
+    let c = load_isolated(&with_file(&path), &env).unwrap();
+    assert_eq!(
+        c.outbound_allow,
+        vec![
+            Allowed::Net(net("127.0.0.1/32")),
+            Allowed::Host("hooks.local".into())
+        ]
+    );
+    let env = env_of(&[("ATENDE_OUTBOUND_ALLOW", "10.0.0.0/8,not a host")]);
+    let err = load_isolated(&Overrides::default(), &env).unwrap_err();
+    assert!(
+        matches!(
+            &err,
+            ConfigError::Invalid {
+                origin: Origin::Env("ATENDE_OUTBOUND_ALLOW"),
+                key: "outbound_allow",
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    let path = dir.file("bad.toml", "\noutbound_allow = [\"10.0.0.1/8\"]\n");
+    let err = load_isolated(&with_file(&path), &no_env)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("line 2") && err.contains("outbound_allow"),
+        "{err}"
+    );
+}

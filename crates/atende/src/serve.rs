@@ -92,6 +92,7 @@ pub async fn serve(config: Config) -> Result<()> {
     }
     let server_config = ServerConfig {
         trusted_proxies: config.trusted_proxies.clone(),
+        outbound_allow: config.outbound_allow.clone(),
         session_ttl_micros: i64::from(config.session_hours) * 3600 * 1_000_000,
         secure_cookies: config.secure_cookies,
         operator_token_hash: config

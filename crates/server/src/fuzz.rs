@@ -157,7 +157,11 @@ pub fn request_body(which: usize, bytes: &[u8]) -> Result<(), ApiError> {
             ] {
                 channels::secret(field, v.as_ref())?;
             }
-            channels::base_url(b.graph_base_url.as_ref())?;
+            channels::number_id(b.phone_number_id.as_ref())?;
+            channels::base_url(
+                &crate::egress::EgressPolicy::default(),
+                b.graph_base_url.as_ref(),
+            )?;
         }
         17 => {
             let _: channels::RoutingSettings = strict(bytes)?;
@@ -170,7 +174,11 @@ pub fn request_body(which: usize, bytes: &[u8]) -> Result<(), ApiError> {
         }
         20 => {
             let b: webhooks::WebhookRequest = strict(bytes)?;
-            b.url.as_deref().map(webhooks::valid_url).transpose()?;
+            let policy = crate::egress::EgressPolicy::default();
+            b.url
+                .as_deref()
+                .map(|u| webhooks::valid_url(&policy, u))
+                .transpose()?;
             webhooks::valid_events(b.events.as_deref())?;
         }
         21 => {

@@ -13,6 +13,7 @@ pub mod channels;
 pub mod client;
 pub mod clock;
 pub mod conversations;
+pub mod egress;
 pub mod error;
 pub mod events;
 pub mod explorer;
@@ -59,6 +60,9 @@ pub struct ServerConfig {
     pub group_commit: bool,
     /// How long live events are kept for replay, µs (`None`: never pruned).
     pub event_retention_micros: Option<i64>,
+    /// Exceptions to the egress policy: networks and host names outbound requests may reach
+    /// although internal, also over plain `http` (see [`egress`]).
+    pub outbound_allow: Vec<egress::Allowed>,
 }
 
 impl Default for ServerConfig {
@@ -71,6 +75,7 @@ impl Default for ServerConfig {
             retry_unit_micros: 1_000_000,
             group_commit: true,
             event_retention_micros: Some(events::KEEP),
+            outbound_allow: Vec::new(),
         }
     }
 }
@@ -91,7 +96,9 @@ pub struct AppState {
     pub cache: Arc<cache::AccessCache>,
     /// This node's live events.
     pub hub: Arc<events::Hub>,
-    /// The Graph API client.
+    /// The one client of requests made on a tenant's behalf (webhooks, the Graph API).
+    pub egress: egress::Egress,
+    /// The Graph API client (through `egress`).
     pub graph: channels::sender::GraphClient,
     /// Wakes this node's sender when a message is queued.
     pub outbox: Arc<tokio::sync::Notify>,
@@ -107,6 +114,7 @@ impl AppState {
         config: ServerConfig,
     ) -> Result<AppState, String> {
         let dummy = secret::random_token("")?;
+        let egress = egress::Egress::new(egress::EgressPolicy::new(config.outbound_allow.clone()))?;
         Ok(AppState {
             store,
             clock,
@@ -114,7 +122,8 @@ impl AppState {
             dummy_hash: secret::hash_password(&dummy)?,
             cache: Arc::default(),
             hub: Arc::default(),
-            graph: channels::sender::GraphClient::new()?,
+            graph: channels::sender::GraphClient::new(egress.clone()),
+            egress,
             outbox: Arc::default(),
             committer: Arc::default(),
         })

@@ -34,6 +34,7 @@ use crate::AppState;
 use crate::channels::sender::{MAX_ATTEMPTS, backoff_seconds};
 use crate::channels::whatsapp::sign;
 use crate::conversations::{ConversationView, MessageView};
+use crate::egress::{UNREACHABLE, body_prefix};
 
 /// How long one attempt may take, answer included.
 pub const TIMEOUT: Duration = Duration::from_secs(10);
@@ -176,10 +177,17 @@ async fn feed(state: &AppState) -> store::Result<bool> {
 
 /// The outcome of one POST: `Ok(status)` for 2xx, else the status (if any) and why.
 async fn post(state: &AppState, d: &DueDelivery) -> Result<i64, (Option<i64>, String)> {
-    let answer = state
-        .graph
-        .http()
-        .post(&d.url)
+    // Through the egress policy: a refused address reads as an unreachable one.
+    let unreachable = || {
+        (
+            None,
+            format!("the receiver could not be reached: {UNREACHABLE}"),
+        )
+    };
+    let request = state
+        .egress
+        .request(reqwest::Method::POST, &d.url)
+        .map_err(|_| unreachable())?
         .timeout(TIMEOUT)
         .header(reqwest::header::CONTENT_TYPE, "application/json")
         .header("X-Atende-Event", &d.event_type)
@@ -188,16 +196,20 @@ async fn post(state: &AppState, d: &DueDelivery) -> Result<i64, (Option<i64>, St
             "X-Atende-Signature-256",
             sign(&d.secret, d.payload.as_bytes()),
         )
-        .body(d.payload.clone())
-        .send()
+        .body(d.payload.clone());
+    let answer = state
+        .egress
+        .send(request)
         .await
-        .map_err(|e| (None, format!("the webhook's URL could not be reached: {e}")))?;
+        .map_err(|_| unreachable())?;
     let status = answer.status();
     let code = i64::from(status.as_u16());
     if status.is_success() {
         return Ok(code);
     }
-    let body = answer.bytes().await.unwrap_or_default();
+    let body = body_prefix(answer, 4 * ERROR_BODY)
+        .await
+        .unwrap_or_default();
     let text: String = String::from_utf8_lossy(&body)
         .chars()
         .filter(|c| !c.is_control())

@@ -30,6 +30,8 @@ mod audit;
 mod channels;
 #[path = "http/db.rs"]
 mod db;
+#[path = "http/egress.rs"]
+mod egress;
 #[path = "http/explorer_users.rs"]
 mod explorer_users;
 #[path = "http/load.rs"]

@@ -554,6 +554,21 @@ impl crate::AdminTx {
         })
     }
 
+    /// Whether a channel other than `except`, of any account of the installation, has this
+    /// phone number id (a number is bound to one channel: it routes Meta's deliveries).
+    pub async fn phone_number_taken(&mut self, number: &str, except: Option<i64>) -> Result<bool> {
+        crate::admin::with_tx!(self, conn => {
+            let found: Option<i64> = sqlx::query_scalar(
+                "SELECT id FROM channels WHERE phone_number_id = $1 AND id <> $2 LIMIT 1",
+            )
+            .bind(number)
+            .bind(except.unwrap_or(0))
+            .fetch_optional(&mut *conn)
+            .await?;
+            Ok(found.is_some())
+        })
+    }
+
     /// Creates a channel; its department must be of the account.
     pub async fn create_channel(
         &mut self,

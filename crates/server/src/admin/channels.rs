@@ -17,6 +17,8 @@ use utoipa::ToSchema;
 use super::{Attempt, to_json, unknown, valid_name};
 use crate::AppState;
 use crate::auth::Caller;
+use crate::channels::sender::NumberProof;
+use crate::egress::{EgressPolicy, UNREACHABLE};
 use crate::error::ApiError;
 use crate::json::Json;
 
@@ -103,7 +105,9 @@ pub struct ChannelRequest {
     pub app_secret: Option<String>,
     /// WhatsApp: a (system user) access token with `whatsapp_business_messaging`.
     pub access_token: Option<String>,
-    /// WhatsApp: the Graph API base URL, `http(s)://...` (tests, proxies, another version).
+    /// WhatsApp: the Graph API base URL, `https://...` at a public address (another version, a
+    /// proxy; `http://` and internal addresses only as the operator's `outbound_allow` lists).
+    /// Changing it, or `phone_number_id`, needs `access_token` in the same request.
     pub graph_base_url: Option<String>,
     /// Accepts messages.
     pub active: Option<bool>,
@@ -125,17 +129,123 @@ pub(crate) fn secret(field: &str, v: Option<&String>) -> Result<Option<String>, 
     }
 }
 
-pub(crate) fn base_url(v: Option<&String>) -> Result<Option<String>, ApiError> {
-    match v.map(|s| s.trim().trim_end_matches('/')) {
+/// A phone number id: 1 to 64 ASCII letters, digits, `_` or `-` (Meta's are digits; it goes
+/// into the Graph API's paths).
+pub(crate) fn number_id(v: Option<&String>) -> Result<Option<String>, ApiError> {
+    match v.map(|s| s.trim()) {
         None => Ok(None),
-        Some(u) if (u.starts_with("https://") || u.starts_with("http://")) && u.len() <= 300 => {
-            Ok(Some(u.to_owned()))
+        Some(n)
+            if !n.is_empty()
+                && n.len() <= 64
+                && n.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-') =>
+        {
+            Ok(Some(n.to_owned()))
         }
         Some(_) => Err(ApiError::bad_request(
             "bad_channel",
-            "`graph_base_url` must be an http(s) URL such as https://graph.facebook.com/v21.0",
+            "`phone_number_id` must be 1 to 64 letters, digits, `_` or `-`, such as 106540352242922",
         )),
     }
+}
+
+pub(crate) fn base_url(
+    policy: &EgressPolicy,
+    v: Option<&String>,
+) -> Result<Option<String>, ApiError> {
+    let bad = || {
+        ApiError::bad_request(
+            "bad_channel",
+            "`graph_base_url` must be an https URL without query, up to 300 bytes, such as https://graph.facebook.com/v21.0",
+        )
+    };
+    match v.map(|s| s.trim().trim_end_matches('/')) {
+        None => Ok(None),
+        Some(u)
+            if (u.starts_with("https://") || u.starts_with("http://"))
+                && u.len() <= 300
+                && !u.contains(['?', '#'])
+                && !u.contains(char::is_whitespace) =>
+        {
+            super::outbound_url(policy, "graph_base_url", u, bad).map(Some)
+        }
+        Some(_) => Err(bad()),
+    }
+}
+
+/// Where a WhatsApp channel sends, and with which token: what the Graph API must confirm.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Destination {
+    number: String,
+    token: String,
+    base: Option<String>,
+}
+
+/// What a change does to where WhatsApp channel `c` sends: `None` when its number, token and
+/// base URL stay as they are; else the destination to prove. Moving it (another number or base
+/// URL) needs the token in the same request: whoever cannot read the token must not be able to
+/// send it elsewhere (400 `secret_required`).
+fn destination_after(
+    c: &Channel,
+    number: Option<&str>,
+    token: Option<&str>,
+    base: Option<&str>,
+) -> Result<Option<Destination>, ApiError> {
+    let moves = number.is_some_and(|n| Some(n) != c.phone_number_id.as_deref())
+        || base.is_some_and(|b| Some(b) != c.graph_base_url.as_deref());
+    if moves && token.is_none() {
+        return Err(ApiError::bad_request(
+            "secret_required",
+            "changing `phone_number_id` or `graph_base_url` needs the channel's `access_token` again in the same request",
+        ));
+    }
+    if token.is_none() {
+        return Ok(None);
+    }
+    match (number.or(c.phone_number_id.as_deref()), token) {
+        (Some(n), Some(t)) => Ok(Some(Destination {
+            number: n.to_owned(),
+            token: t.to_owned(),
+            base: base.or(c.graph_base_url.as_deref()).map(str::to_owned),
+        })),
+        _ => Err(ApiError::bad_request(
+            "bad_channel",
+            "a WhatsApp channel needs `phone_number_id` and `access_token`",
+        )),
+    }
+}
+
+/// Proves through the egress client that the token may use the number (the Graph API answers
+/// `GET {base}/{number}` with it); 400 `channel_not_verified` otherwise. The message carries the
+/// HTTP status and Graph error code, never the answer's text.
+async fn prove(state: &AppState, d: &Destination) -> Result<(), ApiError> {
+    let why = match state
+        .graph
+        .prove_number(d.base.as_deref(), &d.number, &d.token)
+        .await
+    {
+        Ok(()) => return Ok(()),
+        Err(NumberProof::Unreachable) => {
+            format!("the Graph API could not be reached ({UNREACHABLE}): check `graph_base_url`")
+        }
+        Err(NumberProof::Refused { status, code }) => format!(
+            "the Graph API answered HTTP {status}{}: check in Meta's dashboard that the token is a system user's with the number's WhatsApp Business account assigned (`whatsapp_business_management` and `whatsapp_business_messaging`)",
+            code.map(|c| format!(" with error code {c}"))
+                .unwrap_or_default()
+        ),
+    };
+    Err(ApiError::bad_request(
+        "channel_not_verified",
+        format!("could not confirm that `access_token` may use `phone_number_id`: {why}"),
+    ))
+}
+
+/// 409 for a number another channel of the installation has (which account's is not said).
+fn number_taken() -> ApiError {
+    ApiError::conflict_because(
+        "phone_number_taken",
+        "this phone number id is already connected to a channel of this installation: remove it from that channel first",
+    )
 }
 
 /// The audit view of a channel (never a secret).
@@ -147,7 +257,8 @@ fn audit_view(c: &ChannelView) -> serde_json::Value {
 }
 
 /// Creates a channel (`settings.integrations`). A WhatsApp channel needs its phone number
-/// id, verify token, app secret and access token; a generic channel gets a token, shown once.
+/// id, verify token, app secret and access token, and the Graph API must confirm that the token
+/// may use the number; a generic channel gets a token, shown once.
 #[utoipa::path(post, path = "/api/v1/channels", tag = "channels", request_body = ChannelRequest,
     responses((status = 201, body = ChannelView), (status = 400, body = crate::error::ErrorBody),
               (status = 403, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
@@ -167,20 +278,27 @@ pub async fn create(
         })?;
     let name = valid_name("name", body.name.as_deref().unwrap_or_default())?;
     let (number, verify, app, access) = (
-        secret("phone_number_id", body.phone_number_id.as_ref())?,
+        number_id(body.phone_number_id.as_ref())?,
         secret("verify_token", body.verify_token.as_ref())?,
         secret("app_secret", body.app_secret.as_ref())?,
         secret("access_token", body.access_token.as_ref())?,
     );
-    let graph = base_url(body.graph_base_url.as_ref())?;
+    let graph = base_url(state.egress.policy(), body.graph_base_url.as_ref())?;
     let token = match kind {
         ChannelKind::WhatsApp => {
-            if number.is_none() || verify.is_none() || app.is_none() || access.is_none() {
+            let (Some(n), Some(_), Some(_), Some(t)) = (&number, &verify, &app, &access) else {
                 return Err(ApiError::bad_request(
                     "bad_channel",
                     "a WhatsApp channel needs `phone_number_id`, `verify_token`, `app_secret` and `access_token`",
                 ));
-            }
+            };
+            // A number is bound to an account only once its token is shown to may use it.
+            let d = Destination {
+                number: n.clone(),
+                token: t.clone(),
+                base: graph.clone(),
+            };
+            prove(&state, &d).await?;
             None
         }
         ChannelKind::Generic => {
@@ -205,6 +323,11 @@ pub async fn create(
         .actor
         .decide_permission(Permission::SettingsIntegrations);
     let mut open = at.require_in(open, &d, None, None).await?;
+    if let Some(n) = &number
+        && open.tx.phone_number_taken(n, None).await?
+    {
+        return Err(number_taken());
+    }
     let write = ChannelWrite {
         name: &name,
         department,
@@ -239,11 +362,14 @@ fn department_of(
     }
 }
 
-/// Changes a channel (`settings.integrations`).
+/// Changes a channel (`settings.integrations`). Changing a WhatsApp channel's `phone_number_id`
+/// or `graph_base_url` needs its `access_token` in the same request; a change of any of the
+/// three is confirmed with the Graph API first.
 #[utoipa::path(patch, path = "/api/v1/channels/{id}", tag = "channels", request_body = ChannelRequest,
     params(("id" = i64, Path, description = "Channel id")),
     responses((status = 200, body = ChannelView), (status = 400, body = crate::error::ErrorBody),
-              (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
+              (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody),
+              (status = 409, body = crate::error::ErrorBody)))]
 pub async fn update(
     State(state): State<AppState>,
     caller: Caller,
@@ -264,16 +390,45 @@ pub async fn update(
         .map(|n| valid_name("name", n))
         .transpose()?;
     let (number, verify, app, access) = (
-        secret("phone_number_id", body.phone_number_id.as_ref())?,
+        number_id(body.phone_number_id.as_ref())?,
         secret("verify_token", body.verify_token.as_ref())?,
         secret("app_secret", body.app_secret.as_ref())?,
         secret("access_token", body.access_token.as_ref())?,
     );
-    let graph = base_url(body.graph_base_url.as_ref())?;
+    let graph = base_url(state.egress.policy(), body.graph_base_url.as_ref())?;
+    let after =
+        |c: &Channel| destination_after(c, number.as_deref(), access.as_deref(), graph.as_deref());
+    // Proved before the transaction (a network round trip); a channel of another account or
+    // none is answered below as before.
+    let proved = match state.store.channel(id).await? {
+        Some(c) if c.account == caller.owner.account && c.kind == ChannelKind::WhatsApp => {
+            let d = after(&c)?;
+            if let Some(d) = &d {
+                prove(&state, d).await?;
+            }
+            d
+        }
+        _ => None,
+    };
     let mut open = at.begin().await?;
     let Some(current) = open.tx.channel(id).await? else {
         return Err(at.missing_in(open.tx).await);
     };
+    if current.kind == ChannelKind::WhatsApp {
+        // What was proved must still be what the change leads to.
+        if after(&current)? != proved {
+            return Err(ApiError::conflict(
+                "the channel changed meanwhile: read it and send the change again",
+            ));
+        }
+        if let Some(n) = number
+            .as_deref()
+            .filter(|n| current.phone_number_id.as_deref() != Some(n))
+            && open.tx.phone_number_taken(n, Some(id)).await?
+        {
+            return Err(number_taken());
+        }
+    }
     let department = match body.department_id {
         Some(d) => department_of(&open.account.config, Some(d))?,
         None => current.department,

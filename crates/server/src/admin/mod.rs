@@ -221,3 +221,33 @@ pub(crate) fn unknown(code: &'static str, what: &str) -> ApiError {
         format!("a {what} given is not a {what} of this account: read the account's {what}s again"),
     )
 }
+
+/// A URL outbound requests will be sent to (a webhook's, a channel's Graph API base), checked
+/// against the egress policy as far as it can be without resolving: 400 `target_not_allowed`
+/// for an internal address written as such (in any encoding), 400 `https_required` for plain
+/// `http` to a target `outbound_allow` does not list, `bad` for anything else. Host names are
+/// checked when the request is made (see [`crate::egress`]).
+pub(crate) fn outbound_url(
+    policy: &crate::egress::EgressPolicy,
+    field: &str,
+    url: &str,
+    bad: impl FnOnce() -> ApiError,
+) -> Result<String, ApiError> {
+    use crate::egress::Refusal;
+    match policy.check(url) {
+        Ok(_) => Ok(url.trim().to_owned()),
+        Err(Refusal::Malformed) => Err(bad()),
+        Err(Refusal::Internal) => Err(ApiError::bad_request(
+            "target_not_allowed",
+            format!(
+                "`{field}` points at an internal address (loopback, private, link-local, unique-local, multicast or another reserved range) that Atende does not send to: use the receiver's public address, or ask the installation's operator to add it to `outbound_allow`"
+            ),
+        )),
+        Err(Refusal::PlainHttp) => Err(ApiError::bad_request(
+            "https_required",
+            format!(
+                "`{field}` must be an https:// URL (plain http:// only to a receiver the installation's operator lists in `outbound_allow`)"
+            ),
+        )),
+    }
+}

@@ -98,7 +98,8 @@ fn audit_view(w: &WebhookView) -> Value {
 #[derive(Deserialize, ToSchema, Default)]
 #[serde(deny_unknown_fields)]
 pub struct WebhookRequest {
-    /// Where to post: an `http://` or `https://` URL, up to 2048 bytes (required to create).
+    /// Where to post: an `https://` URL, up to 2048 bytes (required to create), at a public
+    /// address (`http://` and internal addresses only as the operator's `outbound_allow` lists).
     pub url: Option<String>,
     /// What to receive: `conversation` and/or `message` (default: both).
     pub events: Option<Vec<String>>,
@@ -114,21 +115,17 @@ fn bad(message: impl Into<String>) -> ApiError {
     ApiError::bad_request("bad_webhook", message)
 }
 
-pub(crate) fn valid_url(u: &str) -> Result<String, ApiError> {
+pub(crate) fn valid_url(policy: &crate::egress::EgressPolicy, u: &str) -> Result<String, ApiError> {
     let u = u.trim();
     let message = || {
         bad(format!(
-            "`url` must be an http:// or https:// URL with a host, up to {MAX_URL} bytes, such as https://example.com/atende"
+            "`url` must be an https:// URL with a host, up to {MAX_URL} bytes, such as https://example.com/atende"
         ))
     };
     if u.is_empty() || u.len() > MAX_URL || u.contains(char::is_whitespace) {
         return Err(message());
     }
-    let parsed = reqwest::Url::parse(u).map_err(|_| message())?;
-    if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none_or(str::is_empty) {
-        return Err(message());
-    }
-    Ok(u.to_owned())
+    super::outbound_url(policy, "url", u, message)
 }
 
 pub(crate) fn valid_events(v: Option<&[String]>) -> Result<Vec<EventKind>, ApiError> {
@@ -198,7 +195,10 @@ pub async fn create(
             "`rotate_secret` applies to a change: a new webhook always gets a new secret",
         ));
     }
-    let url = valid_url(body.url.as_deref().unwrap_or_default())?;
+    let url = valid_url(
+        state.egress.policy(),
+        body.url.as_deref().unwrap_or_default(),
+    )?;
     let events = valid_events(body.events.as_deref())?;
     let secret = new_secret()?;
     let open = at.begin().await?;
@@ -237,7 +237,11 @@ pub async fn update(
 ) -> Result<axum::Json<WebhookView>, ApiError> {
     let at = Attempt::new(&state, &caller, "webhook.update", format!("webhook#{id}"));
     at.gate(Permission::SettingsWebhooks).await?;
-    let url = body.url.as_deref().map(valid_url).transpose()?;
+    let url = body
+        .url
+        .as_deref()
+        .map(|u| valid_url(state.egress.policy(), u))
+        .transpose()?;
     let events = body
         .events
         .as_deref()

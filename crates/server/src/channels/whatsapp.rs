@@ -771,6 +771,8 @@ pub fn send_result(http_status: u16, body: &[u8]) -> Result<String, GraphError> 
         if let Some(d) = text(error.pointer("/error_data/details")) {
             message.push_str(&format!(" ({d})"));
         }
+        // Kept short: it is shown on the message.
+        let message: String = message.chars().take(300).collect();
         return Err(GraphError {
             status: http_status,
             code,

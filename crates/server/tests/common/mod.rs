@@ -140,12 +140,15 @@ pub async fn launch_with(store: Store, config: ServerConfig) -> SocketAddr {
     launch_clocked(store, config, Arc::new(SystemClock)).await
 }
 
-/// [`launch_with`] on this clock.
+/// [`launch_with`] on this clock. The tests' fakes (Graph API, webhook receivers) listen on
+/// 127.0.0.1, which the node's egress policy allows as an operator's `outbound_allow` would an
+/// on-premises receiver; every other internal address stays refused.
 pub async fn launch_clocked(
     store: Store,
     mut config: ServerConfig,
     clock: Arc<dyn server::clock::Clock>,
 ) -> SocketAddr {
+    config.outbound_allow.push("127.0.0.1/32".parse().unwrap());
     config.trusted_proxies.push("127.0.0.1/32".parse().unwrap());
     // Test worlds write events at made-up times (µs 10, 11, ...) into a database other
     // stories share: a node pruning "old" events would take theirs (the store's tests cover

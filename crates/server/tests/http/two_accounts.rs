@@ -75,6 +75,12 @@ pub(crate) async fn setup(w: &World) -> Ctx {
     let tag = &w.tag;
     let mut b: BTreeMap<Kind, Vec<i64>> = BTreeMap::new();
 
+    // Both accounts' WhatsApp numbers, confirmed by a fake Graph API for their tokens.
+    let (graph, fake) = super::channels::start_fake().await;
+    let graph = format!("http://{graph}/v21.0");
+    fake.grant(&format!("a{tag}"), &format!("a-access-{tag}"));
+    fake.grant(&format!("b{tag}"), &format!("b-access-{tag}"));
+
     // A: an API token, a WhatsApp and a generic channel, a webhook.
     let t = call(w, &dona, "POST", "/api/v1/me/tokens", json!({"name": "a"})).await;
     let a_token = t["token"].as_str().unwrap().to_owned();
@@ -88,7 +94,7 @@ pub(crate) async fn setup(w: &World) -> Ctx {
         "/api/v1/channels",
         json!({"kind": "whatsapp", "name": "WA A",
         "phone_number_id": format!("a{tag}"), "verify_token": a_verify, "app_secret": a_app_secret,
-        "access_token": a_access, "graph_base_url": "http://127.0.0.1:9"}),
+        "access_token": a_access, "graph_base_url": graph}),
     )
     .await;
     let a_whatsapp = id_of(&wa);
@@ -221,7 +227,7 @@ pub(crate) async fn setup(w: &World) -> Ctx {
         "/api/v1/channels",
         json!({"kind": "whatsapp", "name": "WA B",
         "phone_number_id": format!("b{tag}"), "verify_token": b_verify, "app_secret": b_app,
-        "access_token": b_access, "graph_base_url": "http://127.0.0.1:9"}),
+        "access_token": b_access, "graph_base_url": graph}),
     )
     .await;
     put(&mut b, Kind::Channel, id_of(&wa));
