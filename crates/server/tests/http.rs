@@ -803,6 +803,22 @@ async fn story(w: World) {
         .create_contact(w.a, "Cliente Dois", None, None, 0)
         .await
         .unwrap();
+    // v2: a contact bia sees no conversation of (and without `contacts.view`) is unknown to her.
+    let r = post(&w, &bia, &on("link_contact"), json!({"contact_id": mine})).await;
+    assert_eq!(r.status, 404, "{}", r.body);
+    // Once it is the contact of a waiting conversation of Vendas (bia sees its details), it is hers to link.
+    w.store
+        .create_conversation(&NewConversation {
+            account: w.a,
+            department: w.vendas,
+            status: Status::Waiting,
+            assignee: None,
+            contact: Some(mine),
+            channel: "api",
+            at: 30,
+        })
+        .await
+        .unwrap();
     let r = post(&w, &bia, &on("link_contact"), json!({"contact_id": mine})).await;
     assert_eq!(
         (r.status, r.json()["contact"]["name"].as_str()),

@@ -110,7 +110,17 @@ impl<'a> Attempt<'a> {
     /// Records an allowed change made outside an administrative transaction (the caller's own
     /// credentials, such as API tokens).
     pub(crate) async fn record_ok(&self, after: Option<&Value>) -> Result<(), ApiError> {
-        let e = self.entry("ok".to_owned(), None, after);
+        self.record_change(None, after).await
+    }
+
+    /// Records an allowed change made outside an administrative transaction, with the state
+    /// before it (a removal) and after.
+    pub(crate) async fn record_change(
+        &self,
+        before: Option<&Value>,
+        after: Option<&Value>,
+    ) -> Result<(), ApiError> {
+        let e = self.entry("ok".to_owned(), before, after);
         self.state
             .store
             .audit(self.caller.owner.account, &e)

@@ -76,6 +76,6 @@ pub async fn delete(
         .store
         .delete_tag(caller.owner.account, &name, now)
         .await?;
-    at.record_ok(Some(&json!({"removed": name}))).await?;
+    at.record_change(Some(&json!({"name": name})), None).await?;
     Ok(StatusCode::NO_CONTENT)
 }

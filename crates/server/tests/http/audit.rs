@@ -255,6 +255,46 @@ pub(crate) async fn audit_story(w: World, raw: Raw) {
     a.once(dona, "DELETE", t, &p, None, 204, "department.delete", ok)
         .await;
 
+    // Company tags.
+    let t = "/api/v1/tags";
+    let tag_body = json!({"name": format!("auditada-{}", w.tag)});
+    a.once(
+        ana,
+        "POST",
+        t,
+        t,
+        Some(tag_body.clone()),
+        403,
+        "tag.create",
+        denied,
+    )
+    .await;
+    a.once(dona, "POST", t, t, Some(tag_body), 201, "tag.create", ok)
+        .await;
+    let p = format!("/api/v1/tags/auditada-{}", w.tag);
+    a.once(
+        ana,
+        "DELETE",
+        "/api/v1/tags/{name}",
+        &p,
+        None,
+        403,
+        "tag.delete",
+        denied,
+    )
+    .await;
+    a.once(
+        dona,
+        "DELETE",
+        "/api/v1/tags/{name}",
+        &p,
+        None,
+        204,
+        "tag.delete",
+        ok,
+    )
+    .await;
+
     // Roles.
     let t = "/api/v1/roles";
     let role_body = json!({"name": format!("Etiquetas {}", w.tag), "permissions": ["tag.attach"]});

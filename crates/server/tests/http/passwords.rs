@@ -183,8 +183,9 @@ pub(crate) async fn passwords_story(w: World, raw: Raw) {
     let r = own_change(&w, &ana, &current, PW).await;
     assert_eq!(r.status, 204, "{}", r.body);
 
-    // Two user managers: both hold users.manage and every permission of an agent; only one
-    // holds user.password.change_others.
+    // Two user managers: both hold users.manage and every permission of an agent and supervise
+    // Vendas (so they see whatever ana sees: v2 compares visibility too); only one holds
+    // user.password.change_others.
     let roles = get(&w, &dona, "/api/v1/roles").await.json();
     let agent_perms = roles
         .as_array()
@@ -211,7 +212,8 @@ pub(crate) async fn passwords_story(w: World, raw: Raw) {
             &dona,
             "/api/v1/users",
             json!({"email": w.email(who), "name": who, "password": "temporaria-1",
-                   "roles": [{"role_id": role}]}),
+                   "roles": [{"role_id": role}],
+                   "memberships": [{"department_id": w.vendas.0, "kind": "supervisor"}]}),
         )
         .await;
         assert_eq!(r.status, 201, "{}", r.body);

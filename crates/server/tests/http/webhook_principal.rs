@@ -428,6 +428,8 @@ pub(crate) async fn webhook_principal_story(w: World, raw: Raw) {
     .await;
     assert_eq!(r.status, 200, "{}", r.body);
     act(&w, &ana, w.w_vendas, "note", json!({"text": "sem vendas"})).await;
+    let r = post(&w, &dona, "/api/v1/tags", json!({"name": "sentinela"})).await;
+    assert!(r.status == 201 || r.status == 409, "{}", r.body);
     act(&w, &dona, w.w_suporte, "tag", json!({"tag": "sentinela"})).await;
     let p = rx
         .expect("wally", |p| p["conversation"]["id"] == w.w_suporte)
