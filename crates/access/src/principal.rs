@@ -112,6 +112,17 @@ impl Principal {
     ///
     /// A user of another account resolves to a principal that can do nothing in this one.
     pub fn resolve(config: &AccountConfig, user: &User, client: IpAddr) -> Principal {
+        Principal::resolve_from(config, user, Some(client))
+    }
+
+    /// Resolves `user` of `config`'s account for something that acts for them with no client
+    /// address (an outbound webhook): only the bindings of roles without allowed networks are
+    /// active; a role restricted to networks acts only for requests from inside them.
+    pub fn resolve_unaddressed(config: &AccountConfig, user: &User) -> Principal {
+        Principal::resolve_from(config, user, None)
+    }
+
+    fn resolve_from(config: &AccountConfig, user: &User, client: Option<IpAddr>) -> Principal {
         let tree = &config.departments;
         let mut active_bindings = Vec::new();
         let mut network_blocked = Vec::new();
@@ -126,7 +137,7 @@ impl Principal {
                 scope: b.scope,
             };
             let active = role.allowed_networks.is_empty()
-                || role.allowed_networks.iter().any(|n| n.contains(client));
+                || client.is_some_and(|c| role.allowed_networks.iter().any(|n| n.contains(c)));
             let covers = match b.scope {
                 Scope::Account => Vec::new(),
                 Scope::Department(root) => tree

@@ -17,7 +17,8 @@ const MAX_ENTRIES: usize = 20_000;
 #[derive(Default)]
 struct Inner {
     configs: HashMap<AccountId, (i64, Arc<AccountConfig>)>,
-    principals: HashMap<(UserId, IpAddr), (i64, Arc<Principal>)>,
+    /// By user and client address (`None`: acting with no address, as a webhook does).
+    principals: HashMap<(UserId, Option<IpAddr>), (i64, Arc<Principal>)>,
 }
 
 /// The cache; shared by every request of a node.
@@ -59,6 +60,17 @@ impl AccessCache {
 
     /// The principal of `user` from `address` at `version`, if cached.
     pub fn principal(&self, user: UserId, address: IpAddr, version: i64) -> Option<Arc<Principal>> {
+        self.principal_from(user, Some(address), version)
+    }
+
+    /// The principal of `user` from `address` (`None`: with no address, as an outbound webhook
+    /// acts) at `version`, if cached.
+    pub fn principal_from(
+        &self,
+        user: UserId,
+        address: Option<IpAddr>,
+        version: i64,
+    ) -> Option<Arc<Principal>> {
         self.with(|i| {
             i.principals
                 .get(&(user, address))
@@ -72,6 +84,17 @@ impl AccessCache {
         &self,
         user: UserId,
         address: IpAddr,
+        version: i64,
+        principal: Arc<Principal>,
+    ) {
+        self.put_principal_from(user, Some(address), version, principal);
+    }
+
+    /// Caches a principal resolved at `version` from `address` (`None`: with no address).
+    pub fn put_principal_from(
+        &self,
+        user: UserId,
+        address: Option<IpAddr>,
         version: i64,
         principal: Arc<Principal>,
     ) {

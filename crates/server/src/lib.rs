@@ -18,16 +18,17 @@ pub mod events;
 pub mod explorer;
 #[doc(hidden)]
 pub mod fuzz;
+pub mod hashing;
 pub mod input;
 pub mod json;
 pub mod openapi;
 pub mod people;
 pub mod routing;
 pub mod secret;
+pub mod serve;
 pub mod web;
 pub mod webhooks;
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 use access::IpNet;
@@ -58,6 +59,12 @@ pub struct ServerConfig {
     pub group_commit: bool,
     /// How long live events are kept for replay, µs (`None`: never pruned).
     pub event_retention_micros: Option<i64>,
+    /// Connections, timeouts and the per-address cap ([`serve`]).
+    pub connections: serve::Limits,
+    /// Password hashes computed at once ([`hashing`]; by default one per core).
+    pub hashing_threads: usize,
+    /// How long a login waits for a free hashing thread before it is answered 503 `busy`.
+    pub hashing_wait: std::time::Duration,
 }
 
 impl Default for ServerConfig {
@@ -70,6 +77,9 @@ impl Default for ServerConfig {
             retry_unit_micros: 1_000_000,
             group_commit: true,
             event_retention_micros: Some(events::KEEP),
+            connections: serve::Limits::default(),
+            hashing_threads: hashing::default_threads(),
+            hashing_wait: std::time::Duration::from_secs(5),
         }
     }
 }
@@ -96,6 +106,8 @@ pub struct AppState {
     pub outbox: Arc<tokio::sync::Notify>,
     /// Group commit of arrivals.
     pub committer: Arc<channels::committer::Committer>,
+    /// The bounded pool every password hash of a request runs on.
+    pub hasher: Arc<hashing::Hasher>,
 }
 
 impl AppState {
@@ -106,6 +118,8 @@ impl AppState {
         config: ServerConfig,
     ) -> Result<AppState, String> {
         let dummy = secret::random_token("")?;
+        let hasher = hashing::Hasher::new(config.hashing_threads, config.hashing_wait)
+            .map_err(|e| format!("cannot start the password hashing threads: {e}"))?;
         Ok(AppState {
             store,
             clock,
@@ -116,6 +130,7 @@ impl AppState {
             graph: channels::sender::GraphClient::new()?,
             outbox: Arc::default(),
             committer: Arc::default(),
+            hasher: Arc::new(hasher),
         })
     }
 }
@@ -239,6 +254,11 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             wake_events,
         ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            serve::body_deadline,
+        ))
+        .layer(axum::middleware::from_fn(serve::response_headers))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(state)
 }
@@ -297,12 +317,9 @@ pub async fn launch_with_listener(
         state.store.clone(),
         Arc::clone(&state.committer),
     ));
-    let served = axum::serve(
-        listener,
-        router(state).into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await;
+    let limits = state.config.connections.clone();
+    let trusted = state.config.trusted_proxies.clone();
+    let served = serve::serve(listener, router(state), &limits, trusted, shutdown).await;
     pump.abort();
     sender.abort();
     committer.abort();
