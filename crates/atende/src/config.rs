@@ -145,9 +145,10 @@ body_timeout_seconds = 30
 
 # Connections one address may have open at once (0 to 100000; 0: no cap); the next is answered
 # 503 and closed. Addresses in trusted_proxies are not capped (every client behind a proxy
-# shares its address: cap them at the proxy). Each browser tab keeps one connection for its
-# live events. Environment: ATENDE_CONNECTIONS_PER_ADDRESS.
-connections_per_address = 64
+# shares its address: cap them at the proxy). A browser keeps a few connections per agent (one
+# for live events): an office whose agents all leave through one NAT address needs room for
+# all of them. Environment: ATENDE_CONNECTIONS_PER_ADDRESS.
+connections_per_address = 256
 "#;
 
 /// A value that must never be printed (the database URL, with its password). `Debug` and
@@ -227,7 +228,7 @@ impl Default for Config {
             allow_weak_durability: false,
             header_timeout_seconds: 10,
             body_timeout_seconds: 30,
-            connections_per_address: 64,
+            connections_per_address: 256,
             file: None,
         }
     }

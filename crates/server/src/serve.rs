@@ -54,7 +54,7 @@ impl Default for Limits {
         Limits {
             header_timeout: Duration::from_secs(10),
             body_timeout: Duration::from_secs(30),
-            per_address: 64,
+            per_address: 256,
         }
     }
 }

@@ -1,8 +1,9 @@
 //! Login under concurrency (hardening round 2, finding 4). Thirty wrong passwords sent at once
 //! for one email from one address: the throttle's check and count are one step taken before
 //! the hash, so five are answered 401 and the other twenty-five 429 with `Retry-After`, also
-//! when the thirty are shared between two nodes of one database, and for an email nobody has.
-//! A flood of logins for two hundred different emails from two hundred addresses: at most one
+//! when the thirty are shared between two nodes of one database, and for an email nobody has;
+//! thirty emails from one address likewise. With one hashing thread and no patience, the
+//! logins that find it busy are answered 503 `busy` with `Retry-After`. A flood of logins for two hundred different emails from two hundred addresses: at most one
 //! password hash per core at a time, the excess answered 503 `busy` with `Retry-After`, and the
 //! process's resident memory stays flat (run alone, like the load test: it measures the
 //! process's memory).
