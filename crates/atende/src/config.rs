@@ -41,6 +41,17 @@ pub const ENV_GROUP_COMMIT: &str = "ATENDE_GROUP_COMMIT";
 pub const ENV_DEMO: &str = "ATENDE_DEMO";
 /// Environment variable: start on storage whose durability cannot be confirmed.
 pub const ENV_ALLOW_WEAK_DURABILITY: &str = "ATENDE_ALLOW_WEAK_DURABILITY";
+/// Environment variable: seconds a request's header may take (also the idle timeout).
+pub const ENV_HEADER_TIMEOUT: &str = "ATENDE_HEADER_TIMEOUT_SECONDS";
+/// Environment variable: seconds a request's body may take.
+pub const ENV_BODY_TIMEOUT: &str = "ATENDE_BODY_TIMEOUT_SECONDS";
+/// Environment variable: connections open at once from one address.
+pub const ENV_CONNECTIONS_PER_ADDRESS: &str = "ATENDE_CONNECTIONS_PER_ADDRESS";
+
+/// The longest header or body timeout accepted, in seconds: an hour.
+pub const MAX_TIMEOUT_SECONDS: u32 = 3600;
+/// The largest cap on connections per address accepted.
+pub const MAX_CONNECTIONS_PER_ADDRESS: u32 = 100_000;
 
 /// The longest session accepted: one year.
 pub const MAX_SESSION_HOURS: u32 = 24 * 366;
@@ -58,6 +69,9 @@ pub const KEYS: &[&str] = &[
     "group_commit",
     "demo",
     "allow_weak_durability",
+    "header_timeout_seconds",
+    "body_timeout_seconds",
+    "connections_per_address",
 ];
 
 /// The documented example `atende.toml` that `atende default-config` prints: every key with
@@ -126,6 +140,25 @@ demo = false
 # example a data directory on a file system that ignores fsync). Only for tests and throwaway
 # installations. Environment: ATENDE_ALLOW_WEAK_DURABILITY.
 allow_weak_durability = false
+
+# Seconds a client may take to send a request's header (1 to 3600), counted from the
+# connection's start or, on a kept-alive connection, from the end of the previous answer: so it
+# is also how long an idle connection stays open. Slower clients are disconnected. Behind a
+# proxy that keeps connections to atende open, make its idle timeout shorter than this one.
+# Environment: ATENDE_HEADER_TIMEOUT_SECONDS.
+header_timeout_seconds = 10
+
+# Seconds a client may take to send a request's body once its header has arrived (1 to 3600);
+# slower ones are answered 408 and disconnected. Answers are never cut: live event streams
+# stay open. Environment: ATENDE_BODY_TIMEOUT_SECONDS.
+body_timeout_seconds = 30
+
+# Connections one address may have open at once (0 to 100000; 0: no cap); the next is answered
+# 503 and closed. Addresses in trusted_proxies are not capped (every client behind a proxy
+# shares its address: cap them at the proxy). A browser keeps a few connections per agent (one
+# for live events): an office whose agents all leave through one NAT address needs room for
+# all of them. Environment: ATENDE_CONNECTIONS_PER_ADDRESS.
+connections_per_address = 256
 "#;
 
 /// A value that must never be printed (the database URL, with its password). `Debug` and
@@ -182,6 +215,12 @@ pub struct Config {
     pub demo: bool,
     /// Start even when durability cannot be confirmed.
     pub allow_weak_durability: bool,
+    /// Seconds a request's header may take (also the idle timeout).
+    pub header_timeout_seconds: u32,
+    /// Seconds a request's body may take once its header has arrived.
+    pub body_timeout_seconds: u32,
+    /// Connections open at once from one address (trusted proxies excepted); 0: no cap.
+    pub connections_per_address: u32,
     /// The file the configuration was read from, if any (for the start-up log).
     pub file: Option<PathBuf>,
 }
@@ -200,6 +239,9 @@ impl Default for Config {
             group_commit: true,
             demo: false,
             allow_weak_durability: false,
+            header_timeout_seconds: 10,
+            body_timeout_seconds: 30,
+            connections_per_address: 256,
             file: None,
         }
     }
@@ -414,6 +456,9 @@ struct FileConfig {
     group_commit: Option<bool>,
     demo: Option<bool>,
     allow_weak_durability: Option<bool>,
+    header_timeout_seconds: Option<Spanned<i64>>,
+    body_timeout_seconds: Option<Spanned<i64>>,
+    connections_per_address: Option<Spanned<i64>>,
 }
 
 /// 1-based line of a byte offset.
@@ -512,7 +557,100 @@ fn apply_file(config: &mut Config, path: &Path, text: &str) -> Result<(), Config
     if let Some(b) = file.allow_weak_durability {
         config.allow_weak_durability = b;
     }
+    for (value, limit, field) in [
+        (
+            file.header_timeout_seconds,
+            HEADER_TIMEOUT,
+            &mut config.header_timeout_seconds,
+        ),
+        (
+            file.body_timeout_seconds,
+            BODY_TIMEOUT,
+            &mut config.body_timeout_seconds,
+        ),
+        (
+            file.connections_per_address,
+            CONNECTIONS_PER_ADDRESS,
+            &mut config.connections_per_address,
+        ),
+    ] {
+        if let Some(v) = value {
+            *field = limit.check(*v.get_ref(), || origin(v.span()))?;
+        }
+    }
     Ok(())
+}
+
+/// A whole-number setting and its range.
+struct Limit {
+    key: &'static str,
+    env: &'static str,
+    min: u32,
+    max: u32,
+    unit: &'static str,
+}
+
+const HEADER_TIMEOUT: Limit = Limit {
+    key: "header_timeout_seconds",
+    env: ENV_HEADER_TIMEOUT,
+    min: 1,
+    max: MAX_TIMEOUT_SECONDS,
+    unit: "seconds",
+};
+const BODY_TIMEOUT: Limit = Limit {
+    key: "body_timeout_seconds",
+    env: ENV_BODY_TIMEOUT,
+    min: 1,
+    max: MAX_TIMEOUT_SECONDS,
+    unit: "seconds",
+};
+const CONNECTIONS_PER_ADDRESS: Limit = Limit {
+    key: "connections_per_address",
+    env: ENV_CONNECTIONS_PER_ADDRESS,
+    min: 0,
+    max: MAX_CONNECTIONS_PER_ADDRESS,
+    unit: "connections (0: no cap)",
+};
+
+impl Limit {
+    fn check(&self, value: i64, origin: impl FnOnce() -> Origin) -> Result<u32, ConfigError> {
+        u32::try_from(value)
+            .ok()
+            .filter(|v| (self.min..=self.max).contains(v))
+            .ok_or_else(|| ConfigError::Invalid {
+                origin: origin(),
+                key: self.key,
+                message: format!(
+                    "{value} is out of range: write {} to {} {}",
+                    self.min, self.max, self.unit
+                ),
+            })
+    }
+
+    /// Reads the setting from its environment variable, when set.
+    fn read_env(
+        &self,
+        get: impl Fn(&str) -> Option<String>,
+        field: &mut u32,
+    ) -> Result<(), ConfigError> {
+        let Some(v) = get(self.env) else {
+            return Ok(());
+        };
+        let origin = || Origin::Env(self.env);
+        let n: i64 = v.trim().parse().map_err(|_| ConfigError::Invalid {
+            origin: origin(),
+            key: self.key,
+            message: format!(
+                "`{}` is not a whole number: write {} to {} {}",
+                v.trim(),
+                self.min,
+                self.max,
+                self.unit
+            ),
+        })?;
+        *field = self.check(n, origin)?;
+        Ok(())
+    }
 }
 
 /// Reads the `ATENDE_*` variables into `config`.
@@ -562,6 +700,9 @@ fn apply_env(config: &mut Config, env: &dyn Fn(&str) -> Option<String>) -> Resul
         })?;
         config.session_hours = check_session_hours(hours, origin)?;
     }
+    HEADER_TIMEOUT.read_env(get, &mut config.header_timeout_seconds)?;
+    BODY_TIMEOUT.read_env(get, &mut config.body_timeout_seconds)?;
+    CONNECTIONS_PER_ADDRESS.read_env(get, &mut config.connections_per_address)?;
     for (var, key, field) in [
         (
             ENV_SECURE_COOKIES,

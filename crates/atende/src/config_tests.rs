@@ -637,3 +637,55 @@ fn outbound_allow_from_file_or_env_and_bad_entries_named() {
         "{err}"
     );
 }
+
+#[test]
+fn connection_limits_from_file_or_env_within_their_ranges() {
+    let dir = TempDir::new();
+    let path = dir.file(
+        "limits.toml",
+        "header_timeout_seconds = 5\nbody_timeout_seconds = 60\nconnections_per_address = 0\n",
+    );
+    let c = load_isolated(&with_file(&path), &no_env).unwrap();
+    assert_eq!(
+        (
+            c.header_timeout_seconds,
+            c.body_timeout_seconds,
+            c.connections_per_address
+        ),
+        (5, 60, 0)
+    );
+    let env = env_of(&[
+        (ENV_HEADER_TIMEOUT, "7"),
+        (ENV_CONNECTIONS_PER_ADDRESS, " 200 "),
+    ]);
+    let c = load_isolated(&with_file(&path), &env).unwrap();
+    assert_eq!(
+        (
+            c.header_timeout_seconds,
+            c.body_timeout_seconds,
+            c.connections_per_address
+        ),
+        (7, 60, 200),
+        "the environment overrides the file"
+    );
+    let path = dir.file("zero.toml", "\nheader_timeout_seconds = 0\n");
+    let e = load_isolated(&with_file(&path), &no_env)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("zero.toml line 2")
+            && e.contains("header_timeout_seconds")
+            && e.contains("1 to 3600"),
+        "{e}"
+    );
+    for (var, value) in [
+        (ENV_BODY_TIMEOUT, "3601"),
+        (ENV_BODY_TIMEOUT, "soon"),
+        (ENV_CONNECTIONS_PER_ADDRESS, "-1"),
+    ] {
+        let e = load_isolated(&Overrides::default(), &env_of(&[(var, value)]))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains(var) && e.contains(value), "{e}");
+    }
+}

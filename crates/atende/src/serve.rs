@@ -100,6 +100,11 @@ pub async fn serve(config: Config) -> Result<()> {
             .as_ref()
             .map(|t| server::secret::token_hash(t.expose())),
         group_commit: config.group_commit,
+        connections: server::serve::Limits {
+            header_timeout: Duration::from_secs(u64::from(config.header_timeout_seconds)),
+            body_timeout: Duration::from_secs(u64::from(config.body_timeout_seconds)),
+            per_address: usize::try_from(config.connections_per_address).unwrap_or(usize::MAX),
+        },
         ..ServerConfig::default()
     };
     let state = tokio::task::spawn_blocking(move || AppState::new(store, clock, server_config))

@@ -160,6 +160,8 @@ async fn serve(dir: &std::path::Path, url: Option<&str>, group_commit: bool) -> 
         "ATENDE_GROUP_COMMIT",
         if group_commit { "true" } else { "false" },
     )
+    // Every connection comes from this one address: no cap per address.
+    .env("ATENDE_CONNECTIONS_PER_ADDRESS", "0")
     .stdout(std::process::Stdio::null());
     if let Some(u) = url {
         cmd.env("ATENDE_DATABASE_URL", u);

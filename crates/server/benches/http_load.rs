@@ -165,6 +165,8 @@ async fn main() {
             "--listen",
             &addr.to_string(),
         ])
+        // Every connection comes from this one address: no cap per address.
+        .env("ATENDE_CONNECTIONS_PER_ADDRESS", "0")
         .stdout(std::process::Stdio::null())
         .spawn()
         .unwrap();

@@ -36,8 +36,8 @@ pub struct Caller {
     pub principal: Arc<Principal>,
     /// The account's access configuration it was resolved against.
     pub config: Arc<AccountConfig>,
-    /// The client address.
-    pub address: IpAddr,
+    /// The client address (`None`: unknown, see [`crate::client`]).
+    pub address: Option<IpAddr>,
     /// The session token's hash, when authenticated by cookie.
     pub session: Option<String>,
 }
@@ -141,11 +141,11 @@ impl FromRequestParts<AppState> for Caller {
 pub(crate) async fn resolve(
     state: &AppState,
     owner: SessionOwner,
-    address: IpAddr,
+    address: Option<IpAddr>,
     version: i64,
 ) -> Result<(Arc<AccountConfig>, Arc<Principal>), ApiError> {
     let config = config_at(state, owner.account, version).await?;
-    let principal = match state.cache.principal(owner.user, address, version) {
+    let principal = match state.cache.principal_from(owner.user, address, version) {
         Some(p) => p,
         None => {
             let user = state
@@ -153,10 +153,10 @@ pub(crate) async fn resolve(
                 .user(owner.account, owner.user)
                 .await?
                 .ok_or_else(ApiError::unauthorized)?;
-            let p = Arc::new(Principal::resolve(&config, &user, address));
+            let p = Arc::new(crate::client::principal(&config, &user, address));
             state
                 .cache
-                .put_principal(owner.user, address, version, Arc::clone(&p));
+                .put_principal_from(owner.user, address, version, Arc::clone(&p));
             p
         }
     };
@@ -212,9 +212,34 @@ pub struct Me {
 
 const MAX_FIELD: usize = 1024;
 /// Failures before throttling starts, per account and per address.
-const FREE_FAILURES: i64 = 5;
+pub(crate) const FREE_FAILURES: i64 = 5;
 /// Failures older than this (since the last one) are forgotten.
 pub(crate) const FAILURE_WINDOW_MICROS: i64 = 15 * 60 * 1_000_000;
+
+/// The throttling key of a client address (all unknown addresses share one).
+pub(crate) fn address_key(address: Option<IpAddr>) -> String {
+    format!("address:{}", crate::client::shown(address))
+}
+
+/// Counts a login attempt against `keys` before the password is checked, in one step with the
+/// decision whether they must wait first (see [`store::Store::claim_login_attempt`]): `Err` with
+/// 429 and `Retry-After` when one must.
+pub(crate) async fn claim_attempt(
+    state: &AppState,
+    keys: &[&str],
+    now: i64,
+) -> Result<(), ApiError> {
+    let wait = state
+        .store
+        .claim_login_attempt(keys, now, FAILURE_WINDOW_MICROS, |failures, last_at| {
+            throttle_wait(failures, last_at, now)
+        })
+        .await?;
+    match wait {
+        Some(seconds) => Err(ApiError::too_many(seconds)),
+        None => Ok(()),
+    }
+}
 
 /// Seconds to wait after `failures` failures, the last at `last_at`, or `None`.
 pub(crate) fn throttle_wait(failures: i64, last_at: i64, now: i64) -> Option<u64> {
@@ -270,7 +295,8 @@ fn session_cookie(state: &AppState, value: &str, max_age: i64) -> Result<HeaderV
     responses((status = 200, body = Me, description = "Logged in; the `atende_session` cookie is set"),
               (status = 401, body = crate::error::ErrorBody, description = "`login_failed`, the same for every failure"),
               (status = 403, body = crate::error::ErrorBody, description = "`cross_site`: the request came from another site's page"),
-              (status = 429, body = crate::error::ErrorBody, description = "Too many failures; `Retry-After` says when to try again")))]
+              (status = 429, body = crate::error::ErrorBody, description = "Too many failures; `Retry-After` says when to try again"),
+              (status = 503, body = crate::error::ErrorBody, description = "`busy`: every password hashing thread stayed busy (a flood of logins); `Retry-After` says when to try again")))]
 pub async fn login(
     State(state): State<AppState>,
     ClientAddr(address): ClientAddr,
@@ -289,13 +315,10 @@ pub async fn login(
     }
     let now = state.clock.now_micros();
     let email = body.email.trim().to_lowercase();
-    let keys = [format!("email:{email}"), format!("address:{address}")];
-    for key in &keys {
-        let (failures, last_at) = state.store.login_failures(key).await?;
-        if let Some(wait) = throttle_wait(failures, last_at, now) {
-            return Err(ApiError::too_many(wait));
-        }
-    }
+    let keys = [format!("email:{email}"), address_key(address)];
+    // Decided and counted before any hash, in one step: thirty simultaneous attempts are
+    // counted one after the other, and the sixth already waits. A success clears the count.
+    claim_attempt(&state, &[&keys[0], &keys[1]], now).await?;
     let credentials = state.store.credentials(&email).await?;
     // Always run one verification, so an unknown email costs the same time as a wrong password;
     // and decide whether the user may log in from here while it runs, so that a user with no
@@ -304,15 +327,14 @@ pub async fn login(
         .as_ref()
         .and_then(|c| c.password_hash.clone())
         .unwrap_or_else(|| state.dummy_hash.clone());
-    let password = body.password;
-    let verification =
-        tokio::task::spawn_blocking(move || (secret::verify_password(&hash, &password), password));
+    // On the bounded hashing threads: 503 `busy` when none frees up in time.
+    let verification = state.hasher.verify(hash, body.password);
     let may_log_in = async {
         match &credentials {
             Some(c) if c.active && c.password_hash.is_some() => {
                 let config = state.store.account_config(c.account).await?;
                 Ok::<bool, ApiError>(match state.store.user(c.account, c.user).await? {
-                    Some(user) => Principal::resolve(&config, &user, address)
+                    Some(user) => crate::client::principal(&config, &user, address)
                         .decide_login()
                         .is_allowed(),
                     None => false,
@@ -322,19 +344,14 @@ pub async fn login(
         }
     };
     let (verified, may_log_in) = tokio::join!(verification, may_log_in);
-    let (ok, password) = verified.map_err(|e| ApiError::internal(&e))?;
+    let (ok, password) = verified?;
     let may_log_in = may_log_in?;
     let accepted = match &credentials {
         Some(c) if ok && may_log_in => Some(c),
         _ => None,
     };
+    // A failure was counted already.
     let Some(c) = accepted else {
-        for key in &keys {
-            state
-                .store
-                .record_login_failure(key, now, FAILURE_WINDOW_MICROS)
-                .await?;
-        }
         return Err(ApiError::login_failed());
     };
     for key in &keys {
@@ -348,14 +365,17 @@ pub async fn login(
             .await?;
     }
     if c.password_hash.as_deref().is_some_and(secret::needs_rehash) {
-        let upgraded = tokio::task::spawn_blocking(move || secret::hash_password(&password))
-            .await
-            .map_err(|e| ApiError::internal(&e))?;
-        let upgraded = upgraded.map_err(|e| ApiError::internal(&e))?;
-        state
-            .store
-            .set_password_hash(c.account, c.user, &upgraded, c.must_change_password)
-            .await?;
+        match state.hasher.hash(password).await {
+            Ok(upgraded) => {
+                state
+                    .store
+                    .set_password_hash(c.account, c.user, &upgraded, c.must_change_password)
+                    .await?;
+            }
+            // Every hashing thread busy: the upgrade waits for the next login.
+            Err(crate::hashing::HashError::Busy) => {}
+            Err(e) => return Err(e.into()),
+        }
     }
     let token = secret::random_token("s_").map_err(|e| ApiError::internal(&e))?;
     let owner = SessionOwner {
@@ -373,7 +393,7 @@ pub async fn login(
         .user(c.account, c.user)
         .await?
         .ok_or_else(ApiError::login_failed)?;
-    let principal = Principal::resolve(&config, &user, address);
+    let principal = crate::client::principal(&config, &user, address);
     let me = me_of(&state, owner, &principal).await?;
     let mut response = axum::Json(me).into_response();
     response.headers_mut().insert(

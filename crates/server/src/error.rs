@@ -26,7 +26,8 @@ pub(crate) struct ErrorBody {
 #[derive(Serialize, utoipa::ToSchema)]
 pub(crate) struct ErrorDetail {
     /// Stable code: `not_found`, `forbidden`, `unauthorized`, `login_failed`, `bad_request`,
-    /// `invalid_json`, `conflict`, `too_many_requests`, `payload_too_large`, `internal`, ...
+    /// `invalid_json`, `conflict`, `too_many_requests`, `payload_too_large`, `busy`,
+    /// `request_timeout`, `internal`, ...
     code: &'static str,
     /// What went wrong and how to fix it.
     message: String,
@@ -94,6 +95,27 @@ impl ApiError {
                 format!("too many failed attempts: try again in {seconds} s"),
             )
         }
+    }
+
+    /// Every password hashing thread stayed busy (a login flood): try again after `seconds`.
+    pub fn busy(seconds: u64) -> ApiError {
+        ApiError {
+            retry_after: Some(seconds),
+            ..ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "busy",
+                format!("the server is busy checking other passwords: try again in {seconds} s"),
+            )
+        }
+    }
+
+    /// The client sent its body too slowly: the connection is closed.
+    pub fn body_timeout() -> ApiError {
+        ApiError::new(
+            StatusCode::REQUEST_TIMEOUT,
+            "request_timeout",
+            "the request body did not arrive in time",
+        )
     }
 
     /// A request the API cannot take as written.
@@ -203,6 +225,15 @@ impl From<StoreError> for ApiError {
             e @ (StoreError::Database(_)
             | StoreError::Corrupt { .. }
             | StoreError::SchemaTooNew { .. }) => ApiError::internal(&e),
+        }
+    }
+}
+
+impl From<crate::hashing::HashError> for ApiError {
+    fn from(e: crate::hashing::HashError) -> ApiError {
+        match e {
+            crate::hashing::HashError::Busy => ApiError::busy(1),
+            e @ crate::hashing::HashError::Failed(_) => ApiError::internal(&e),
         }
     }
 }

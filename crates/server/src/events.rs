@@ -231,7 +231,7 @@ pub struct StreamQuery {
 struct Stream {
     state: AppState,
     owner: SessionOwner,
-    address: IpAddr,
+    address: Option<IpAddr>,
     session: Option<String>,
     principal: Arc<Principal>,
     version: i64,

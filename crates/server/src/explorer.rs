@@ -13,9 +13,7 @@ use std::collections::BTreeMap;
 use std::net::IpAddr;
 
 use access::explain::{self, Lang, Names};
-use access::{
-    Action, ConversationId, DepartmentId, Permission, Principal, RoleId, Standing, Tab, UserId,
-};
+use access::{Action, ConversationId, DepartmentId, Permission, RoleId, Standing, Tab, UserId};
 use axum::extract::State;
 
 use crate::input::{Path, Query};
@@ -62,7 +60,7 @@ pub struct Viewer {
 pub struct Viewers {
     /// The conversation.
     pub conversation_id: i64,
-    /// The address users were resolved from.
+    /// The address users were resolved from (`unknown` when the caller's is unknown).
     pub from: String,
     /// Every user of the account, those who see it first.
     pub users: Vec<Viewer>,
@@ -100,20 +98,20 @@ fn lang_and_address(
     caller: &Caller,
     lang: Option<&str>,
     from: Option<&str>,
-) -> Result<(Lang, IpAddr), ApiError> {
+) -> Result<(Lang, Option<IpAddr>), ApiError> {
     let lang = match lang {
         None => Lang::Pt,
         Some(l) => Lang::from_id(l)
             .ok_or_else(|| ApiError::bad_request("bad_lang", "`lang` must be pt or en"))?,
     };
-    let from: IpAddr = match from {
+    let from = match from {
         None => caller.address,
-        Some(a) => a.parse().map_err(|_| {
+        Some(a) => Some(a.parse().map_err(|_| {
             ApiError::bad_request(
                 "bad_address",
                 format!("`from` = `{a}` is not an IP address"),
             )
-        })?,
+        })?),
     };
     Ok((lang, from))
 }
@@ -161,7 +159,7 @@ pub async fn viewers(
         let Some(user) = full.users.get(&p.user) else {
             continue;
         };
-        let principal = Principal::resolve(&full.config, user, from);
+        let principal = crate::client::principal(&full.config, user, from);
         let d = principal.explain_visible(&c);
         let sees = d.is_allowed() && principal.standing() == Standing::Active;
         users.push(Viewer {
@@ -177,7 +175,7 @@ pub async fn viewers(
     users.sort_by(|a, b| b.sees.cmp(&a.sees).then(a.name.cmp(&b.name)));
     Ok(axum::Json(Viewers {
         conversation_id: id,
-        from: from.to_string(),
+        from: crate::client::shown(from),
         users,
     }))
 }
@@ -240,7 +238,7 @@ pub struct UserSees {
     pub name: String,
     /// Email.
     pub email: String,
-    /// The address the user was resolved from.
+    /// The address the user was resolved from (`unknown` when the caller's is unknown).
     pub from: String,
     /// `active`, `inactive` or `no_active_binding` (no role applies from that address).
     pub standing: &'static str,
@@ -299,7 +297,7 @@ pub async fn user_sees(
         users: profiles.iter().map(|p| (p.user, p.name.clone())).collect(),
         config: &full.config,
     };
-    let target = Principal::resolve(&full.config, user, from);
+    let target = crate::client::principal(&full.config, user, from);
     let departments: Vec<DepartmentId> = full.config.departments.iter().map(|d| d.id).collect();
     let mine = caller.principal.visible_plan();
     let both = |plan: access::Plan| plan.meet(&mine, &departments);
@@ -350,7 +348,7 @@ pub async fn user_sees(
         user_id: id,
         name: profile.name.clone(),
         email: profile.email.clone(),
-        from: from.to_string(),
+        from: crate::client::shown(from),
         standing: standing_id(target.standing()),
         rules: explain::plan(lang, &names, &target.visible_plan())
             .into_iter()

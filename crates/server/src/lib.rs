@@ -19,17 +19,18 @@ pub mod events;
 pub mod explorer;
 #[doc(hidden)]
 pub mod fuzz;
+pub mod hashing;
 pub mod input;
 pub mod json;
 pub mod openapi;
 pub mod people;
 pub mod routing;
 pub mod secret;
+pub mod serve;
 pub mod web;
 pub mod webhook_principal;
 pub mod webhooks;
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 use access::IpNet;
@@ -63,6 +64,12 @@ pub struct ServerConfig {
     /// Exceptions to the egress policy: networks and host names outbound requests may reach
     /// although internal, also over plain `http` (see [`egress`]).
     pub outbound_allow: Vec<egress::Allowed>,
+    /// Connections, timeouts and the per-address cap ([`serve`]).
+    pub connections: serve::Limits,
+    /// Password hashes computed at once ([`hashing`]; by default one per core).
+    pub hashing_threads: usize,
+    /// How long a login waits for a free hashing thread before it is answered 503 `busy`.
+    pub hashing_wait: std::time::Duration,
 }
 
 impl Default for ServerConfig {
@@ -76,6 +83,9 @@ impl Default for ServerConfig {
             group_commit: true,
             event_retention_micros: Some(events::KEEP),
             outbound_allow: Vec::new(),
+            connections: serve::Limits::default(),
+            hashing_threads: hashing::default_threads(),
+            hashing_wait: std::time::Duration::from_secs(5),
         }
     }
 }
@@ -104,6 +114,8 @@ pub struct AppState {
     pub outbox: Arc<tokio::sync::Notify>,
     /// Group commit of arrivals.
     pub committer: Arc<channels::committer::Committer>,
+    /// The bounded pool every password hash of a request runs on.
+    pub hasher: Arc<hashing::Hasher>,
 }
 
 impl AppState {
@@ -115,6 +127,8 @@ impl AppState {
     ) -> Result<AppState, String> {
         let dummy = secret::random_token("")?;
         let egress = egress::Egress::new(egress::EgressPolicy::new(config.outbound_allow.clone()))?;
+        let hasher = hashing::Hasher::new(config.hashing_threads, config.hashing_wait)
+            .map_err(|e| format!("cannot start the password hashing threads: {e}"))?;
         Ok(AppState {
             store,
             clock,
@@ -126,6 +140,7 @@ impl AppState {
             egress,
             outbox: Arc::default(),
             committer: Arc::default(),
+            hasher: Arc::new(hasher),
         })
     }
 }
@@ -250,6 +265,11 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             wake_events,
         ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            serve::body_deadline,
+        ))
+        .layer(axum::middleware::from_fn(serve::response_headers))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(state)
 }
@@ -308,12 +328,9 @@ pub async fn launch_with_listener(
         state.store.clone(),
         Arc::clone(&state.committer),
     ));
-    let served = axum::serve(
-        listener,
-        router(state).into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await;
+    let limits = state.config.connections.clone();
+    let trusted = state.config.trusted_proxies.clone();
+    let served = serve::serve(listener, router(state), &limits, trusted, shutdown).await;
     pump.abort();
     sender.abort();
     committer.abort();

@@ -9,8 +9,6 @@
 //! Correctness with several nodes rests on the store's `assign` (the agent's row locked while
 //! their open conversations are counted; the conversation taken only at the version read).
 
-use std::net::{IpAddr, Ipv4Addr};
-
 use access::{AccountId, Action, Assignment, ConversationId, Status, UserId};
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -61,9 +59,9 @@ pub async fn offer(
         if candidate.max_open.is_some_and(|m| candidate.open >= m) {
             continue;
         }
-        let address = candidate
-            .address
-            .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
+        // Resolved from where the agent went online; no address known: no role limited to
+        // allowed networks applies.
+        let address = candidate.address;
         let owner = SessionOwner {
             user: candidate.user,
             account,

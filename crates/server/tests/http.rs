@@ -28,14 +28,22 @@ use common::{EventStream, Response, SseEvent, launch, launch_clocked, request};
 mod audit;
 #[path = "http/channels.rs"]
 mod channels;
+#[path = "http/connections.rs"]
+mod connections;
 #[path = "http/db.rs"]
 mod db;
 #[path = "http/egress.rs"]
 mod egress;
 #[path = "http/explorer_users.rs"]
 mod explorer_users;
+#[path = "http/forwarded.rs"]
+mod forwarded;
+#[path = "http/headers.rs"]
+mod headers;
 #[path = "http/load.rs"]
 mod load;
+#[path = "http/login_flood.rs"]
+mod login_flood;
 #[path = "http/malformed.rs"]
 mod malformed;
 #[path = "http/networks.rs"]

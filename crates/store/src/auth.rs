@@ -262,6 +262,63 @@ impl Store {
         .await?))
     }
 
+    /// Counts one attempt for each of `keys` (login: the email and the client address), unless
+    /// one of them must still wait: then nothing is counted and the longest wait is returned
+    /// (seconds). `wait(failures, last_at)` is the throttling rule; failures older than `window`
+    /// (µs, since the last one) are forgotten.
+    ///
+    /// Check and count are one transaction, taken before the password is hashed: on PostgreSQL
+    /// every key's row is locked (in the order of the keys, sorted, so two attempts never wait
+    /// for each other's locks), on SQLite the write lock is held. Concurrent attempts, on one
+    /// node or on several sharing the database, are therefore counted one after the other and
+    /// the sixth of thirty simultaneous ones already sees five. The attempt counts as a failure
+    /// until a success clears it ([`Store::clear_login_failures`]).
+    pub async fn claim_login_attempt(
+        &self,
+        keys: &[&str],
+        now: i64,
+        window: i64,
+        wait: impl Fn(i64, i64) -> Option<u64>,
+    ) -> Result<Option<u64>> {
+        let mut keys = keys.to_vec();
+        keys.sort_unstable();
+        keys.dedup();
+        with_pool!(self, pool, begin => {
+            let mut tx = pool.begin_with(begin).await?;
+            let mut longest: Option<u64> = None;
+            for key in &keys {
+                // Creates the row if needed and locks it; returns what it holds now.
+                let row = sqlx::query(
+                    "INSERT INTO login_failures (key, failures, last_at) VALUES ($1, 0, 0) \
+                     ON CONFLICT (key) DO UPDATE SET failures = login_failures.failures RETURNING failures, last_at",
+                )
+                .bind(*key)
+                .fetch_one(&mut *tx)
+                .await?;
+                if let Some(w) = wait(row.try_get(0)?, row.try_get(1)?) {
+                    longest = Some(longest.map_or(w, |l| l.max(w)));
+                }
+            }
+            if longest.is_some() {
+                tx.rollback().await?;
+                return Ok(longest);
+            }
+            for key in &keys {
+                sqlx::query(
+                    "UPDATE login_failures SET failures = CASE WHEN last_at < $3 THEN 1 ELSE failures + 1 END, \
+                     last_at = $2 WHERE key = $1",
+                )
+                .bind(*key)
+                .bind(now)
+                .bind(now - window)
+                .execute(&mut *tx)
+                .await?;
+            }
+            tx.commit().await?;
+            Ok(None)
+        })
+    }
+
     /// Failures recorded for `key` and when the last happened.
     pub async fn login_failures(&self, key: &str) -> Result<(i64, i64)> {
         with_pool!(self, pool => {

@@ -56,13 +56,13 @@ const OPEN: &str = "(SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM conversatio
 const OPEN_OF: &str = "SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM conversation_counts cc WHERE cc.account_id = $1 AND cc.assignee_id = $2 AND cc.class = 1";
 
 impl Store {
-    /// Sets an agent online (from `address`) or away.
+    /// Sets an agent online (from `address`; `None`: an unknown address) or away.
     pub async fn set_availability(
         &self,
         account: AccountId,
         user: UserId,
         online: bool,
-        address: IpAddr,
+        address: Option<IpAddr>,
     ) -> Result<()> {
         with_pool!(self, pool => sqlx::query(
             "INSERT INTO agent_routing (user_id, account_id, availability, availability_from) \
@@ -72,7 +72,7 @@ impl Store {
         .bind(user.0)
         .bind(account.0)
         .bind(if online { "online" } else { "away" })
-        .bind(address.to_string())
+        .bind(address.map(|a| a.to_string()))
         .execute(pool)
         .await
         .map(|_| ())?);

@@ -514,3 +514,90 @@ fn versioned_writes_on_sqlite_and_postgres() {
         }
     });
 }
+
+/// Login attempts counted before the password is checked (hardening round 2, finding 4): thirty
+/// claims at once on one email and address, from two handles on the database as two nodes
+/// would be, are counted one after the other, so exactly five get through; while one key must
+/// wait nothing is counted on the other; failures older than the window are forgotten.
+async fn login_attempts(a: &Store, b: &Store, tag: &str) {
+    let (email, address) = (format!("email:{tag}@x"), format!("address:{tag}"));
+    let now = 1_000_000_000;
+    let window = 1_000_000;
+    let wait =
+        move |failures: i64, last_at: i64| (failures >= 5 && now - last_at <= window).then_some(7);
+    let mut claims = Vec::new();
+    for i in 0..30 {
+        let store = if i % 2 == 0 { a.clone() } else { b.clone() };
+        let (email, address) = (email.clone(), address.clone());
+        claims.push(tokio::spawn(async move {
+            store
+                .claim_login_attempt(&[&email, &address], now, window, wait)
+                .await
+                .unwrap()
+        }));
+    }
+    let mut answers = Vec::new();
+    for c in claims {
+        answers.push(c.await.unwrap());
+    }
+    assert_eq!(
+        answers.iter().filter(|w| w.is_none()).count(),
+        5,
+        "{answers:?}"
+    );
+    assert!(answers.iter().flatten().all(|w| *w == 7), "{answers:?}");
+    // Another email from the same address: the address must wait, the email is not counted.
+    let other = format!("email:{tag}-2@x");
+    let got = a
+        .claim_login_attempt(&[&other, &address], now, window, wait)
+        .await
+        .unwrap();
+    assert_eq!(got, Some(7));
+    a.clear_login_failures(&address).await.unwrap();
+    for n in 1..=5 {
+        let got = a
+            .claim_login_attempt(&[&other, &address], now, window, wait)
+            .await
+            .unwrap();
+        assert_eq!(got, None, "attempt {n} of the other email");
+    }
+    // After the window the count starts again.
+    let later = now + window + 1;
+    let got = b
+        .claim_login_attempt(&[&email], later, window, |f, l| {
+            (f >= 5 && later - l <= window).then_some(7)
+        })
+        .await
+        .unwrap();
+    assert_eq!(got, None);
+    assert_eq!(a.login_failures(&email).await.unwrap(), (1, later));
+}
+
+#[test]
+fn login_attempts_on_sqlite_and_postgres() {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let dir = std::env::temp_dir().join(format!("atende-store-login-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("atende.sqlite");
+        let a = Store::open_sqlite(&path).await.unwrap();
+        a.migrate().await.unwrap();
+        let b = Store::open_sqlite(&path).await.unwrap();
+        login_attempts(&a, &b, "sqlite").await;
+        std::fs::remove_dir_all(&dir).ok();
+        if let Some(url) = postgres_url() {
+            let tag = format!(
+                "pg{}",
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .unwrap()
+                    .as_nanos()
+            );
+            login_attempts(&postgres(&url).await, &postgres(&url).await, &tag).await;
+        }
+    });
+}

@@ -30,6 +30,10 @@ use crate::world::{ADMIN, AGENT, OTHER_ACC, OWNER};
 #[case::host_other(&["203.0.113.5"], "custom", "203.0.113.6", false, "no_active_binding")]
 #[case::second_network(&["192.168.0.0/16", "203.0.113.0/24"], "custom", "203.0.113.5", true, "active_binding")]
 #[case::another_binding_from_anywhere(&["10.0.0.0/8"], "agent custom", "203.0.113.5", true, "active_binding")]
+#[case::unknown_address(&["10.0.0.0/8"], "custom", "unknown", false, "no_active_binding")]
+#[case::unknown_address_every_network(&["0.0.0.0/0", "::/0"], "custom", "unknown", false, "no_active_binding")]
+#[case::unknown_address_no_networks(&[], "custom", "unknown", true, "active_binding")]
+#[case::unknown_address_another_binding(&["10.0.0.0/8"], "agent custom", "unknown", true, "active_binding")]
 #[case::inactive(&[], "agent inactive", "127.0.0.1", false, "inactive")]
 #[case::no_binding(&[], "member:1", "127.0.0.1", false, "no_active_binding")]
 fn login(

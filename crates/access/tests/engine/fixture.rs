@@ -215,7 +215,11 @@ impl Fx {
         &self.account.users[&id]
     }
 
+    /// The principal of `id` from `addr`; `"unknown"`: from a client whose address is unknown.
     pub fn principal_of(&self, id: UserId, addr: &str) -> Principal {
+        if addr == "unknown" {
+            return Principal::resolve_unaddressed(&self.account.config, self.user(id));
+        }
         let addr: IpAddr = ip(addr);
         Principal::resolve(&self.account.config, self.user(id), addr)
     }

@@ -106,7 +106,7 @@ pub async fn update(
 
 /// The installation's operator: the request carries `Authorization: Bearer <operator token>`.
 pub struct Operator {
-    address: std::net::IpAddr,
+    address: Option<std::net::IpAddr>,
 }
 
 /// Equal without stopping at the first difference.
@@ -209,7 +209,7 @@ pub async fn create(
     let created = create_account(
         &state.store,
         state.clock.now_micros(),
-        &operator.address.to_string(),
+        &crate::client::shown(operator.address),
         body,
     )
     .await?;

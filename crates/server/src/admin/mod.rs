@@ -92,7 +92,7 @@ impl<'a> Attempt<'a> {
             before: before.map(Value::to_string),
             after: after.map(Value::to_string),
             result,
-            address: self.caller.address.to_string(),
+            address: crate::client::shown(self.caller.address),
             at: self.state.clock.now_micros(),
         }
     }
@@ -151,7 +151,7 @@ impl<'a> Attempt<'a> {
             .users
             .get(&self.caller.owner.user)
             .ok_or_else(ApiError::unauthorized)?;
-        let actor = Principal::resolve(&account.config, user, self.caller.address);
+        let actor = crate::client::principal(&account.config, user, self.caller.address);
         Ok(Open { tx, account, actor })
     }
 

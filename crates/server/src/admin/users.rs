@@ -250,7 +250,7 @@ pub async fn create(
     let email = valid_email(&body.email)?;
     let name = valid_name("name", &body.name)?;
     valid_password("password", &body.password)?;
-    let hash = hash(body.password).await?;
+    let hash = state.hasher.hash(body.password).await?;
     let open = at.begin().await?;
     let config = &open.account.config;
     let new_user = User {
@@ -401,7 +401,7 @@ pub async fn reset_password(
     let at = Attempt::new(&state, &caller, "user.password.reset", target.to_string());
     at.gate(Permission::UsersManage).await?;
     valid_password("password", &body.password)?;
-    let hash = hash(body.password).await?;
+    let hash = state.hasher.hash(body.password).await?;
     let open = at.begin().await?;
     let d = open.actor.decide_password_of(&open.account, target);
     let mut open = at.require_in(open, &d, None, None).await?;
@@ -461,25 +461,17 @@ pub async fn change_own_password(
                 .await?
                 .ok_or_else(ApiError::unauthorized)?;
             let key = format!("email:{}", profile.email);
-            let now = state.clock.now_micros();
-            let (failures, last_at) = state.store.login_failures(&key).await?;
-            if let Some(wait) = crate::auth::throttle_wait(failures, last_at, now) {
-                return Err(ApiError::too_many(wait));
-            }
+            // Throttled with the logins of this email, counted before the hash (as a login).
+            crate::auth::claim_attempt(&state, &[&key], state.clock.now_micros()).await?;
             let stored = state.store.password_hash(account, me).await?;
             let ok = match stored {
                 Some(h) if current.len() <= MAX_PASSWORD => {
-                    tokio::task::spawn_blocking(move || secret::verify_password(&h, &current))
-                        .await
-                        .map_err(|e| ApiError::internal(&e))?
+                    state.hasher.verify(h, current).await?.0
                 }
                 _ => false,
             };
-            if !ok {
-                state
-                    .store
-                    .record_login_failure(&key, now, crate::auth::FAILURE_WINDOW_MICROS)
-                    .await?;
+            if ok {
+                state.store.clear_login_failures(&key).await?;
             }
             ok
         }
@@ -488,7 +480,7 @@ pub async fn change_own_password(
     if !d.is_allowed() {
         return Err(at.refuse(&d, None).await);
     }
-    let hash = hash(body.new_password).await?;
+    let hash = state.hasher.hash(body.new_password).await?;
     let open = at.begin().await?;
     let d = open.actor.decide_own_password(verified);
     let mut open = at.require_in(open, &d, None, None).await?;

@@ -28,7 +28,7 @@ const PER_AGENT: usize = 3;
 const TEAMS: usize = 4;
 const PASSWORD: &str = "senha-forte-1";
 
-fn rss_kib() -> u64 {
+pub(crate) fn rss_kib() -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .unwrap_or_default()
         .lines()

@@ -136,7 +136,7 @@ pub(crate) async fn networks_story(w: World) {
         "::ffff:10.19.255.255",
         "2001:db8:1f:ffff:ffff:ffff:ffff:ffff",
         "2001:db8:21::",
-        "10.20.1.1.evil", // not an address: the proxy's own (loopback) address counts
+        "10.20.1.1.evil", // not an address: the client's address is unknown
         &far,
     ];
     for address in inside {
