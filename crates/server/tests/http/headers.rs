@@ -92,14 +92,19 @@ pub(crate) async fn headers_story(w: World) {
     );
 
     // The WhatsApp handshake.
+    // The Graph API's fake confirms that the token may use the number (finding 7b).
+    let (graph_addr, graph) = super::channels::start_fake_on("127.0.0.1").await;
+    let number = format!("2065{}", &w.tag[w.tag.len() - 11..]);
+    graph.grant(&number, "EAAG-cabecalhos");
     let r = post(
         &w,
         &dona,
         "/api/v1/channels",
         json!({"kind": "whatsapp", "name": "WhatsApp", "department_id": w.vendas.0,
-               "phone_number_id": format!("2065{}", &w.tag[w.tag.len() - 11..]),
+               "phone_number_id": number,
                "verify_token": "verifica-cabecalhos", "app_secret": "segredo",
-               "access_token": "EAAG-cabecalhos"}),
+               "access_token": "EAAG-cabecalhos",
+               "graph_base_url": format!("http://{graph_addr}/v21.0")}),
     )
     .await;
     assert_eq!(r.status, 201, "{}", r.body);
