@@ -21,6 +21,8 @@ use scenario::Scenario;
 use store::Store;
 use store::scenario_backend::{StoreBackend, load};
 
+#[path = "store/schema.rs"]
+mod schema;
 #[path = "store/versions.rs"]
 mod versions;
 
@@ -599,5 +601,32 @@ fn login_attempts_on_sqlite_and_postgres() {
             );
             login_attempts(&postgres(&url).await, &postgres(&url).await, &tag).await;
         }
+    });
+}
+
+#[test]
+fn migration_trees_describe_one_schema() {
+    let Some(url) = postgres_url() else { return };
+    let rt = runtime();
+    rt.block_on(async {
+        let dir = std::env::temp_dir().join(format!("atende-schema-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("schema.sqlite");
+        Store::open_sqlite(&path)
+            .await
+            .unwrap()
+            .migrate()
+            .await
+            .unwrap();
+        postgres(&url).await;
+        let (lite, pg) = (schema::sqlite(&path).await, schema::postgres(&url).await);
+        std::fs::remove_dir_all(&dir).ok();
+        assert!(lite.tables() > 15 && lite.index_count() > 10, "{lite:?}");
+        let diff = schema::differences(&lite, &pg);
+        assert!(
+            diff.is_empty(),
+            "the migration trees differ:\n{}",
+            diff.join("\n")
+        );
     });
 }
