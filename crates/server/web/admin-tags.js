@@ -65,7 +65,7 @@ export function tagsSection(ctx) {
     form = h(
       'form',
       {
-        class: 'admin-form inline-form',
+        class: 'admin-form admin-tag-form',
         onsubmit: async (e) => {
           e.preventDefault();
           const name = input.value.trim();
