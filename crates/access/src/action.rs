@@ -92,6 +92,34 @@ impl Action<'_> {
     }
 }
 
+impl ActionKind {
+    /// The action of this kind, with the target it needs: a transfer's user (`None`: a user
+    /// who does not exist, which the decision names), a department change's department. `None`
+    /// when a department change is not given its department. The one place that maps a kind
+    /// (as the API, access test files and the store's scenario backend name it) to an action.
+    pub fn with<'a>(
+        self,
+        to_user: Option<&'a User>,
+        to_department: Option<DepartmentId>,
+    ) -> Option<Action<'a>> {
+        Some(match self {
+            ActionKind::View => Action::View,
+            ActionKind::ViewDetails => Action::ViewDetails,
+            ActionKind::Assume => Action::Assume,
+            ActionKind::Reply => Action::Reply,
+            ActionKind::Note => Action::Note,
+            ActionKind::Transfer => Action::Transfer(to_user),
+            ActionKind::ChangeDepartment => Action::ChangeDepartment(to_department?),
+            ActionKind::Finish => Action::Finish,
+            ActionKind::FinishInSurvey => Action::FinishInSurvey,
+            ActionKind::Reopen => Action::Reopen,
+            ActionKind::Tag => Action::Tag,
+            ActionKind::Untag => Action::Untag,
+            ActionKind::LinkContact => Action::LinkContact,
+        })
+    }
+}
+
 /// What an allowed action does to the conversation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Transition {

@@ -4,9 +4,7 @@ use std::collections::BTreeSet;
 use std::net::IpAddr;
 
 use access::explain::{self, Lang};
-use access::{
-    Action, ActionKind, ConversationId, Decision, Inbox, Principal, Tab, UserChange, UserId,
-};
+use access::{ConversationId, Decision, Inbox, Principal, Tab, UserChange, UserId};
 
 use crate::model::{Check, Expectation, Scenario, Subject};
 
@@ -103,23 +101,9 @@ impl Backend for Memory<'_> {
             } => {
                 let c = self.conversation(*conversation)?;
                 let target = to_user.and_then(|t| account.users.get(&t));
-                let action = match action {
-                    ActionKind::View => Action::View,
-                    ActionKind::ViewDetails => Action::ViewDetails,
-                    ActionKind::Assume => Action::Assume,
-                    ActionKind::Reply => Action::Reply,
-                    ActionKind::Note => Action::Note,
-                    ActionKind::Transfer => Action::Transfer(target),
-                    ActionKind::ChangeDepartment => Action::ChangeDepartment(
-                        to_department.ok_or_else(|| Missing("to_department".into()))?,
-                    ),
-                    ActionKind::Finish => Action::Finish,
-                    ActionKind::FinishInSurvey => Action::FinishInSurvey,
-                    ActionKind::Reopen => Action::Reopen,
-                    ActionKind::Tag => Action::Tag,
-                    ActionKind::Untag => Action::Untag,
-                    ActionKind::LinkContact => Action::LinkContact,
-                };
+                let action = action
+                    .with(target, *to_department)
+                    .ok_or_else(|| Missing("to_department".into()))?;
                 p.decide(c, action)
             }
             Subject::Login => p.decide_login(),

@@ -318,7 +318,9 @@ pub(crate) async fn detail(
                 .departments
                 .iter()
                 .any(|d| p.decide(&c, Action::ChangeDepartment(d.id)).is_allowed()),
-            other => action_of(*other).is_some_and(|a| p.decide(&c, a).is_allowed()),
+            other => other
+                .with(None, None)
+                .is_some_and(|a| p.decide(&c, a).is_allowed()),
         };
         if allowed {
             actions.push(kind.id());
@@ -343,23 +345,6 @@ pub(crate) async fn detail(
         tags,
         actions,
         customer_window_open,
-    })
-}
-
-fn action_of(kind: ActionKind) -> Option<Action<'static>> {
-    Some(match kind {
-        ActionKind::View => Action::View,
-        ActionKind::ViewDetails => Action::ViewDetails,
-        ActionKind::Assume => Action::Assume,
-        ActionKind::Reply => Action::Reply,
-        ActionKind::Note => Action::Note,
-        ActionKind::Finish => Action::Finish,
-        ActionKind::FinishInSurvey => Action::FinishInSurvey,
-        ActionKind::Reopen => Action::Reopen,
-        ActionKind::Tag => Action::Tag,
-        ActionKind::Untag => Action::Untag,
-        ActionKind::LinkContact => Action::LinkContact,
-        ActionKind::Transfer | ActionKind::ChangeDepartment => return None,
     })
 }
 
@@ -640,7 +625,7 @@ pub async fn act(
         | ActionKind::FinishInSurvey
         | ActionKind::Reopen => {
             only(&req, &[])?;
-            let action = action_of(kind).ok_or_else(ApiError::not_found)?;
+            let action = kind.with(None, None).ok_or_else(ApiError::not_found)?;
             require(&p.decide(&c, action))?;
             transition(&state, p, &record, action, now).await?;
         }

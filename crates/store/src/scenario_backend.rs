@@ -6,8 +6,8 @@
 use std::net::IpAddr;
 
 use access::{
-    Account, AccountId, Action, ActionKind, Binding, Conversation, ConversationId, Cursor,
-    Decision, Membership, Principal, Scope, Tab, User, UserChange, UserId,
+    Account, AccountId, Binding, Conversation, ConversationId, Cursor, Decision, Membership,
+    Principal, Scope, Tab, User, UserChange, UserId,
 };
 use scenario::{Backend, IdMap, Scenario, Subject};
 
@@ -230,23 +230,9 @@ impl Backend for StoreBackend<'_> {
                         Some(t) => self.store.user(self.account, *t).await?,
                         None => None,
                     };
-                    let action = match action {
-                        ActionKind::View => Action::View,
-                        ActionKind::ViewDetails => Action::ViewDetails,
-                        ActionKind::Assume => Action::Assume,
-                        ActionKind::Reply => Action::Reply,
-                        ActionKind::Note => Action::Note,
-                        ActionKind::Transfer => Action::Transfer(target.as_ref()),
-                        ActionKind::ChangeDepartment => Action::ChangeDepartment(
-                            to_department.ok_or(StoreError::NotFound("department"))?,
-                        ),
-                        ActionKind::Finish => Action::Finish,
-                        ActionKind::FinishInSurvey => Action::FinishInSurvey,
-                        ActionKind::Reopen => Action::Reopen,
-                        ActionKind::Tag => Action::Tag,
-                        ActionKind::Untag => Action::Untag,
-                        ActionKind::LinkContact => Action::LinkContact,
-                    };
+                    let action = action
+                        .with(target.as_ref(), *to_department)
+                        .ok_or(StoreError::NotFound("department"))?;
                     p.decide(&c, action)
                 }
                 Subject::Login => p.decide_login(),
