@@ -2,7 +2,7 @@
 
 #![allow(
     dead_code,
-    reason = "each test binary uses its own part of the helpers"
+    reason = "the stories of the http binary each use their own part of the helpers"
 )]
 
 use std::net::SocketAddr;

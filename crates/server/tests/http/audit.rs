@@ -57,7 +57,7 @@ const NOT_ADMINISTRATION: &[(&str, &str, &str)] = &[
     (
         "post",
         "/api/v1/accounts",
-        "the installation operator's (no user): audited, see accounts_story in tests/admin.rs",
+        "the installation operator's (no user): audited, see accounts_story in tests/http/admin/accounts.rs",
     ),
 ];
 
