@@ -40,6 +40,6 @@ pub use permission::{
     BuiltinRole, CATALOGUE, Permission, PermissionGroup, PermissionInfo, PermissionScope,
     PermissionSet,
 };
-pub use plan::{AssigneeFilter, DeptSet, Plan, Tab, Term};
+pub use plan::{AssigneeFilter, DeptSet, DetailsPlan, Plan, Tab, Term};
 pub use principal::{Principal, Standing};
 pub use reason::{BindingRef, Decision, MissingNote, Outcome, Reason, Rule, Unmet, Via};

@@ -238,7 +238,11 @@ impl Principal {
     /// `plan(tab)` narrowed to the conversations whose details the principal may see
     /// (`details_visible`): what a search by contact or a filter by tag may look into, so that
     /// neither reveals what hide-until-assumed hides.
-    pub fn details_plan(&self, tab: Tab) -> Plan {
+    pub fn details_plan(&self, tab: Tab) -> DetailsPlan {
+        DetailsPlan(self.details_terms(tab))
+    }
+
+    fn details_terms(&self, tab: Tab) -> Plan {
         let plan = self.plan(tab);
         if !self.settings.hide_details_until_assumed {
             return plan;
@@ -272,5 +276,32 @@ impl Principal {
             account: plan.account,
             terms,
         }
+    }
+}
+
+/// A plan narrowed to the conversations whose details its principal may see: the only plan a
+/// search in what a conversation contains (its contact, its tags, later its messages) may look
+/// into. Made only by [`Principal::details_plan`]; the store's filtered listings take nothing
+/// else, so a search cannot be run over a plan that shows hidden details.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DetailsPlan(Plan);
+
+impl DetailsPlan {
+    /// The plan itself.
+    pub fn plan(&self) -> &Plan {
+        &self.0
+    }
+
+    /// Restricted to departments (still within the details).
+    pub fn within(self, departments: &DeptSet) -> DetailsPlan {
+        DetailsPlan(self.0.within(departments))
+    }
+}
+
+impl std::ops::Deref for DetailsPlan {
+    type Target = Plan;
+
+    fn deref(&self) -> &Plan {
+        &self.0
     }
 }

@@ -215,20 +215,31 @@ pub async fn list(
             "`q` is limited to 100 bytes and `tag` to 1 to 64 bytes",
         ));
     }
-    // Searching by contact or filtering by tag looks into details: only where they are visible.
-    let mut plan = if search.is_some() || q.tag.is_some() {
-        caller.principal.details_plan(tab)
+    let department = q
+        .department
+        .map(|d| access::DeptSet::Only(vec![DepartmentId(d)]));
+    // Searching by contact or filtering by tag looks into details: only where they are visible
+    // (the store takes a filter only with a details plan).
+    let rows = if search.is_some() || q.tag.is_some() {
+        let mut plan = caller.principal.details_plan(tab);
+        if let Some(d) = &department {
+            plan = plan.within(d);
+        }
+        let filter = store::Filter {
+            tag: q.tag.clone(),
+            search: search.map(str::to_owned),
+        };
+        state
+            .store
+            .search_rows(&plan, after, limit, &filter)
+            .await?
     } else {
-        caller.principal.plan(tab)
+        let mut plan = caller.principal.plan(tab);
+        if let Some(d) = &department {
+            plan = plan.within(d);
+        }
+        state.store.list_rows(&plan, after, limit).await?
     };
-    if let Some(d) = q.department {
-        plan = plan.within(&access::DeptSet::Only(vec![DepartmentId(d)]));
-    }
-    let filter = store::compile::Filter {
-        tag: q.tag.clone(),
-        search: search.map(str::to_owned),
-    };
-    let rows = state.store.list_rows(&plan, after, limit, &filter).await?;
     let next_cursor = (rows.len() == limit as usize)
         .then(|| {
             rows.last()

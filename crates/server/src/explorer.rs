@@ -314,10 +314,7 @@ pub async fn user_sees(
         my_finished: count(both(target.plan(Tab::MyFinished))).await?,
     };
     let plan = both(tab.map_or_else(|| target.visible_plan(), |t| target.plan(t)));
-    let rows = state
-        .store
-        .list_rows(&plan, after, limit, &store::compile::Filter::default())
-        .await?;
+    let rows = state.store.list_rows(&plan, after, limit).await?;
     let next_cursor = (rows.len() == limit as usize)
         .then(|| {
             rows.last()

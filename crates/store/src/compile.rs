@@ -25,9 +25,9 @@ pub struct Compiled {
     pub binds: Vec<Value>,
 }
 
-/// Narrowing of a listing beyond its plan: a tag, a search in the contact's name or phone. Give
-/// them only with a plan that already excludes what the caller may not see the details of
-/// (`Principal::details_plan`).
+/// Narrowing of a listing beyond its plan: a tag, a search in the contact's name or phone. The
+/// store's filtered listings take it only with an [`access::DetailsPlan`], a plan that already
+/// excludes what the caller may not see the details of.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Filter {
     /// Only conversations with this tag.

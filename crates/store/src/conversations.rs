@@ -164,12 +164,23 @@ impl Store {
         after: Option<Cursor>,
         limit: u32,
     ) -> Result<Vec<Cursor>> {
-        self.list_filtered(plan, after, limit, &compile::Filter::default())
+        self.list_with(plan, after, limit, &compile::Filter::default())
             .await
     }
 
-    /// A page of a plan narrowed by a filter (tag, contact search): see [`compile::Filter`].
+    /// A page of a details plan narrowed by a filter (tag, contact search): a filter looks into
+    /// details, so it is given only with a plan limited to where they are visible.
     pub async fn list_filtered(
+        &self,
+        plan: &access::DetailsPlan,
+        after: Option<Cursor>,
+        limit: u32,
+        filter: &compile::Filter,
+    ) -> Result<Vec<Cursor>> {
+        self.list_with(plan.plan(), after, limit, filter).await
+    }
+
+    async fn list_with(
         &self,
         plan: &Plan,
         after: Option<Cursor>,
@@ -259,6 +270,27 @@ impl Store {
     /// A page of a plan with everything a listing shows, in one statement: the compiled
     /// listing joined to the conversations and their contacts.
     pub async fn list_rows(
+        &self,
+        plan: &Plan,
+        after: Option<Cursor>,
+        limit: u32,
+    ) -> Result<Vec<ConversationRow>> {
+        self.rows_with(plan, after, limit, &compile::Filter::default())
+            .await
+    }
+
+    /// [`Store::list_rows`] of a details plan narrowed by a filter (tag, contact search).
+    pub async fn search_rows(
+        &self,
+        plan: &access::DetailsPlan,
+        after: Option<Cursor>,
+        limit: u32,
+        filter: &compile::Filter,
+    ) -> Result<Vec<ConversationRow>> {
+        self.rows_with(plan.plan(), after, limit, filter).await
+    }
+
+    async fn rows_with(
         &self,
         plan: &Plan,
         after: Option<Cursor>,
