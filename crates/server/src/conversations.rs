@@ -346,7 +346,7 @@ pub(crate) async fn detail(
         channel
             .filter(|ch| ch.kind == store::ChannelKind::WhatsApp)
             .map(|_| {
-                last.is_some_and(|t| now - t < crate::channels::replies::CUSTOMER_WINDOW_MICROS)
+                last.is_some_and(|t| now - t < crate::channels::window::CUSTOMER_WINDOW_MICROS)
             })
     } else {
         None
@@ -522,7 +522,7 @@ pub async fn act(
             require(&p.decide(&c, action))?;
             let whatsapp = match kind {
                 ActionKind::Reply => {
-                    crate::channels::replies::whatsapp_channel(&state, account, c.id, now, false)
+                    crate::channels::window::whatsapp_channel(&state, account, c.id, now, false)
                         .await?
                 }
                 _ => None,

@@ -5,3 +5,4 @@ pub mod replies;
 pub mod sender;
 pub mod webhook;
 pub mod whatsapp;
+pub mod window;

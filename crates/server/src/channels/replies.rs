@@ -1,9 +1,8 @@
-//! Replies through a conversation's channel: the customer-service window (24 hours since the
-//! customer's last message, outside which WhatsApp takes only approved templates) and sending a
-//! template. The message is stored `pending` (durable before the answer) and the node's sender
-//! delivers it.
+//! Sending an approved WhatsApp template through a conversation's channel (the only message
+//! allowed outside the customer-service window, [`super::window`]). The message is stored
+//! `pending` (durable before the answer) and the node's sender delivers it.
 
-use access::{Action, ConversationId};
+use access::Action;
 use axum::extract::State;
 
 use crate::input::Path;
@@ -17,33 +16,7 @@ use crate::conversations::{ConversationDetail, detail, visible_row};
 use crate::error::{ApiError, require};
 use crate::json::Json;
 
-/// The customer-service window: 24 hours since the customer's last message.
-pub const CUSTOMER_WINDOW_MICROS: i64 = 24 * 3600 * 1_000_000;
-
-/// The conversation's WhatsApp channel, if it came through one. A free-form reply
-/// (`template: false`) must be inside the customer's 24-hour window: outside it, 409
-/// `outside_customer_window`.
-pub(crate) async fn whatsapp_channel(
-    state: &AppState,
-    account: access::AccountId,
-    id: ConversationId,
-    now: i64,
-    template: bool,
-) -> Result<Option<store::Channel>, ApiError> {
-    let (channel, last) = state.store.conversation_channel(account, id).await?;
-    let Some(channel) = channel.filter(|c| c.kind == store::ChannelKind::WhatsApp) else {
-        return Ok(None);
-    };
-    let open = last.is_some_and(|t| now - t < CUSTOMER_WINDOW_MICROS);
-    if !template && !open {
-        return Err(ApiError::conflict_because(
-            "outside_customer_window",
-            "the customer has not written in the last 24 hours: WhatsApp accepts only an approved template now \
-             (POST /api/v1/conversations/{id}/template); a free reply is possible again once the customer writes",
-        ));
-    }
-    Ok(Some(channel))
-}
+use super::window::whatsapp_channel;
 
 /// A WhatsApp message template to send.
 #[derive(Deserialize, ToSchema)]
