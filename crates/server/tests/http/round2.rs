@@ -162,6 +162,19 @@ async fn tenants_and_tags(w: &World) {
     );
     assert!(!other.1.contains("Loja B"));
 
+    // A NUL character (which PostgreSQL cannot store) is refused in any body, alike on both
+    // databases (found by the OpenAPI-driven fuzzing: it was a 500 on PostgreSQL).
+    let r = request(
+        w.addr,
+        "POST",
+        "/api/v1/departments",
+        &[("Cookie", &dona)],
+        Some(r#"{"name": "\ud89f\uddfe\u0000"}"#),
+    )
+    .await;
+    assert_eq!(r.status, 400, "{}", r.body);
+    assert!(r.body.contains("nul_character"), "{}", r.body);
+
     // The tag action attaches company tags only.
     let novinha = format!("novinha-{}", w.tag);
     let on = format!("/api/v1/conversations/{}/tag", w.w_vendas);
