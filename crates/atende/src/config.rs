@@ -16,6 +16,8 @@ use access::IpNet;
 use serde::Deserialize;
 use toml::Spanned;
 
+pub use crate::logging::{LogFilter, LogFormat};
+
 /// The file read when `--config` is not given, if it exists (relative to the working directory).
 pub const DEFAULT_FILE: &str = "atende.toml";
 
@@ -47,6 +49,10 @@ pub const ENV_HEADER_TIMEOUT: &str = "ATENDE_HEADER_TIMEOUT_SECONDS";
 pub const ENV_BODY_TIMEOUT: &str = "ATENDE_BODY_TIMEOUT_SECONDS";
 /// Environment variable: connections open at once from one address.
 pub const ENV_CONNECTIONS_PER_ADDRESS: &str = "ATENDE_CONNECTIONS_PER_ADDRESS";
+/// Environment variable of `log`.
+pub const ENV_LOG: &str = "ATENDE_LOG";
+/// Environment variable of `log_format`.
+pub const ENV_LOG_FORMAT: &str = "ATENDE_LOG_FORMAT";
 
 /// The longest header or body timeout accepted, in seconds: an hour.
 pub const MAX_TIMEOUT_SECONDS: u32 = 3600;
@@ -72,94 +78,13 @@ pub const KEYS: &[&str] = &[
     "header_timeout_seconds",
     "body_timeout_seconds",
     "connections_per_address",
+    "log",
+    "log_format",
 ];
 
 /// The documented example `atende.toml` that `atende default-config` prints: every key with
 /// its default. Parsing it gives exactly [`Config::default`].
-pub const DEFAULT_CONFIG: &str = r#"# atende.toml: configuration of `atende serve`.
-#
-# Every key is optional; the values written here are the defaults. Each layer overrides the one
-# before it: these defaults, then this file (the path given with --config, or ./atende.toml when
-# it exists), then the ATENDE_* environment variables, then the command-line flags.
-# Relative paths are taken from the directory atende runs in.
-
-# Address and port the HTTP server listens on, as IP:PORT (host names are not accepted).
-# 127.0.0.1 accepts connections from this machine only; use 0.0.0.0:8080 (or [::]:8080) to
-# accept them from the network, preferably behind a reverse proxy that terminates TLS.
-# Environment: ATENDE_LISTEN. Flag: --listen.
-listen = "127.0.0.1:8080"
-
-# Directory of the embedded SQLite database (<data_dir>/atende.sqlite) and other local files.
-# Created when missing. Environment: ATENDE_DATA_DIR. Flag: --data-dir.
-data_dir = "./data"
-
-# Use PostgreSQL instead of the embedded SQLite: postgres://USER:PASSWORD@HOST:5432/DATABASE.
-# Left out (the default), atende uses SQLite at <data_dir>/atende.sqlite. The URL is never
-# logged. Prefer the environment variable, which keeps the password out of this file.
-# Environment: ATENDE_DATABASE_URL.
-# database_url = "postgres://atende:PASSWORD@localhost:5432/atende"
-
-# Reverse proxies allowed to tell the client's address (X-Forwarded-For), as CIDR networks such
-# as "10.0.0.0/8" or "2001:db8::/32". The client address decides which roles are active (allowed
-# networks) and throttles logins. Empty: the connection's own address is the client's.
-# Environment: ATENDE_TRUSTED_PROXIES, comma-separated ("10.0.0.0/8,192.168.1.10").
-trusted_proxies = []
-
-# Where outbound requests (webhooks, the WhatsApp Graph API) may go besides public addresses
-# over https: networks (CIDRs such as "10.0.0.0/8" or single addresses) and host names (such as
-# "crm.intranet.example") that may be internal (loopback, private, link-local...) and may be
-# reached over plain http. Empty: only https to public addresses, whatever an administrator
-# configures. Environment: ATENDE_OUTBOUND_ALLOW, comma-separated ("10.1.0.0/16,crm.intranet").
-outbound_allow = []
-
-# How long a login session lasts, in hours (1 to 8784). Environment: ATENDE_SESSION_HOURS.
-session_hours = 12
-
-# Mark the session cookie Secure, so browsers send it over HTTPS only. Turn it on when atende is
-# served behind TLS. Environment: ATENDE_SECURE_COOKIES.
-secure_cookies = false
-
-# The installation operator's token (at least 32 characters; generate one with
-# `openssl rand -hex 32`). Whoever sends it as "Authorization: Bearer TOKEN" may list the
-# accounts of this installation and create new ones (GET/POST /api/v1/accounts); it gives no
-# access to any account's conversations. Left out (the default), those endpoints do not exist.
-# Never logged. Prefer the environment variable. Environment: ATENDE_OPERATOR_TOKEN.
-# operator_token = "..."
-
-# Store messages that arrive at the same moment (webhooks) in one shared transaction, each
-# acknowledged only after it commits: many more messages per second on the same disk. Turn it
-# off only to measure the difference. Environment: ATENDE_GROUP_COMMIT.
-group_commit = true
-
-# Fill a demo account ("Loja Demo": owner@demo.example and other users, password "demo") when the
-# database is empty. For trying atende out only: never on a server with real data.
-# Environment: ATENDE_DEMO. Flag: --demo.
-demo = false
-
-# Start even when atende cannot make sure that an acknowledged write survives a power cut (for
-# example a data directory on a file system that ignores fsync). Only for tests and throwaway
-# installations. Environment: ATENDE_ALLOW_WEAK_DURABILITY.
-allow_weak_durability = false
-
-# Seconds a client may take to send a request's header (1 to 3600), counted from the
-# connection's start or, on a kept-alive connection, from the end of the previous answer: so it
-# is also how long an idle connection stays open. Slower clients are disconnected. Behind a
-# proxy that keeps connections to atende open, make its idle timeout shorter than this one.
-# Environment: ATENDE_HEADER_TIMEOUT_SECONDS.
-header_timeout_seconds = 10
-
-# Seconds a client may take to send a request's body once its header has arrived (1 to 3600);
-# slower ones are answered 408 and disconnected. Answers are never cut: live event streams
-# stay open. Environment: ATENDE_BODY_TIMEOUT_SECONDS.
-body_timeout_seconds = 30
-
-# Connections one address may have open at once (0 to 100000; 0: no cap); the next is answered
-# 503 and closed. Addresses in trusted_proxies are not capped (every client behind a proxy
-# shares its address: cap them at the proxy). A browser keeps a few connections per agent (one
-# for live events): an office whose agents all leave through one NAT address needs room for
-# all of them. Environment: ATENDE_CONNECTIONS_PER_ADDRESS.
-connections_per_address = 256
-"#;
+pub const DEFAULT_CONFIG: &str = include_str!("default-config.toml");
 
 /// A value that must never be printed (the database URL, with its password). `Debug` and
 /// `Display` print `***`; [`Secret::expose`] gives the value to whoever must use it.
@@ -221,6 +146,10 @@ pub struct Config {
     pub body_timeout_seconds: u32,
     /// Connections open at once from one address (trusted proxies excepted); 0: no cap.
     pub connections_per_address: u32,
+    /// Which log lines are written: a `tracing` filter (`info`, `warn,atende::request=debug`).
+    pub log: LogFilter,
+    /// How log lines are written.
+    pub log_format: LogFormat,
     /// The file the configuration was read from, if any (for the start-up log).
     pub file: Option<PathBuf>,
 }
@@ -242,6 +171,8 @@ impl Default for Config {
             header_timeout_seconds: 10,
             body_timeout_seconds: 30,
             connections_per_address: 256,
+            log: LogFilter::default(),
+            log_format: LogFormat::Text,
             file: None,
         }
     }
@@ -459,6 +390,8 @@ struct FileConfig {
     header_timeout_seconds: Option<Spanned<i64>>,
     body_timeout_seconds: Option<Spanned<i64>>,
     connections_per_address: Option<Spanned<i64>>,
+    log: Option<Spanned<String>>,
+    log_format: Option<Spanned<String>>,
 }
 
 /// 1-based line of a byte offset.
@@ -556,6 +489,12 @@ fn apply_file(config: &mut Config, path: &Path, text: &str) -> Result<(), Config
     }
     if let Some(b) = file.allow_weak_durability {
         config.allow_weak_durability = b;
+    }
+    if let Some(v) = file.log {
+        config.log = LogFilter::parse(v.get_ref(), || origin(v.span()))?;
+    }
+    if let Some(v) = file.log_format {
+        config.log_format = LogFormat::parse(v.get_ref(), || origin(v.span()))?;
     }
     for (value, limit, field) in [
         (
@@ -699,6 +638,12 @@ fn apply_env(config: &mut Config, env: &dyn Fn(&str) -> Option<String>) -> Resul
             ),
         })?;
         config.session_hours = check_session_hours(hours, origin)?;
+    }
+    if let Some(v) = get(ENV_LOG) {
+        config.log = LogFilter::parse(v.trim(), || Origin::Env(ENV_LOG))?;
+    }
+    if let Some(v) = get(ENV_LOG_FORMAT) {
+        config.log_format = LogFormat::parse(v.trim(), || Origin::Env(ENV_LOG_FORMAT))?;
     }
     HEADER_TIMEOUT.read_env(get, &mut config.header_timeout_seconds)?;
     BODY_TIMEOUT.read_env(get, &mut config.body_timeout_seconds)?;

@@ -689,3 +689,53 @@ fn connection_limits_from_file_or_env_within_their_ranges() {
         assert!(e.contains(var) && e.contains(value), "{e}");
     }
 }
+
+#[test]
+fn log_filter_and_format_from_file_or_env() {
+    let c = load_isolated(&Overrides::default(), &no_env).unwrap();
+    assert_eq!(
+        (c.log.to_string(), c.log_format),
+        ("info".to_owned(), LogFormat::Text)
+    );
+    let dir = TempDir::new();
+    let path = dir.file(
+        "logs.toml",
+        "log = \"warn,atende::request=debug\"\nlog_format = \"json\"\n",
+    );
+    let c = load_isolated(&with_file(&path), &no_env).unwrap();
+    assert_eq!(c.log.to_string(), "warn,atende::request=debug");
+    assert_eq!(c.log_format, LogFormat::Json);
+    let env = env_of(&[(ENV_LOG, " debug "), (ENV_LOG_FORMAT, "TEXT")]);
+    let c = load_isolated(&with_file(&path), &env).unwrap();
+    assert_eq!(
+        (c.log.to_string(), c.log_format),
+        ("debug".to_owned(), LogFormat::Text),
+        "the environment overrides the file"
+    );
+}
+
+#[test]
+fn bad_log_settings_are_named_in_the_error() {
+    for (var, value, key) in [
+        (ENV_LOG, "verbose", "log"),
+        (ENV_LOG, "info,server=loud", "log"),
+        (ENV_LOG_FORMAT, "xml", "log_format"),
+    ] {
+        let err = load_isolated(&Overrides::default(), &env_of(&[(var, value)])).unwrap_err();
+        assert!(
+            matches!(&err, ConfigError::Invalid { origin: Origin::Env(v), key: k, .. } if *v == var && *k == key),
+            "{err:?}"
+        );
+        let text = err.to_string();
+        assert!(text.contains(var) && text.contains(value), "{text}");
+    }
+    let dir = TempDir::new();
+    let path = dir.file("bad.toml", "\nlog_format = \"yaml\"\n");
+    let err = load_isolated(&with_file(&path), &no_env)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("bad.toml line 2") && err.contains("log_format") && err.contains("yaml"),
+        "{err}"
+    );
+}

@@ -6,6 +6,7 @@
 mod account;
 mod config;
 mod demo;
+mod logging;
 mod policy;
 mod serve;
 
@@ -108,7 +109,10 @@ fn load(flags: &ServerFlags, demo: bool) -> Result<config::Config> {
         demo,
         config: flags.config.clone(),
     };
-    Ok(config::load(&overrides, &config::process_env)?)
+    let config = config::load(&overrides, &config::process_env)?;
+    // The process's one log subscriber, for every command that opens the database or serves.
+    logging::init(&config.log, config.log_format)?;
+    Ok(config)
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime> {

@@ -34,8 +34,9 @@ pub async fn open(config: &Config) -> Result<Store> {
     if !problems.is_empty() {
         let list = problems.join("; ");
         if config.allow_weak_durability {
-            eprintln!(
-                "atende: warning: acknowledged writes may be lost on a crash: {list} (allowed by allow_weak_durability)"
+            tracing::warn!(
+                problems = %list,
+                "acknowledged writes may be lost on a crash (allowed by allow_weak_durability)"
             );
         } else {
             bail!(
@@ -124,6 +125,7 @@ pub async fn serve(config: Config) -> Result<()> {
         DatabaseTarget::Postgres(_) => "PostgreSQL".to_owned(),
     };
     println!("Atende is listening on http://{addr} ({db}). API: http://{addr}/api/openapi.json");
+    tracing::info!(address = %addr, database = %db, "listening");
     server::launch_with_listener(listener, state, async {
         let _ = tokio::signal::ctrl_c().await;
         println!("Stopping: finishing the requests in flight.");

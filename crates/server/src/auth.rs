@@ -126,6 +126,7 @@ impl FromRequestParts<AppState> for Caller {
         if must_change_password && !PASSWORD_CHANGE_PATHS.contains(&path.as_str()) {
             return Err(ApiError::password_change_required());
         }
+        crate::trace::record_caller(&owner);
         Ok(Caller {
             owner,
             principal,

@@ -296,8 +296,10 @@ impl Egress {
                     .ok()
                     .and_then(|u| u.host_str().map(str::to_owned))
                     .unwrap_or_default();
-                eprintln!(
-                    "atende: outbound request to `{host}` refused ({r:?}): outbound_allow opens exceptions"
+                tracing::warn!(
+                    host,
+                    reason = ?r,
+                    "outbound request refused: outbound_allow opens exceptions"
                 );
                 Err(Unreachable)
             }
@@ -319,7 +321,7 @@ impl Egress {
                 cause.push_str(&format!(": {s}"));
                 source = s.source();
             }
-            eprintln!("atende: outbound request to `{host}` got no answer: {cause}");
+            tracing::warn!(host, cause, "outbound request got no answer");
             Unreachable
         })
     }

@@ -166,7 +166,7 @@ impl ApiError {
 
     /// Something failed inside; the details go to the log, not to the caller.
     pub fn internal(detail: &dyn std::fmt::Display) -> ApiError {
-        eprintln!("atende: internal error: {detail}");
+        tracing::error!(detail = %detail, "internal error");
         ApiError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             "internal",

@@ -182,20 +182,20 @@ pub async fn pump(state: AppState) {
         {
             pruned_at = now;
             if let Err(e) = state.store.prune_events(now - keep).await {
-                eprintln!("atende: events: pruning old events failed: {e}");
+                tracing::warn!(error = %e, "pruning old events failed");
             }
         }
         if listener.is_none() {
             listener = match state.store.event_listener().await {
                 Ok(l) => l,
                 Err(e) => {
-                    eprintln!("atende: events: cannot listen for other nodes' events: {e}");
+                    tracing::warn!(error = %e, "cannot listen for other nodes' events: polling");
                     None
                 }
             };
         }
         if let Err(e) = drain(&state).await {
-            eprintln!("atende: events: reading events failed: {e}");
+            tracing::warn!(error = %e, "reading events failed: retrying");
             tokio::time::sleep(Duration::from_secs(1)).await;
             continue;
         }
@@ -209,7 +209,7 @@ pub async fn pump(state: AppState) {
             () = state.hub.wake.notified() => {}
             r = woke => {
                 if let Err(e) = r {
-                    eprintln!("atende: events: lost the notification connection: {e}");
+                    tracing::warn!(error = %e, "lost the notification connection");
                     listener = None;
                 }
             }
@@ -455,7 +455,7 @@ impl Stream {
                 },
             };
             if let Err(e) = step {
-                eprintln!("atende: events: a stream failed: {}", e.message());
+                tracing::warn!(error = %e.message(), "a live event stream failed");
                 return None;
             }
         }

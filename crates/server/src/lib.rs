@@ -27,6 +27,7 @@ pub mod people;
 pub mod routing;
 pub mod secret;
 pub mod serve;
+pub mod trace;
 pub mod web;
 pub mod webhook_principal;
 pub mod webhooks;
@@ -40,6 +41,7 @@ use axum::http::StatusCode;
 use axum::routing::{get, patch, post};
 use store::Store;
 use tokio::net::TcpListener;
+use tracing::{Instrument, info_span};
 
 use crate::clock::Clock;
 use crate::error::ApiError;
@@ -271,6 +273,7 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(axum::middleware::from_fn(serve::response_headers))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(axum::middleware::from_fn(trace::request_span))
         .with_state(state)
 }
 
@@ -299,7 +302,7 @@ async fn healthz(
     match state.store.ping().await {
         Ok(()) => Ok("ok"),
         Err(e) => {
-            eprintln!("atende: health check failed: {e}");
+            tracing::error!(error = %e, "health check failed: the database does not answer");
             Err((StatusCode::SERVICE_UNAVAILABLE, "database unavailable"))
         }
     }
@@ -318,16 +321,17 @@ pub async fn launch_with_listener(
         .await
         .map_err(std::io::Error::other)?;
     state.hub.start_at(last);
-    let pump = tokio::spawn(events::pump(state.clone()));
-    let sender = tokio::spawn(channels::sender::run(
-        state.clone(),
-        Arc::clone(&state.outbox),
-    ));
-    let hooks = tokio::spawn(webhooks::run(state.clone()));
-    let committer = tokio::spawn(channels::committer::run(
-        state.store.clone(),
-        Arc::clone(&state.committer),
-    ));
+    let pump = tokio::spawn(events::pump(state.clone()).instrument(info_span!("events_pump")));
+    let sender = tokio::spawn(
+        channels::sender::run(state.clone(), Arc::clone(&state.outbox))
+            .instrument(info_span!("outbox_sender")),
+    );
+    let hooks = tokio::spawn(webhooks::run(state.clone()).instrument(info_span!("webhooks")));
+    let committer = tokio::spawn(
+        channels::committer::run(state.store.clone(), Arc::clone(&state.committer))
+            .instrument(info_span!("committer")),
+    );
+    tracing::info!("background jobs started");
     let limits = state.config.connections.clone();
     let trusted = state.config.trusted_proxies.clone();
     let served = serve::serve(listener, router(state), &limits, trusted, shutdown).await;
@@ -335,5 +339,6 @@ pub async fn launch_with_listener(
     sender.abort();
     committer.abort();
     hooks.abort();
+    tracing::info!("stopped");
     served
 }

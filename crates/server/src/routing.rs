@@ -25,6 +25,11 @@ use crate::json::Json;
 const OFFER_ON_ONLINE: u32 = 50;
 
 /// Offers a waiting conversation to its department's available agents; the agent who got it.
+#[tracing::instrument(
+    level = "debug",
+    skip_all,
+    fields(account = account.0, conversation = conversation.0)
+)]
 pub async fn offer(
     state: &AppState,
     account: AccountId,

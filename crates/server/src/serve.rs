@@ -144,7 +144,7 @@ pub async fn serve(
                 Err(e) if per_connection(&e) => continue,
                 Err(e) => {
                     // Out of file descriptors, most likely: wait rather than spin.
-                    eprintln!("atende: accepting a connection failed: {e}");
+                    tracing::error!(error = %e, "accepting a connection failed: waiting a second");
                     tokio::time::sleep(Duration::from_secs(1)).await;
                     continue;
                 }

@@ -29,6 +29,7 @@ use store::{
     Webhook,
 };
 use tokio::sync::broadcast::error::{RecvError, TryRecvError};
+use tracing::Instrument;
 
 use crate::AppState;
 use crate::channels::sender::{MAX_ATTEMPTS, backoff_seconds};
@@ -255,12 +256,24 @@ async fn deliver(state: &AppState, d: &DueDelivery) -> store::Result<()> {
 async fn deliver_due(state: &AppState) -> store::Result<bool> {
     let now = state.clock.now_micros();
     let claimed = state.store.claim_deliveries(now, LEASE, BATCH).await?;
-    let results = futures_util::future::join_all(claimed.iter().map(|d| deliver(state, d))).await;
-    for (d, r) in claimed.iter().zip(results) {
-        if let Err(e) = r {
-            eprintln!("atende: webhooks: delivery {}: {e}", d.id);
+    let results = futures_util::future::join_all(claimed.iter().map(|d| {
+        let span = tracing::info_span!(
+            "webhook_delivery",
+            account = d.account.0,
+            webhook = d.webhook,
+            delivery = d.id,
+            event = d.event_id,
+            attempt = d.attempts + 1,
+        );
+        async move {
+            if let Err(e) = deliver(state, d).await {
+                tracing::error!(error = %e, "recording a webhook delivery failed");
+            }
         }
-    }
+        .instrument(span)
+    }))
+    .await;
+    drop(results);
     Ok(claimed.len() == BATCH as usize)
 }
 
@@ -273,20 +286,20 @@ pub async fn run(state: AppState) {
         if now - pruned_at > PRUNE_EVERY {
             pruned_at = now;
             if let Err(e) = state.store.prune_webhook_deliveries(now - KEEP).await {
-                eprintln!("atende: webhooks: pruning the delivery log failed: {e}");
+                tracing::warn!(error = %e, "pruning the webhook delivery log failed");
             }
         }
         let busy = match feed(&state).await {
             Ok(more) => more,
             Err(e) => {
-                eprintln!("atende: webhooks: moving events into deliveries failed: {e}");
+                tracing::warn!(error = %e, "moving events into webhook deliveries failed: retrying");
                 false
             }
         };
         let busy = match deliver_due(&state).await {
             Ok(more) => busy || more,
             Err(e) => {
-                eprintln!("atende: webhooks: claiming deliveries failed: {e}");
+                tracing::warn!(error = %e, "claiming webhook deliveries failed: retrying");
                 tokio::time::sleep(Duration::from_secs(1)).await;
                 continue;
             }

@@ -8,6 +8,7 @@ use std::sync::Mutex;
 
 use store::{Channel, Inbound, Received};
 use tokio::sync::{mpsc, oneshot};
+use tracing::Instrument;
 
 use crate::error::ApiError;
 
@@ -133,6 +134,14 @@ async fn commit(store: &store::Store, jobs: Vec<Job>) {
     }
 }
 
+/// The distinct channel ids of a batch, for its span.
+fn channels_of(jobs: &[Job]) -> Vec<i64> {
+    let mut ids: Vec<i64> = jobs.iter().map(|j| j.channel.id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    ids
+}
+
 /// The committer's task: runs until the node stops.
 pub async fn run(store: store::Store, committer: std::sync::Arc<Committer>) {
     let Some(mut rx) = committer.take() else {
@@ -147,6 +156,11 @@ pub async fn run(store: store::Store, committer: std::sync::Arc<Committer>) {
                 Err(_) => break,
             }
         }
-        commit(&store, jobs).await;
+        let span = tracing::debug_span!(
+            "commit",
+            requests = jobs.len(),
+            channels = ?channels_of(&jobs),
+        );
+        commit(&store, jobs).instrument(span).await;
     }
 }

@@ -9,6 +9,7 @@ use std::time::Duration;
 use serde_json::Value;
 use store::{Channel, ChannelKind, Outgoing};
 use tokio::sync::Notify;
+use tracing::Instrument;
 
 use super::whatsapp::{self, GraphError};
 use crate::AppState;
@@ -203,14 +204,24 @@ pub async fn run(state: AppState, wake: Arc<Notify>) {
         let claimed = match state.store.claim_outgoing(now, LEASE, BATCH).await {
             Ok(c) => c,
             Err(e) => {
-                eprintln!("atende: sender: claiming messages failed: {e}");
+                tracing::warn!(error = %e, "claiming messages to send failed: retrying");
                 tokio::time::sleep(Duration::from_secs(1)).await;
                 continue;
             }
         };
         for o in &claimed {
-            if let Err(e) = deliver(&state, o).await {
-                eprintln!("atende: sender: message {}: {e}", o.message);
+            let span = tracing::info_span!(
+                "send",
+                account = o.account.0,
+                conversation = o.conversation.0,
+                channel = o.channel,
+                message = o.message,
+                attempt = o.attempts + 1,
+            );
+            if let Err(e) = deliver(&state, o).instrument(span.clone()).await {
+                span.in_scope(
+                    || tracing::error!(error = %e, "recording a message's delivery failed"),
+                );
             }
         }
         if claimed.len() == BATCH as usize {

@@ -231,6 +231,7 @@ pub(crate) async fn arrived(
     channel: &Channel,
     arrivals: Vec<Arrival>,
 ) -> Result<Vec<Received>, ApiError> {
+    crate::trace::record_channel(channel);
     if arrivals.is_empty() {
         return Ok(Vec::new());
     }
