@@ -16,6 +16,9 @@
 //!
 //! PostgreSQL uses `ATENDE_TEST_POSTGRES_URL`. Without `--bench` it only says how to run it.
 
+// Tests and benches set data up directly, administrative transactions included (the rule
+// that only `server::attempt` opens one is for the server's own code: clippy.toml).
+#![allow(clippy::disallowed_methods)]
 #![expect(
     clippy::unwrap_used,
     clippy::expect_used,

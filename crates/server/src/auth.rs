@@ -1,184 +1,25 @@
-//! Authentication: login (argon2id, throttled, one generic failure), logout, the session cookie
-//! and API tokens, and the [`Caller`] every authenticated handler receives: the user resolved
-//! into an access principal for the request's client address.
+//! Authentication: login (argon2id, throttled, one generic failure), logout, the session cookie,
+//! the current user and API tokens. The [`Caller`] every authenticated handler receives is
+//! [`crate::caller`]'s.
 
 use std::net::IpAddr;
-use std::sync::Arc;
 
-use access::{AccountConfig, Principal, Standing};
-use axum::extract::{FromRequestParts, State};
-use axum::http::request::Parts;
+use access::Principal;
+use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use store::SessionOwner;
 use utoipa::ToSchema;
 
-use crate::AppState;
-use crate::admin::Attempt;
-use crate::client::ClientAddr;
+use crate::attempt::Attempt;
+use crate::audit_action::AuditAction;
+use crate::caller::{Caller, SESSION_COOKIE, cookie, same_site};
+use crate::client_address::ClientAddr;
 use crate::error::ApiError;
 use crate::json::Json;
 use crate::secret;
-
-/// What a user whose password is temporary may still do.
-const PASSWORD_CHANGE_PATHS: &[&str] =
-    &["/api/v1/me", "/api/v1/me/password", "/api/v1/auth/logout"];
-
-/// The session cookie's name.
-pub const SESSION_COOKIE: &str = "atende_session";
-
-/// An authenticated request: who, from where, resolved by the engine.
-pub struct Caller {
-    /// The user and their account.
-    pub owner: SessionOwner,
-    /// The principal for this request's address.
-    pub principal: Arc<Principal>,
-    /// The account's access configuration it was resolved against.
-    pub config: Arc<AccountConfig>,
-    /// The client address (`None`: unknown, see [`crate::client`]).
-    pub address: Option<IpAddr>,
-    /// The session token's hash, when authenticated by cookie.
-    pub session: Option<String>,
-}
-
-fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .find_map(|pair| {
-            let (k, v) = pair.trim().split_once('=')?;
-            (k == name).then(|| v.to_owned())
-        })
-}
-
-/// A cookie-authenticated request that changes state (and a login) must come from our own
-/// pages: the browser says so with `Sec-Fetch-Site`, or an `Origin` equal to the host.
-fn same_site(method: &Method, h: &HeaderMap) -> bool {
-    if matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS) {
-        return true;
-    }
-    if let Some(site) = h.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
-        return matches!(site, "same-origin" | "none");
-    }
-    match (
-        h.get(header::ORIGIN).and_then(|v| v.to_str().ok()),
-        h.get(header::HOST).and_then(|v| v.to_str().ok()),
-    ) {
-        (Some(origin), Some(host)) => origin
-            .split_once("://")
-            .is_some_and(|(_, rest)| rest == host),
-        // Neither header: not a browser's cross-site request (browsers send Origin on POST).
-        (None, _) => true,
-        (Some(_), None) => false,
-    }
-}
-
-impl FromRequestParts<AppState> for Caller {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Caller, ApiError> {
-        let ClientAddr(address) = ClientAddr::from_request_parts(parts, state).await?;
-        let bearer = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(str::trim);
-        let now = state.clock.now_micros();
-        let (found, session) = match bearer {
-            Some(token) => (
-                state
-                    .store
-                    .api_token_context(&secret::token_hash(token))
-                    .await?,
-                None,
-            ),
-            None => match cookie(&parts.headers, SESSION_COOKIE) {
-                Some(token) => {
-                    let hash = secret::token_hash(&token);
-                    if !same_site(&parts.method, &parts.headers) {
-                        return Err(ApiError::cross_site());
-                    }
-                    (state.store.session_context(&hash, now).await?, Some(hash))
-                }
-                None => (None, None),
-            },
-        };
-        let store::SessionContext {
-            owner,
-            access_version: version,
-            must_change_password,
-        } = found.ok_or_else(ApiError::unauthorized)?;
-        let (config, principal) = resolve(state, owner, address, version).await?;
-        // No binding is active from this address (allowed networks): as good as logged out here,
-        // whatever the path.
-        if principal.standing() != Standing::Active {
-            return Err(ApiError::unauthorized());
-        }
-        // A temporary password must be replaced before anything else.
-        let path = parts
-            .extensions
-            .get::<axum::extract::OriginalUri>()
-            .map_or_else(|| parts.uri.path().to_owned(), |u| u.path().to_owned());
-        if must_change_password && !PASSWORD_CHANGE_PATHS.contains(&path.as_str()) {
-            return Err(ApiError::password_change_required());
-        }
-        crate::trace::record_caller(&owner);
-        Ok(Caller {
-            owner,
-            principal,
-            config,
-            address,
-            session,
-        })
-    }
-}
-
-/// The account's configuration and the user's principal from `address` at access version
-/// `version`, through the cache. Unauthorized when the user is gone.
-pub(crate) async fn resolve(
-    state: &AppState,
-    owner: SessionOwner,
-    address: Option<IpAddr>,
-    version: i64,
-) -> Result<(Arc<AccountConfig>, Arc<Principal>), ApiError> {
-    let config = config_at(state, owner.account, version).await?;
-    let principal = match state.cache.principal_from(owner.user, address, version) {
-        Some(p) => p,
-        None => {
-            let user = state
-                .store
-                .user(owner.account, owner.user)
-                .await?
-                .ok_or_else(ApiError::unauthorized)?;
-            let p = Arc::new(crate::client::principal(&config, &user, address));
-            state
-                .cache
-                .put_principal_from(owner.user, address, version, Arc::clone(&p));
-            p
-        }
-    };
-    Ok((config, principal))
-}
-
-/// The account's access configuration at access version `version`, through the cache.
-pub(crate) async fn config_at(
-    state: &AppState,
-    account: access::AccountId,
-    version: i64,
-) -> store::Result<Arc<AccountConfig>> {
-    Ok(match state.cache.config(account, version) {
-        Some(c) => c,
-        None => {
-            let c = Arc::new(state.store.account_config(account).await?);
-            state.cache.put_config(account, version, Arc::clone(&c));
-            c
-        }
-    })
-}
+use crate::state::AppState;
 
 /// Login request.
 #[derive(Deserialize, ToSchema)]
@@ -219,7 +60,7 @@ pub(crate) const FAILURE_WINDOW_MICROS: i64 = 15 * 60 * 1_000_000;
 
 /// The throttling key of a client address (all unknown addresses share one).
 pub(crate) fn address_key(address: Option<IpAddr>) -> String {
-    format!("address:{}", crate::client::shown(address))
+    format!("address:{}", crate::client_address::shown(address))
 }
 
 /// Counts a login attempt against `keys` before the password is checked, in one step with the
@@ -335,7 +176,7 @@ pub async fn login(
             Some(c) if c.active && c.password_hash.is_some() => {
                 let config = state.store.account_config(c.account).await?;
                 Ok::<bool, ApiError>(match state.store.user(c.account, c.user).await? {
-                    Some(user) => crate::client::principal(&config, &user, address)
+                    Some(user) => crate::client_address::principal(&config, &user, address)
                         .decide_login()
                         .is_allowed(),
                     None => false,
@@ -394,7 +235,7 @@ pub async fn login(
         .user(c.account, c.user)
         .await?
         .ok_or_else(ApiError::login_failed)?;
-    let principal = crate::client::principal(&config, &user, address);
+    let principal = crate::client_address::principal(&config, &user, address);
     let me = me_of(&state, owner, &principal).await?;
     let mut response = axum::Json(me).into_response();
     response.headers_mut().insert(
@@ -428,6 +269,17 @@ pub async fn me(State(state): State<AppState>, caller: Caller) -> Result<axum::J
     Ok(axum::Json(
         me_of(&state, caller.owner, &caller.principal).await?,
     ))
+}
+
+/// This module's routes with their OpenAPI documentation, registered once in
+/// [`crate::router`].
+pub(crate) fn routes() -> utoipa_axum::router::OpenApiRouter<AppState> {
+    utoipa_axum::router::OpenApiRouter::new()
+        .routes(utoipa_axum::routes!(login))
+        .routes(utoipa_axum::routes!(logout))
+        .routes(utoipa_axum::routes!(me))
+        .routes(utoipa_axum::routes!(create_token))
+        .routes(utoipa_axum::routes!(revoke_token))
 }
 
 #[cfg(test)]
@@ -500,9 +352,18 @@ pub async fn create_token(
         )
         .await?;
     // A new credential: audited (its name and id, never the token).
-    Attempt::new(&state, &caller, "token.create", format!("token#{id}"))
-        .record_ok(Some(&serde_json::json!({"id": id, "name": name})))
-        .await?;
+    let at = Attempt::new(
+        &state,
+        &caller,
+        AuditAction::TokenCreate,
+        format!("token#{id}"),
+    );
+    at.record_change(
+        &at.own_credentials(),
+        None,
+        Some(&serde_json::json!({"id": id, "name": name})),
+    )
+    .await?;
     Ok((StatusCode::CREATED, axum::Json(TokenCreated { id, token })).into_response())
 }
 
@@ -514,14 +375,19 @@ pub async fn revoke_token(
     caller: Caller,
     crate::input::Path(id): crate::input::Path<i64>,
 ) -> Result<StatusCode, ApiError> {
-    let at = Attempt::new(&state, &caller, "token.revoke", format!("token#{id}"));
+    let at = Attempt::new(
+        &state,
+        &caller,
+        AuditAction::TokenRevoke,
+        format!("token#{id}"),
+    );
     match state
         .store
         .revoke_api_token(caller.owner, id, state.clock.now_micros())
         .await
     {
         Ok(()) => {
-            at.record_ok(None).await?;
+            at.record_change(&at.own_credentials(), None, None).await?;
             Ok(StatusCode::NO_CONTENT)
         }
         // Not one of the caller's live tokens: recorded as a refusal, answered 404.

@@ -12,10 +12,11 @@ use serde::{Deserialize, Serialize};
 use store::{ConversationRow, MessageKind};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::AppState;
-use crate::auth::Caller;
+use crate::app::{self, conversations::Act};
+use crate::caller::Caller;
 use crate::error::{ApiError, require};
 use crate::json::JsonOrEmpty;
+use crate::state::AppState;
 
 const MAX_TEXT: usize = 4096;
 
@@ -287,17 +288,7 @@ pub(crate) async fn visible_row(
     caller: &Caller,
     id: i64,
 ) -> Result<ConversationRow, ApiError> {
-    let rows = state
-        .store
-        .conversation_rows(caller.owner.account, &[ConversationId(id)])
-        .await?;
-    let row = rows.into_iter().next().ok_or_else(ApiError::not_found)?;
-    require(
-        &caller
-            .principal
-            .decide(&row.record.conversation, Action::View),
-    )?;
-    Ok(row)
+    app::conversations::visible(&state.ctx(), caller.acting(), ConversationId(id)).await
 }
 
 pub(crate) async fn detail(
@@ -345,9 +336,7 @@ pub(crate) async fn detail(
         let now = state.clock.now_micros();
         channel
             .filter(|ch| ch.kind == store::ChannelKind::WhatsApp)
-            .map(|_| {
-                last.is_some_and(|t| now - t < crate::channels::window::CUSTOMER_WINDOW_MICROS)
-            })
+            .map(|_| last.is_some_and(|t| now - t < crate::app::window::CUSTOMER_WINDOW_MICROS))
     } else {
         None
     };
@@ -504,144 +493,10 @@ pub async fn act(
     let kind = ActionKind::from_id(&action)
         .filter(|k| !matches!(k, ActionKind::View | ActionKind::ViewDetails))
         .ok_or_else(ApiError::not_found)?;
-    let row = visible_row(&state, &caller, id).await?;
-    let account = caller.owner.account;
-    let record = row.record;
-    let c = record.conversation;
-    let p = &caller.principal;
-    let now = state.clock.now_micros();
-    match kind {
-        ActionKind::Reply | ActionKind::Note => {
-            only(&req, &["text"])?;
-            let text = text(&req)?;
-            let action = if kind == ActionKind::Reply {
-                Action::Reply
-            } else {
-                Action::Note
-            };
-            require(&p.decide(&c, action))?;
-            let whatsapp = match kind {
-                ActionKind::Reply => {
-                    crate::channels::window::whatsapp_channel(&state, account, c.id, now, false)
-                        .await?
-                }
-                _ => None,
-            };
-            match whatsapp {
-                // Through the channel: stored pending, delivered by the sender.
-                Some(channel) => {
-                    state
-                        .store
-                        .queue_outbound(
-                            account,
-                            c.id,
-                            channel.id,
-                            caller.owner.user,
-                            text,
-                            None,
-                            Some(record.version),
-                            now,
-                        )
-                        .await?;
-                    state.outbox.notify_one();
-                }
-                None => {
-                    let kind = if kind == ActionKind::Reply {
-                        MessageKind::Out
-                    } else {
-                        MessageKind::Note
-                    };
-                    state
-                        .store
-                        .add_message(
-                            account,
-                            c.id,
-                            kind,
-                            Some(caller.owner.user),
-                            text,
-                            Some(record.version),
-                            now,
-                        )
-                        .await?;
-                }
-            }
-        }
-        ActionKind::Tag | ActionKind::Untag => {
-            only(&req, &["tag"])?;
-            let tag = crate::admin::tags::valid_tag(req.tag.as_deref().unwrap_or(""))?;
-            let version = Some(record.version);
-            if kind == ActionKind::Tag {
-                require(&p.decide(&c, Action::Tag))?;
-                // Only an existing company tag is attached: creating tags is
-                // `tags.company.manage`'s (`POST /api/v1/tags`), never a side effect.
-                match state.store.tag(account, c.id, tag, version, now).await {
-                    Err(store::StoreError::NotFound("tag")) => {
-                        return Err(ApiError::bad_request(
-                            "unknown_tag",
-                            format!(
-                                "`{tag}` is not one of the company's tags: pick one from GET /api/v1/tags, \
-                                 or ask an administrator with “Etiquetas da empresa” to create it"
-                            ),
-                        ));
-                    }
-                    other => other?,
-                }
-            } else {
-                require(&p.decide(&c, Action::Untag))?;
-                state.store.untag(account, c.id, tag, version, now).await?;
-            }
-        }
-        ActionKind::LinkContact => {
-            only(&req, &["contact_id"])?;
-            require(&p.decide(&c, Action::LinkContact))?;
-            // v2: only a contact the caller may see is linked; any other answers exactly like a
-            // contact that does not exist (and the customer's messages keep their way).
-            if let Some(k) = req.contact_id {
-                let conversations = state.store.contact_conversations(account, k).await?;
-                if !conversations.is_some_and(|cs| p.contact_visible(&cs)) {
-                    return Err(ApiError::not_found());
-                }
-            }
-            state
-                .store
-                .link_contact(account, c.id, req.contact_id, Some(record.version), now)
-                .await?;
-        }
-        ActionKind::Transfer => {
-            only(&req, &["user_id"])?;
-            let to = req.user_id.ok_or_else(|| {
-                ApiError::bad_request(
-                    "missing_user_id",
-                    "`user_id` (the new assignee) is required",
-                )
-            })?;
-            // A user of another account is looked up in this one: not found, as for any unknown id.
-            let target = state.store.user(account, UserId(to)).await?;
-            let action = Action::Transfer(target.as_ref());
-            let d = p.decide(&c, action);
-            require(&d)?;
-            transition(&state, p, &record, action, now).await?;
-        }
-        ActionKind::ChangeDepartment => {
-            only(&req, &["department_id"])?;
-            let to = req.department_id.ok_or_else(|| {
-                ApiError::bad_request("missing_department_id", "`department_id` is required")
-            })?;
-            let action = Action::ChangeDepartment(DepartmentId(to));
-            require(&p.decide(&c, action))?;
-            transition(&state, p, &record, action, now).await?;
-        }
-        ActionKind::Assume
-        | ActionKind::Finish
-        | ActionKind::FinishInSurvey
-        | ActionKind::Reopen => {
-            only(&req, &[])?;
-            let action = kind.with(None, None).ok_or_else(ApiError::not_found)?;
-            require(&p.decide(&c, action))?;
-            transition(&state, p, &record, action, now).await?;
-        }
-        ActionKind::View | ActionKind::ViewDetails => return Err(ApiError::not_found()),
-    }
+    let ctx = state.ctx();
+    let row = app::conversations::visible(&ctx, caller.acting(), ConversationId(id)).await?;
+    let act = parse_act(kind, &req)?;
+    app::conversations::act(&ctx, caller.acting(), &row.record, act).await?;
     // The answer shows the conversation as it is now, if the caller still sees it.
     match visible_row(&state, &caller, id).await {
         Ok(row) => Ok(axum::Json(detail(&state, &caller, row).await?).into_response()),
@@ -650,18 +505,57 @@ pub async fn act(
     }
 }
 
-async fn transition(
-    state: &AppState,
-    p: &Principal,
-    record: &store::ConversationRecord,
-    action: Action<'_>,
-    now: i64,
-) -> Result<(), ApiError> {
-    let t = p
-        .transition(&record.conversation, action)
-        .ok_or_else(|| ApiError::internal(&"an allowed action gave no transition"))?;
-    state.store.apply_transition(record, &t, now).await?;
-    Ok(())
+/// The action's input, checked: only its own fields, each valid.
+fn parse_act(kind: ActionKind, req: &ActionRequest) -> Result<Act, ApiError> {
+    Ok(match kind {
+        ActionKind::Reply | ActionKind::Note => {
+            only(req, &["text"])?;
+            let text = text(req)?.to_owned();
+            if kind == ActionKind::Reply {
+                Act::Reply(text)
+            } else {
+                Act::Note(text)
+            }
+        }
+        ActionKind::Tag | ActionKind::Untag => {
+            only(req, &["tag"])?;
+            let tag = crate::admin::tags::valid_tag(req.tag.as_deref().unwrap_or(""))?.to_owned();
+            if kind == ActionKind::Tag {
+                Act::Tag(tag)
+            } else {
+                Act::Untag(tag)
+            }
+        }
+        ActionKind::LinkContact => {
+            only(req, &["contact_id"])?;
+            Act::LinkContact(req.contact_id)
+        }
+        ActionKind::Transfer => {
+            only(req, &["user_id"])?;
+            let to = req.user_id.ok_or_else(|| {
+                ApiError::bad_request(
+                    "missing_user_id",
+                    "`user_id` (the new assignee) is required",
+                )
+            })?;
+            Act::Transfer(UserId(to))
+        }
+        ActionKind::ChangeDepartment => {
+            only(req, &["department_id"])?;
+            let to = req.department_id.ok_or_else(|| {
+                ApiError::bad_request("missing_department_id", "`department_id` is required")
+            })?;
+            Act::ChangeDepartment(DepartmentId(to))
+        }
+        ActionKind::Assume
+        | ActionKind::Finish
+        | ActionKind::FinishInSurvey
+        | ActionKind::Reopen => {
+            only(req, &[])?;
+            Act::Transition(kind)
+        }
+        ActionKind::View | ActionKind::ViewDetails => return Err(ApiError::not_found()),
+    })
 }
 
 /// A conversation started by a user (or an integration) with a contact.
@@ -794,4 +688,16 @@ pub async fn transfer_targets(
         }
     }
     Ok(axum::Json(targets))
+}
+
+/// This module's routes with their OpenAPI documentation, registered once in
+/// [`crate::router`].
+pub(crate) fn routes() -> utoipa_axum::router::OpenApiRouter<AppState> {
+    utoipa_axum::router::OpenApiRouter::new()
+        .routes(utoipa_axum::routes!(list, create))
+        .routes(utoipa_axum::routes!(counts))
+        .routes(utoipa_axum::routes!(get))
+        .routes(utoipa_axum::routes!(messages))
+        .routes(utoipa_axum::routes!(transfer_targets))
+        .routes(utoipa_axum::routes!(act))
 }

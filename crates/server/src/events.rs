@@ -23,7 +23,7 @@ use std::collections::{HashSet, VecDeque};
 use std::convert::Infallible;
 use std::net::IpAddr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use access::{Conversation, ConversationId, Principal, Standing};
@@ -35,20 +35,16 @@ use axum::response::sse::{Event, KeepAlive, Sse};
 use serde::Deserialize;
 use serde_json::json;
 use store::{ConversationRow, EventKind, EventRecord, Message, SessionOwner};
-use tokio::sync::{Notify, broadcast};
+use tokio::sync::broadcast;
 use utoipa::IntoParams;
 
-use crate::AppState;
-use crate::auth::Caller;
+use crate::caller::Caller;
 use crate::conversations::{ConversationView, MessageView, message_view, tab_counts, view};
 use crate::error::ApiError;
+use crate::state::AppState;
 
-/// Events a node's streams may fall behind by before they read from the database instead.
-const CHANNEL: usize = 4096;
 /// Events read per database round trip.
 const BATCH: u32 = 500;
-/// How long events are kept by default (the replay window), µs: seven days.
-pub const KEEP: i64 = 7 * 24 * 3600 * 1_000_000;
 /// How often a node prunes older events, µs.
 const PRUNE_EVERY: i64 = 3600 * 1_000_000;
 /// How often a stream checks that its session still exists (logout, expiry).
@@ -56,69 +52,7 @@ const SESSION_CHECK: Duration = Duration::from_secs(30);
 /// Conversations a stream remembers having shown (to remove them when access changes).
 const KNOWN: usize = 2048;
 
-/// One event as a node delivers it to its streams.
-#[derive(Debug)]
-pub struct Delivery {
-    /// The stored event.
-    pub event: EventRecord,
-    /// The conversation as it is now (conversation and message events).
-    pub row: Option<ConversationRow>,
-    /// The message (message events).
-    pub message: Option<Message>,
-}
-
-/// A node's event fan-out.
-pub struct Hub {
-    tx: broadcast::Sender<Arc<Delivery>>,
-    wake: Notify,
-    last: AtomicI64,
-}
-
-impl Default for Hub {
-    fn default() -> Self {
-        Hub {
-            tx: broadcast::channel(CHANNEL).0,
-            wake: Notify::new(),
-            last: AtomicI64::new(0),
-        }
-    }
-}
-
-impl std::fmt::Debug for Hub {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Hub")
-            .field("last", &self.last.load(Ordering::Relaxed))
-            .finish_non_exhaustive()
-    }
-}
-
-impl Hub {
-    /// Tells the pump that this node wrote events (it reads them at once).
-    pub fn poke(&self) {
-        self.wake.notify_one();
-    }
-
-    /// Starts delivering after `id` (the newest event stored when the node starts).
-    pub fn start_at(&self, id: i64) {
-        self.last.store(id, Ordering::Release);
-    }
-
-    /// The newest event id the pump has delivered.
-    pub fn last(&self) -> i64 {
-        self.last.load(Ordering::Acquire)
-    }
-
-    /// How many streams are connected to this node.
-    pub fn streams(&self) -> usize {
-        self.tx.receiver_count()
-    }
-
-    /// A receiver of what the pump broadcasts: the outbound webhooks' worker wakes on it when
-    /// events are written (it counts in [`Hub::streams`]).
-    pub fn subscribe(&self) -> broadcast::Receiver<Arc<Delivery>> {
-        self.tx.subscribe()
-    }
-}
+pub use crate::hub::{Delivery, Hub, KEEP};
 
 /// Loads what a batch of events needs: each conversation as it is now, each message.
 async fn deliveries(state: &AppState, events: Vec<EventRecord>) -> store::Result<Vec<Delivery>> {
@@ -361,7 +295,9 @@ impl Stream {
         if version == self.version {
             return Ok(());
         }
-        let resolved = crate::auth::resolve(&self.state, self.owner, self.address, version).await;
+        let resolved =
+            crate::app::principals::resolve(&self.state.ctx(), self.owner, self.address, version)
+                .await;
         let principal = match resolved {
             Ok((_, p)) if p.standing() == Standing::Active => p,
             // Deactivated, or no role active from this address: the stream ends.
@@ -505,4 +441,10 @@ pub async fn stream(
     let events =
         futures_util::stream::unfold(s, |mut s| async move { s.next().await.map(|e| (Ok(e), s)) });
     Ok(Sse::new(events).keep_alive(KeepAlive::default()))
+}
+
+/// This module's routes with their OpenAPI documentation, registered once in
+/// [`crate::router`].
+pub(crate) fn routes() -> utoipa_axum::router::OpenApiRouter<AppState> {
+    utoipa_axum::router::OpenApiRouter::new().routes(utoipa_axum::routes!(stream))
 }

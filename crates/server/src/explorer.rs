@@ -16,14 +16,15 @@ use access::explain::{self, Lang, Names};
 use access::{Action, ConversationId, DepartmentId, Permission, RoleId, Standing, Tab, UserId};
 use axum::extract::State;
 
+use crate::audit_action::AuditAction;
 use crate::input::{Path, Query};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::AppState;
-use crate::auth::Caller;
+use crate::caller::Caller;
 use crate::conversations::{ConversationView, parse_cursor, parse_tab, view};
 use crate::error::{ApiError, require};
+use crate::state::AppState;
 
 /// The explorer's options.
 #[derive(Deserialize, IntoParams)]
@@ -132,7 +133,7 @@ pub async fn viewers(
     crate::admin::Attempt::new(
         &state,
         &caller,
-        "access.viewers",
+        AuditAction::AccessViewers,
         format!("conversation#{id}"),
     )
     .gate(Permission::UsersManage)
@@ -159,7 +160,7 @@ pub async fn viewers(
         let Some(user) = full.users.get(&p.user) else {
             continue;
         };
-        let principal = crate::client::principal(&full.config, user, from);
+        let principal = crate::client_address::principal(&full.config, user, from);
         let d = principal.explain_visible(&c);
         let sees = d.is_allowed() && principal.standing() == Standing::Active;
         users.push(Viewer {
@@ -175,7 +176,7 @@ pub async fn viewers(
     users.sort_by(|a, b| b.sees.cmp(&a.sees).then(a.name.cmp(&b.name)));
     Ok(axum::Json(Viewers {
         conversation_id: id,
-        from: crate::client::shown(from),
+        from: crate::client_address::shown(from),
         users,
     }))
 }
@@ -275,9 +276,14 @@ pub async fn user_sees(
     Query(q): Query<SeesQuery>,
 ) -> Result<axum::Json<UserSees>, ApiError> {
     // An administrative read: a refusal is recorded in the audit log.
-    crate::admin::Attempt::new(&state, &caller, "access.user_sees", format!("user#{id}"))
-        .gate(Permission::UsersManage)
-        .await?;
+    crate::admin::Attempt::new(
+        &state,
+        &caller,
+        AuditAction::AccessUserSees,
+        format!("user#{id}"),
+    )
+    .gate(Permission::UsersManage)
+    .await?;
     let (lang, from) = lang_and_address(&caller, q.lang.as_deref(), q.from.as_deref())?;
     let tab = q.tab.as_deref().map(parse_tab).transpose()?;
     let limit = crate::input::page_limit(q.limit)?;
@@ -297,7 +303,7 @@ pub async fn user_sees(
         users: profiles.iter().map(|p| (p.user, p.name.clone())).collect(),
         config: &full.config,
     };
-    let target = crate::client::principal(&full.config, user, from);
+    let target = crate::client_address::principal(&full.config, user, from);
     let departments: Vec<DepartmentId> = full.config.departments.iter().map(|d| d.id).collect();
     let mine = caller.principal.visible_plan();
     let both = |plan: access::Plan| plan.meet(&mine, &departments);
@@ -345,7 +351,7 @@ pub async fn user_sees(
         user_id: id,
         name: profile.name.clone(),
         email: profile.email.clone(),
-        from: crate::client::shown(from),
+        from: crate::client_address::shown(from),
         standing: standing_id(target.standing()),
         rules: explain::plan(lang, &names, &target.visible_plan())
             .into_iter()
@@ -355,4 +361,12 @@ pub async fn user_sees(
         items,
         next_cursor,
     }))
+}
+
+/// This module's routes with their OpenAPI documentation, registered once in
+/// [`crate::router`].
+pub(crate) fn routes() -> utoipa_axum::router::OpenApiRouter<AppState> {
+    utoipa_axum::router::OpenApiRouter::new()
+        .routes(utoipa_axum::routes!(viewers))
+        .routes(utoipa_axum::routes!(user_sees))
 }

@@ -53,7 +53,9 @@ fn strict<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
 /// Parses and validates `bytes` as the body `which` (an index of [`REQUEST_BODIES`], or
 /// [`WHATSAPP_PAYLOAD`]; larger indexes wrap around).
 pub fn request_body(which: usize, bytes: &[u8]) -> Result<(), ApiError> {
-    use crate::admin::{channels, departments, roles, settings, users, valid_name, webhooks};
+    use crate::admin::{
+        channels, departments, outbound_webhooks, roles, settings, users, valid_name,
+    };
     let which = which % (WHATSAPP_PAYLOAD + 1);
     match which {
         0 => {
@@ -173,13 +175,13 @@ pub fn request_body(which: usize, bytes: &[u8]) -> Result<(), ApiError> {
             let _: crate::routing::Availability = strict(bytes)?;
         }
         20 => {
-            let b: webhooks::WebhookRequest = strict(bytes)?;
+            let b: outbound_webhooks::WebhookRequest = strict(bytes)?;
             let policy = crate::egress::EgressPolicy::default();
             b.url
                 .as_deref()
-                .map(|u| webhooks::valid_url(&policy, u))
+                .map(|u| outbound_webhooks::valid_url(&policy, u))
                 .transpose()?;
-            webhooks::valid_events(b.events.as_deref())?;
+            outbound_webhooks::valid_events(b.events.as_deref())?;
         }
         21 => {
             let b: crate::admin::accounts::AccountUpdate = strict(bytes)?;
@@ -208,8 +210,8 @@ pub fn request_body(which: usize, bytes: &[u8]) -> Result<(), ApiError> {
             let _: crate::channels::replies::TemplateRequest = strict(bytes)?;
         }
         26 => {
-            let b: crate::channels::webhook::GenericMessage = strict(bytes)?;
-            crate::channels::webhook::check_generic(&b)?;
+            let b: crate::channels::inbound::GenericMessage = strict(bytes)?;
+            crate::channels::inbound::check_generic(&b)?;
         }
         _ => {
             crate::channels::whatsapp::parse(bytes).map_err(|e| {

@@ -1,5 +1,7 @@
-//! The OpenAPI 3 document of the whole API, generated from the handlers' annotations and
-//! served at `/api/openapi.json`.
+//! The OpenAPI 3 document of the whole API: the document's frame here ([`ApiDoc`]: title, tags,
+//! shared schemas), the paths from the handlers' annotations as each capability registers its
+//! routes (`crate::router`), and the answers every operation may give ([`finish`]); served at
+//! `/api/openapi.json`.
 
 use axum::Json;
 use utoipa::OpenApi;
@@ -9,70 +11,7 @@ use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
 /// The API document.
 #[derive(OpenApi)]
 #[openapi(
-    modifiers(&CommonErrors),
     info(title = "Atende API", description = "Atende's JSON API. Every decision is made by the access engine; what the caller may not see is 404."),
-    paths(
-        crate::auth::login,
-        crate::auth::logout,
-        crate::auth::me,
-        crate::auth::create_token,
-        crate::auth::revoke_token,
-        crate::conversations::list,
-        crate::conversations::counts,
-        crate::conversations::get,
-        crate::conversations::messages,
-        crate::conversations::act,
-        crate::conversations::create,
-        crate::conversations::transfer_targets,
-        crate::admin::users::change_own_password,
-        crate::admin::accounts::get,
-        crate::admin::accounts::update,
-        crate::admin::accounts::list,
-        crate::admin::accounts::create,
-        crate::admin::departments::list,
-        crate::admin::departments::create,
-        crate::admin::departments::update,
-        crate::admin::departments::delete,
-        crate::admin::users::list,
-        crate::admin::users::create,
-        crate::admin::users::update,
-        crate::admin::users::reset_password,
-        crate::admin::roles::list,
-        crate::admin::roles::create,
-        crate::admin::roles::update,
-        crate::admin::roles::delete,
-        crate::admin::roles::catalogue,
-        crate::admin::settings::get,
-        crate::admin::settings::put,
-        crate::admin::settings::apply,
-        crate::admin::audit_log::list,
-        crate::admin::channels::list,
-        crate::admin::channels::create,
-        crate::admin::channels::update,
-        crate::admin::channels::delete,
-        crate::admin::channels::get_routing,
-        crate::admin::channels::put_routing,
-        crate::admin::channels::get_agent_limit,
-        crate::admin::channels::put_agent_limit,
-        crate::admin::webhooks::list,
-        crate::admin::webhooks::create,
-        crate::admin::webhooks::update,
-        crate::admin::webhooks::delete,
-        crate::admin::webhooks::deliveries,
-        crate::routing::get_availability,
-        crate::routing::set_availability,
-        crate::channels::replies::send_template,
-        crate::events::stream,
-        crate::people::directory,
-        crate::people::tags,
-        crate::admin::tags::create,
-        crate::admin::tags::delete,
-        crate::explorer::viewers,
-        crate::explorer::user_sees,
-        crate::channels::webhook::verify,
-        crate::channels::webhook::whatsapp_delivery,
-        crate::channels::webhook::generic_message,
-    ),
     components(schemas(
         crate::admin::settings::HelenaOptions,
         crate::admin::settings::OmniChatOptions,
@@ -174,7 +113,16 @@ impl utoipa::Modify for CommonErrors {
     }
 }
 
+/// Completes the document once every route is registered: the answers every operation of a
+/// kind may give ([`CommonErrors`]).
+pub fn finish(document: &mut utoipa::openapi::OpenApi) {
+    use utoipa::Modify;
+    CommonErrors.modify(document);
+}
+
 /// `GET /api/openapi.json`.
-pub async fn document() -> Json<utoipa::openapi::OpenApi> {
-    Json(ApiDoc::openapi())
+pub async fn document(
+    document: std::sync::Arc<utoipa::openapi::OpenApi>,
+) -> Json<utoipa::openapi::OpenApi> {
+    Json(document.as_ref().clone())
 }

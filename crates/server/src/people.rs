@@ -5,9 +5,9 @@ use axum::extract::State;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::AppState;
-use crate::auth::Caller;
+use crate::caller::Caller;
 use crate::error::ApiError;
+use crate::state::AppState;
 
 /// A user of the account, as colleagues see them.
 #[derive(Serialize, ToSchema)]
@@ -51,4 +51,12 @@ pub async fn tags(
     Ok(axum::Json(
         state.store.account_tags(caller.owner.account).await?,
     ))
+}
+
+/// This module's routes with their OpenAPI documentation, registered once in
+/// [`crate::router`].
+pub(crate) fn routes() -> utoipa_axum::router::OpenApiRouter<AppState> {
+    utoipa_axum::router::OpenApiRouter::new()
+        .routes(utoipa_axum::routes!(directory))
+        .routes(utoipa_axum::routes!(tags))
 }

@@ -35,7 +35,6 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 use tower_service::Service;
 
-use crate::AppState;
 use crate::error::ApiError;
 
 /// Limits on connections (see the module's documentation).
@@ -224,14 +223,14 @@ fn connection<S>(
 /// deadline, and when the deadline passes the answer (whatever the handler made of the cut
 /// body) is 408 and the connection is closed. Bodies no handler reads are never waited for.
 pub(crate) async fn body_deadline(
-    State(state): State<AppState>,
+    State(body_timeout): State<std::time::Duration>,
     request: Request,
     next: Next,
 ) -> Response {
     if request.body().size_hint().exact() == Some(0) {
         return next.run(request).await;
     }
-    let deadline = tokio::time::Instant::now() + state.config.connections.body_timeout;
+    let deadline = tokio::time::Instant::now() + body_timeout;
     let expired = Arc::new(AtomicBool::new(false));
     let flag = Arc::clone(&expired);
     let (parts, body) = request.into_parts();

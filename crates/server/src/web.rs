@@ -9,134 +9,9 @@ use axum::response::{IntoResponse, Response};
 
 use crate::error::ApiError;
 
-/// The embedded files: name, content type, bytes.
-const ASSETS: &[(&str, &str, &[u8])] = &[
-    (
-        "app.js",
-        "text/javascript; charset=utf-8",
-        include_bytes!("../web/app.js"),
-    ),
-    (
-        "app.css",
-        "text/css; charset=utf-8",
-        include_bytes!("../web/app.css"),
-    ),
-    (
-        "pane.css",
-        "text/css; charset=utf-8",
-        include_bytes!("../web/pane.css"),
-    ),
-    (
-        "i18n.js",
-        "text/javascript; charset=utf-8",
-        include_bytes!("../web/i18n.js"),
-    ),
-    (
-        "api.js",
-        "text/javascript; charset=utf-8",
-        include_bytes!("../web/api.js"),
-    ),
-    (
-        "dom.js",
-        "text/javascript; charset=utf-8",
-        include_bytes!("../web/dom.js"),
-    ),
-    (
-        "login.js",
-        "text/javascript; charset=utf-8",
-        include_bytes!("../web/login.js"),
-    ),
-    (
-        "inbox.js",
-        "text/javascript; charset=utf-8",
-        include_bytes!("../web/inbox.js"),
-    ),
-    (
-        "conversation.js",
-        "text/javascript; charset=utf-8",
-        include_bytes!("../web/conversation.js"),
-    ),
-    (
-        "live.js",
-        "text/javascript; charset=utf-8",
-        include_bytes!("../web/live.js"),
-    ),
-    (
-        "conversation-contact.js",
-        "text/javascript; charset=utf-8",
-        include_bytes!("../web/conversation-contact.js"),
-    ),
-    (
-        "conversation-template.js",
-        "text/javascript; charset=utf-8",
-        include_bytes!("../web/conversation-template.js"),
-    ),
-    (
-        "admin.css",
-        "text/css; charset=utf-8",
-        include_bytes!("../web/admin.css"),
-    ),
-    (
-        "admin.js",
-        "text/javascript; charset=utf-8",
-        include_bytes!("../web/admin.js"),
-    ),
-    (
-        "admin-common.js",
-        "text/javascript; charset=utf-8",
-        include_bytes!("../web/admin-common.js"),
-    ),
-    (
-        "admin-i18n.js",
-        "text/javascript; charset=utf-8",
-        include_bytes!("../web/admin-i18n.js"),
-    ),
-    (
-        "admin-departments.js",
-        "text/javascript; charset=utf-8",
-        include_bytes!("../web/admin-departments.js"),
-    ),
-    (
-        "admin-users.js",
-        "text/javascript; charset=utf-8",
-        include_bytes!("../web/admin-users.js"),
-    ),
-    (
-        "admin-roles.js",
-        "text/javascript; charset=utf-8",
-        include_bytes!("../web/admin-roles.js"),
-    ),
-    (
-        "admin-settings.js",
-        "text/javascript; charset=utf-8",
-        include_bytes!("../web/admin-settings.js"),
-    ),
-    (
-        "admin-tags.js",
-        "text/javascript; charset=utf-8",
-        include_bytes!("../web/admin-tags.js"),
-    ),
-    (
-        "admin-audit.js",
-        "text/javascript; charset=utf-8",
-        include_bytes!("../web/admin-audit.js"),
-    ),
-    (
-        "admin-viewers.js",
-        "text/javascript; charset=utf-8",
-        include_bytes!("../web/admin-viewers.js"),
-    ),
-    (
-        "admin-sees.js",
-        "text/javascript; charset=utf-8",
-        include_bytes!("../web/admin-sees.js"),
-    ),
-    (
-        "icon.svg",
-        "image/svg+xml",
-        include_bytes!("../web/icon.svg"),
-    ),
-];
+/// The embedded files: name, content type, bytes (every file of `web/` but the page, listed by
+/// `build.rs`).
+const ASSETS: &[(&str, &str, &[u8])] = include!(concat!(env!("OUT_DIR"), "/assets.rs"));
 
 const INDEX: &[u8] = include_bytes!("../web/index.html");
 
@@ -180,4 +55,56 @@ pub async fn asset(Path(name): Path<String>) -> Result<Response, ApiError> {
         (StatusCode::OK, *bytes).into_response(),
         content_type,
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    /// The keys of one dictionary (`const pt = {` … `};`) of a translation file.
+    fn keys(source: &str, dict: &str) -> BTreeSet<String> {
+        let start = format!("const {dict} = {{");
+        source
+            .lines()
+            .skip_while(|l| !l.starts_with(&start))
+            .skip(1)
+            .take_while(|l| !l.starts_with("};"))
+            .filter_map(|l| {
+                let l = l.trim_start();
+                let rest = l.strip_prefix('\'')?;
+                Some(rest.split_once('\'')?.0.to_owned())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn both_languages_have_the_same_keys() {
+        for file in ["i18n.js", "admin-i18n.js"] {
+            let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("web")
+                .join(file);
+            let source = std::fs::read_to_string(&path).unwrap();
+            let pt = keys(&source, "pt");
+            let en = keys(&source, "en");
+            assert!(pt.len() > 100, "{file}: {} keys read", pt.len());
+            let only_pt: Vec<_> = pt.difference(&en).collect();
+            let only_en: Vec<_> = en.difference(&pt).collect();
+            assert!(
+                only_pt.is_empty() && only_en.is_empty(),
+                "{file}: only in Portuguese {only_pt:?}, only in English {only_en:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn every_file_of_the_directory_is_served() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("web");
+        for e in std::fs::read_dir(dir).unwrap() {
+            let name = e.unwrap().file_name().to_string_lossy().into_owned();
+            if name != "index.html" {
+                assert!(super::ASSETS.iter().any(|(n, _, _)| *n == name), "{name}");
+            }
+        }
+        assert!(super::ASSETS.iter().all(|(n, _, _)| *n != "index.html"));
+    }
 }

@@ -3,7 +3,7 @@
 
 import { get, query } from './api.js';
 import { h, replace } from './dom.js';
-import { fullTime, t, tOr } from './i18n.js';
+import { fullTime, lang, t } from './i18n.js';
 import { errorText, heading, loadingLine } from './admin-common.js';
 
 const PAGE = 50;
@@ -15,6 +15,12 @@ export function auditSection(ctx) {
   const st = h('div');
   let next = null;
   let names = new Map();
+  // The server's catalogue of audit actions, labelled in both languages.
+  let actions = new Map();
+  const actionLabel = (id) => {
+    const a = actions.get(id);
+    return a ? (lang() === 'en' ? a.label_en : a.label_pt) : '';
+  };
 
   const json = (v) => JSON.stringify(v, null, 2);
 
@@ -26,7 +32,7 @@ export function auditSection(ctx) {
       { 'data-action': e.action, 'data-target': e.target },
       h('td', null, h('time', { datetime: new Date(e.at / 1000).toISOString() }, fullTime(e.at))),
       h('td', null, e.actor_id ? names.get(e.actor_id) ?? `#${e.actor_id}` : t('adm.audit.system')),
-      h('td', null, h('code', null, e.action), h('br'), h('span', { class: 'muted small' }, tOr(`adm.audit.action.${e.action}`, ''))),
+      h('td', null, h('code', null, e.action), h('br'), h('span', { class: 'muted small' }, actionLabel(e.action))),
       h('td', null, e.target),
       h('td', null, h('span', { class: `badge ${ok ? 'badge-ok' : 'badge-warn'}` }, ok ? t('adm.audit.ok') : e.result)),
       h('td', null, e.address),
@@ -54,6 +60,8 @@ export function auditSection(ctx) {
         replace(st, loadingLine());
         const dir = await ctx.load('directory').catch(() => []);
         names = new Map(dir.map((u) => [u.id, u.name]));
+        const catalogue = await ctx.load('auditActions').catch(() => []);
+        actions = new Map(catalogue.map((a) => [a.id, a]));
       }
       const r = await get(`/api/v1/audit${query({ limit: PAGE, before: first ? undefined : next })}`);
       if (first) replace(body);

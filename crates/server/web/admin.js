@@ -61,6 +61,7 @@ export function adminScreen(root, { me: initialMe, onLogout }) {
           roles: '/api/v1/roles',
           directory: '/api/v1/directory',
           catalogue: '/api/v1/permissions',
+          auditActions: '/api/v1/audit/actions',
           users: '/api/v1/users',
         }[name];
         cache[name] = get(path).catch((err) => {

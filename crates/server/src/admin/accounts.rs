@@ -17,12 +17,13 @@ use utoipa::ToSchema;
 
 use super::users::{hash, valid_email, valid_password};
 use super::{Attempt, to_json, valid_name};
-use crate::AppState;
-use crate::auth::Caller;
-use crate::client::ClientAddr;
+use crate::audit_action::AuditAction;
+use crate::caller::Caller;
+use crate::client_address::ClientAddr;
 use crate::error::ApiError;
 use crate::json::Json;
 use crate::secret;
+use crate::state::AppState;
 
 /// An account.
 #[derive(Serialize, ToSchema)]
@@ -87,13 +88,13 @@ pub async fn update(
     let at = Attempt::new(
         &state,
         &caller,
-        "account.update",
+        AuditAction::AccountUpdate,
         caller.owner.account.to_string(),
     );
-    at.gate(Permission::AccountManage).await?;
+    let granted = at.gate(Permission::AccountManage).await?;
     let name = valid_name("name", &body.name)?;
     let before_summary = state.store.account_summary(caller.owner.account).await?;
-    let open = at.begin().await?;
+    let open = at.begin(granted).await?;
     let before = to_json(&serde_json::json!({ "name": before_summary.name }));
     let after = to_json(&serde_json::json!({ "name": name }));
     let d = open.actor.decide_permission(Permission::AccountManage);
@@ -209,7 +210,7 @@ pub async fn create(
     let created = create_account(
         &state.store,
         state.clock.now_micros(),
-        &crate::client::shown(operator.address),
+        &crate::client_address::shown(operator.address),
         body,
     )
     .await?;
@@ -274,7 +275,7 @@ pub async fn create_account(
     tx.audit(&AuditEntry {
         id: 0,
         actor: None,
-        action: "account.create".to_owned(),
+        action: AuditAction::AccountCreate.id().to_owned(),
         target: account.to_string(),
         before: None,
         after: Some(after.to_string()),
@@ -291,4 +292,12 @@ pub async fn create_account(
         owner_email: email,
         temporary_password: generated.then_some(password),
     })
+}
+
+/// This module's routes with their OpenAPI documentation, registered once in
+/// [`crate::router`].
+pub(crate) fn routes() -> utoipa_axum::router::OpenApiRouter<AppState> {
+    utoipa_axum::router::OpenApiRouter::new()
+        .routes(utoipa_axum::routes!(get, update))
+        .routes(utoipa_axum::routes!(list, create))
 }

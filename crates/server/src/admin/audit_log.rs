@@ -3,15 +3,16 @@
 use access::Permission;
 use axum::extract::State;
 
+use crate::audit_action::AuditAction;
 use crate::input::Query;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 
 use super::Attempt;
-use crate::AppState;
-use crate::auth::Caller;
+use crate::caller::Caller;
 use crate::error::ApiError;
+use crate::state::AppState;
 
 /// Query of the audit log.
 #[derive(Deserialize, IntoParams)]
@@ -72,7 +73,7 @@ pub async fn list(
     caller: Caller,
     Query(q): Query<AuditQuery>,
 ) -> Result<axum::Json<AuditPage>, ApiError> {
-    let at = Attempt::new(&state, &caller, "audit.list", "audit");
+    let at = Attempt::new(&state, &caller, AuditAction::AuditList, "audit");
     at.gate(Permission::AuditView).await?;
     let limit = crate::input::page_limit(q.limit)?;
     let entries = state
@@ -99,4 +100,21 @@ pub async fn list(
             .collect(),
         next_before,
     }))
+}
+
+/// The catalogue of audit actions with their labels in both languages, in catalogue order
+/// (every logged-in user, like the permission catalogue: it says what the log may contain,
+/// not what it contains).
+#[utoipa::path(get, path = "/api/v1/audit/actions", tag = "admin",
+    responses((status = 200, body = [crate::audit_action::AuditActionInfo]), (status = 401, body = crate::error::ErrorBody)))]
+pub async fn actions(_caller: Caller) -> axum::Json<Vec<crate::audit_action::AuditActionInfo>> {
+    axum::Json(AuditAction::ALL.iter().map(|a| a.info()).collect())
+}
+
+/// This module's routes with their OpenAPI documentation, registered once in
+/// [`crate::router`].
+pub(crate) fn routes() -> utoipa_axum::router::OpenApiRouter<AppState> {
+    utoipa_axum::router::OpenApiRouter::new()
+        .routes(utoipa_axum::routes!(list))
+        .routes(utoipa_axum::routes!(actions))
 }

@@ -6,6 +6,7 @@
 use access::{DepartmentId, Permission, UserId};
 use axum::extract::State;
 
+use crate::audit_action::AuditAction;
 use crate::input::Path;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -15,12 +16,12 @@ use store::{Channel, ChannelKind, ChannelWrite};
 use utoipa::ToSchema;
 
 use super::{Attempt, to_json, unknown, valid_name};
-use crate::AppState;
-use crate::auth::Caller;
+use crate::caller::Caller;
 use crate::channels::sender::NumberProof;
 use crate::egress::{EgressPolicy, UNREACHABLE};
 use crate::error::ApiError;
 use crate::json::Json;
+use crate::state::AppState;
 
 /// A channel, secrets hidden.
 #[derive(Serialize, ToSchema)]
@@ -79,7 +80,7 @@ pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
 ) -> Result<axum::Json<Vec<ChannelView>>, ApiError> {
-    Attempt::new(&state, &caller, "channel.list", "channels")
+    Attempt::new(&state, &caller, AuditAction::ChannelList, "channels")
         .gate(Permission::SettingsIntegrations)
         .await?;
     let all = state.store.channels(caller.owner.account).await?;
@@ -267,8 +268,8 @@ pub async fn create(
     caller: Caller,
     Json(body): Json<ChannelRequest>,
 ) -> Result<Response, ApiError> {
-    let mut at = Attempt::new(&state, &caller, "channel.create", "channel");
-    at.gate(Permission::SettingsIntegrations).await?;
+    let mut at = Attempt::new(&state, &caller, AuditAction::ChannelCreate, "channel");
+    let granted = at.gate(Permission::SettingsIntegrations).await?;
     let kind = body
         .kind
         .as_deref()
@@ -317,7 +318,7 @@ pub async fn create(
         }
     };
     let token_hash = token.as_deref().map(crate::secret::token_hash);
-    let open = at.begin().await?;
+    let open = at.begin(granted).await?;
     let department = department_of(&open.account.config, body.department_id)?;
     let d = open
         .actor
@@ -376,8 +377,13 @@ pub async fn update(
     Path(id): Path<i64>,
     Json(body): Json<ChannelRequest>,
 ) -> Result<axum::Json<ChannelView>, ApiError> {
-    let at = Attempt::new(&state, &caller, "channel.update", format!("channel#{id}"));
-    at.gate(Permission::SettingsIntegrations).await?;
+    let at = Attempt::new(
+        &state,
+        &caller,
+        AuditAction::ChannelUpdate,
+        format!("channel#{id}"),
+    );
+    let granted = at.gate(Permission::SettingsIntegrations).await?;
     if body.kind.is_some() {
         return Err(ApiError::bad_request(
             "bad_channel",
@@ -410,9 +416,9 @@ pub async fn update(
         }
         _ => None,
     };
-    let mut open = at.begin().await?;
-    let Some(current) = open.tx.channel(id).await? else {
-        return Err(at.missing_in(open.tx).await);
+    let mut open = at.begin(granted).await?;
+    let Some(current) = open.channel(id).await? else {
+        return Err(at.missing_in(open).await);
     };
     if current.kind == ChannelKind::WhatsApp {
         // What was proved must still be what the change leads to.
@@ -424,7 +430,7 @@ pub async fn update(
         if let Some(n) = number
             .as_deref()
             .filter(|n| current.phone_number_id.as_deref() != Some(n))
-            && open.tx.phone_number_taken(n, Some(id)).await?
+            && open.phone_number_taken(n, Some(id)).await?
         {
             return Err(number_taken());
         }
@@ -494,11 +500,16 @@ pub async fn delete(
     caller: Caller,
     Path(id): Path<i64>,
 ) -> Result<StatusCode, ApiError> {
-    let at = Attempt::new(&state, &caller, "channel.delete", format!("channel#{id}"));
-    at.gate(Permission::SettingsIntegrations).await?;
-    let mut open = at.begin().await?;
-    let Some(current) = open.tx.channel(id).await? else {
-        return Err(at.missing_in(open.tx).await);
+    let at = Attempt::new(
+        &state,
+        &caller,
+        AuditAction::ChannelDelete,
+        format!("channel#{id}"),
+    );
+    let granted = at.gate(Permission::SettingsIntegrations).await?;
+    let mut open = at.begin(granted).await?;
+    let Some(current) = open.channel(id).await? else {
+        return Err(at.missing_in(open).await);
     };
     let before = audit_view(&view(&current));
     let d = open
@@ -542,13 +553,13 @@ pub async fn put_routing(
     let at = Attempt::new(
         &state,
         &caller,
-        "routing.update",
+        AuditAction::RoutingUpdate,
         caller.owner.account.to_string(),
     );
-    at.gate(Permission::SettingsCompany).await?;
+    let granted = at.gate(Permission::SettingsCompany).await?;
     let before = json!({ "reassign_when_away": state.store.reassign_when_away(caller.owner.account).await? });
     let after = to_json(&body);
-    let open = at.begin().await?;
+    let open = at.begin(granted).await?;
     let d = open.actor.decide_permission(Permission::SettingsCompany);
     let mut open = at.require_in(open, &d, Some(&before), Some(&after)).await?;
     open.tx
@@ -577,17 +588,22 @@ pub async fn put_agent_limit(
     Path(id): Path<i64>,
     Json(body): Json<AgentLimit>,
 ) -> Result<axum::Json<AgentLimit>, ApiError> {
-    let at = Attempt::new(&state, &caller, "user.routing", format!("user#{id}"));
-    at.gate(Permission::UsersManage).await?;
+    let at = Attempt::new(
+        &state,
+        &caller,
+        AuditAction::UserRouting,
+        format!("user#{id}"),
+    );
+    let granted = at.gate(Permission::UsersManage).await?;
     if body.max_open.is_some_and(|m| !(0..=1000).contains(&m)) {
         return Err(ApiError::bad_request(
             "bad_limit",
             "`max_open` must be 0 to 1000, or null for no limit",
         ));
     }
-    let open = at.begin().await?;
+    let open = at.begin(granted).await?;
     if !open.account.users.contains_key(&UserId(id)) {
-        return Err(at.missing_in(open.tx).await);
+        return Err(at.missing_in(open).await);
     }
     let before = json!({ "max_open": state.store.agent_routing(caller.owner.account, UserId(id)).await?.max_open });
     let after = to_json(&body);
@@ -621,9 +637,14 @@ pub async fn get_agent_limit(
     Path(id): Path<i64>,
 ) -> Result<axum::Json<AgentRoutingView>, ApiError> {
     // An administrative read: a refusal is recorded in the audit log.
-    Attempt::new(&state, &caller, "user.routing.read", format!("user#{id}"))
-        .gate(Permission::UsersManage)
-        .await?;
+    Attempt::new(
+        &state,
+        &caller,
+        AuditAction::UserRoutingRead,
+        format!("user#{id}"),
+    )
+    .gate(Permission::UsersManage)
+    .await?;
     let account = caller.owner.account;
     if !state
         .store
@@ -640,4 +661,14 @@ pub async fn get_agent_limit(
         open: r.open,
         availability: if r.online { "online" } else { "away" },
     }))
+}
+
+/// This module's routes with their OpenAPI documentation, registered once in
+/// [`crate::router`].
+pub(crate) fn routes() -> utoipa_axum::router::OpenApiRouter<AppState> {
+    utoipa_axum::router::OpenApiRouter::new()
+        .routes(utoipa_axum::routes!(get_routing, put_routing))
+        .routes(utoipa_axum::routes!(get_agent_limit, put_agent_limit))
+        .routes(utoipa_axum::routes!(list, create))
+        .routes(utoipa_axum::routes!(update, delete))
 }

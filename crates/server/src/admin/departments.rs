@@ -6,6 +6,7 @@ use access::{
 };
 use axum::extract::State;
 
+use crate::audit_action::AuditAction;
 use crate::input::Path;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -14,10 +15,10 @@ use serde_json::json;
 use utoipa::ToSchema;
 
 use super::{Attempt, to_json, unknown, valid_name};
-use crate::AppState;
-use crate::auth::Caller;
+use crate::caller::Caller;
 use crate::error::ApiError;
 use crate::json::Json;
+use crate::state::AppState;
 
 /// A department.
 #[derive(Serialize, ToSchema)]
@@ -119,14 +120,14 @@ pub async fn create(
     caller: Caller,
     Json(body): Json<NewDepartment>,
 ) -> Result<Response, ApiError> {
-    let mut at = Attempt::new(&state, &caller, "department.create", "department");
-    at.gate(Permission::DepartmentsManage).await?;
+    let mut at = Attempt::new(&state, &caller, AuditAction::DepartmentCreate, "department");
+    let granted = at.gate(Permission::DepartmentsManage).await?;
     let name = valid_name("name", &body.name)?;
     let access = body
         .access
         .as_deref()
         .map_or(Ok(AccessOption::Team), access_option)?;
-    let open = at.begin().await?;
+    let open = at.begin(granted).await?;
     let parent = body.parent_id.map(DepartmentId);
     if parent.is_some_and(|p| !open.account.config.departments.contains(p)) {
         return Err(unknown("unknown_department", "department"));
@@ -166,20 +167,20 @@ pub async fn update(
     let at = Attempt::new(
         &state,
         &caller,
-        "department.update",
+        AuditAction::DepartmentUpdate,
         DepartmentId(id).to_string(),
     );
-    at.gate(Permission::DepartmentsManage).await?;
+    let granted = at.gate(Permission::DepartmentsManage).await?;
     let name = body
         .name
         .as_deref()
         .map(|n| valid_name("name", n))
         .transpose()?;
     let access = body.access.as_deref().map(access_option).transpose()?;
-    let open = at.begin().await?;
+    let open = at.begin(granted).await?;
     let config = &open.account.config;
     let Some(before) = config.departments.get(DepartmentId(id)).cloned() else {
-        return Err(at.missing_in(open.tx).await);
+        return Err(at.missing_in(open).await);
     };
     let mut after = before.clone();
     if let Some(n) = name {
@@ -232,14 +233,14 @@ pub async fn delete(
     let at = Attempt::new(
         &state,
         &caller,
-        "department.delete",
+        AuditAction::DepartmentDelete,
         DepartmentId(id).to_string(),
     );
-    at.gate(Permission::DepartmentsManage).await?;
-    let open = at.begin().await?;
+    let granted = at.gate(Permission::DepartmentsManage).await?;
+    let open = at.begin(granted).await?;
     let config = &open.account.config;
     let Some(before) = config.departments.get(DepartmentId(id)).cloned() else {
-        return Err(at.missing_in(open.tx).await);
+        return Err(at.missing_in(open).await);
     };
     let members: Vec<i64> = open
         .account
@@ -257,4 +258,12 @@ pub async fn delete(
     open.tx.delete_department(before.id).await?;
     at.done(open.tx, Some(&before_json), None).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// This module's routes with their OpenAPI documentation, registered once in
+/// [`crate::router`].
+pub(crate) fn routes() -> utoipa_axum::router::OpenApiRouter<AppState> {
+    utoipa_axum::router::OpenApiRouter::new()
+        .routes(utoipa_axum::routes!(list, create))
+        .routes(utoipa_axum::routes!(update, delete))
 }

@@ -1,9 +1,11 @@
 //! Administration: the account, departments, users, roles, settings, presets and the audit
 //! log; and the installation operator's accounts.
 //!
-//! Every decision is the engine's. A write runs in one [`store::AdminTx`]: the account is read
-//! as it is inside the transaction (administrative transactions of an account are serialised),
-//! the caller is resolved again from it, the engine decides, and the change and its audit row
+//! Every decision is the engine's, through one [`Attempt`] per request ([`crate::attempt`]):
+//! the endpoint's permission is asked first (only that yields the right to open the
+//! transaction), the account is read as it is inside the transaction (administrative
+//! transactions of an account are serialised), the caller is resolved again from it, the engine
+//! decides (only an allowed decision yields the write handle), and the change and its audit row
 //! are committed together. A refused attempt writes one audit row with `denied: <codes>`.
 //!
 //! Each endpoint first asks the engine for its permission (`departments.manage`,
@@ -16,199 +18,24 @@ pub mod accounts;
 pub mod audit_log;
 pub mod channels;
 pub mod departments;
+pub mod outbound_webhooks;
 pub mod roles;
 pub mod settings;
 pub mod tags;
 pub mod users;
-pub mod webhooks;
 
-use access::{Account, Decision, Permission, Principal};
 use serde::Serialize;
 use serde_json::Value;
-use store::{AdminTx, AuditEntry};
 
-use crate::AppState;
-use crate::auth::Caller;
+pub(crate) use crate::attempt::Attempt;
 use crate::error::ApiError;
 
 /// Longest name of a department, role or user.
 const MAX_NAME: usize = 200;
 
-/// One administrative attempt: what it is (`department.create`), on what (`department#3`), by
-/// whom and from where. It writes the attempt's audit row, whatever the outcome.
-pub(crate) struct Attempt<'a> {
-    state: &'a AppState,
-    caller: &'a Caller,
-    action: &'static str,
-    /// What the action is done to; handlers set it once a created object has its id.
-    pub(crate) target: String,
-}
-
-/// An open administrative transaction with the account as it is and the caller resolved
-/// against it.
-pub(crate) struct Open {
-    pub(crate) tx: AdminTx,
-    pub(crate) account: Account,
-    pub(crate) actor: Principal,
-}
-
-/// `denied: code, code` from a refusal's reasons (each code once).
-fn denied(d: &Decision) -> String {
-    let mut codes: Vec<&str> = Vec::new();
-    for r in d.reasons() {
-        if !codes.contains(&r.code()) {
-            codes.push(r.code());
-        }
-    }
-    format!("denied: {}", codes.join(", "))
-}
-
 /// A value as JSON (for audit rows); plain views always serialise.
 pub(crate) fn to_json<T: Serialize>(v: &T) -> Value {
     serde_json::to_value(v).unwrap_or(Value::Null)
-}
-
-impl<'a> Attempt<'a> {
-    pub(crate) fn new(
-        state: &'a AppState,
-        caller: &'a Caller,
-        action: &'static str,
-        target: impl Into<String>,
-    ) -> Attempt<'a> {
-        Attempt {
-            state,
-            caller,
-            action,
-            target: target.into(),
-        }
-    }
-
-    fn entry(&self, result: String, before: Option<&Value>, after: Option<&Value>) -> AuditEntry {
-        AuditEntry {
-            id: 0,
-            actor: Some(self.caller.owner.user),
-            action: self.action.to_owned(),
-            target: self.target.clone(),
-            before: before.map(Value::to_string),
-            after: after.map(Value::to_string),
-            result,
-            address: crate::client::shown(self.caller.address),
-            at: self.state.clock.now_micros(),
-        }
-    }
-
-    /// Records a refusal decided outside a transaction and returns its answer (403 with the
-    /// reasons, or 404).
-    pub(crate) async fn refuse(&self, d: &Decision, after: Option<&Value>) -> ApiError {
-        let e = self.entry(denied(d), None, after);
-        match self.state.store.audit(self.caller.owner.account, &e).await {
-            Ok(_) => ApiError::from_decision(d),
-            Err(err) => err.into(),
-        }
-    }
-
-    /// Records an allowed change made outside an administrative transaction (the caller's own
-    /// credentials, such as API tokens).
-    pub(crate) async fn record_ok(&self, after: Option<&Value>) -> Result<(), ApiError> {
-        self.record_change(None, after).await
-    }
-
-    /// Records an allowed change made outside an administrative transaction, with the state
-    /// before it (a removal) and after.
-    pub(crate) async fn record_change(
-        &self,
-        before: Option<&Value>,
-        after: Option<&Value>,
-    ) -> Result<(), ApiError> {
-        let e = self.entry("ok".to_owned(), before, after);
-        self.state
-            .store
-            .audit(self.caller.owner.account, &e)
-            .await?;
-        Ok(())
-    }
-
-    /// The endpoint's permission, asked of the caller's principal: refused (and recorded)
-    /// before anything else is read.
-    pub(crate) async fn gate(&self, p: Permission) -> Result<(), ApiError> {
-        let d = self.caller.principal.decide_permission(p);
-        if d.is_allowed() {
-            Ok(())
-        } else {
-            Err(self.refuse(&d, None).await)
-        }
-    }
-
-    /// Opens the transaction, reads the account and resolves the caller against it.
-    pub(crate) async fn begin(&self) -> Result<Open, ApiError> {
-        let mut tx = self
-            .state
-            .store
-            .begin_admin(self.caller.owner.account)
-            .await?;
-        let account = tx.account().await?;
-        let user = account
-            .users
-            .get(&self.caller.owner.user)
-            .ok_or_else(ApiError::unauthorized)?;
-        let actor = crate::client::principal(&account.config, user, self.caller.address);
-        Ok(Open { tx, account, actor })
-    }
-
-    /// Records a refusal decided inside the transaction (nothing was written yet: the audit
-    /// row is all it commits) and returns its answer.
-    pub(crate) async fn refuse_in(
-        &self,
-        mut tx: AdminTx,
-        d: &Decision,
-        before: Option<&Value>,
-        after: Option<&Value>,
-    ) -> ApiError {
-        let e = self.entry(denied(d), before, after);
-        let written = async {
-            tx.audit(&e).await?;
-            tx.commit().await
-        };
-        match written.await {
-            Ok(()) => ApiError::from_decision(d),
-            Err(err) => err.into(),
-        }
-    }
-
-    /// An id the caller may not see (unknown, or of another account): recorded as
-    /// `denied: target_not_found`, answered 404.
-    pub(crate) async fn missing_in(&self, tx: AdminTx) -> ApiError {
-        let d = Decision::not_found(vec![access::Reason::TargetNotFound]);
-        self.refuse_in(tx, &d, None, None).await
-    }
-
-    /// Records the change as done and commits it with the change.
-    pub(crate) async fn done(
-        &self,
-        mut tx: AdminTx,
-        before: Option<&Value>,
-        after: Option<&Value>,
-    ) -> Result<(), ApiError> {
-        let e = self.entry("ok".to_owned(), before, after);
-        tx.audit(&e).await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
-    /// Requires the decision, recording a refusal.
-    pub(crate) async fn require_in(
-        &self,
-        open: Open,
-        d: &Decision,
-        before: Option<&Value>,
-        after: Option<&Value>,
-    ) -> Result<Open, ApiError> {
-        if d.is_allowed() {
-            Ok(open)
-        } else {
-            Err(self.refuse_in(open.tx, d, before, after).await)
-        }
-    }
 }
 
 /// A display name: trimmed, 1 to 200 bytes.
@@ -260,4 +87,18 @@ pub(crate) fn outbound_url(
             ),
         )),
     }
+}
+
+/// The administration's routes (each section's own), registered once in [`crate::router`].
+pub(crate) fn routes() -> utoipa_axum::router::OpenApiRouter<crate::state::AppState> {
+    utoipa_axum::router::OpenApiRouter::new()
+        .merge(accounts::routes())
+        .merge(audit_log::routes())
+        .merge(channels::routes())
+        .merge(departments::routes())
+        .merge(outbound_webhooks::routes())
+        .merge(roles::routes())
+        .merge(settings::routes())
+        .merge(tags::routes())
+        .merge(users::routes())
 }

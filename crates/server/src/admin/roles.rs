@@ -8,6 +8,7 @@ use access::{
 };
 use axum::extract::State;
 
+use crate::audit_action::AuditAction;
 use crate::input::Path;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -16,10 +17,10 @@ use serde_json::json;
 use utoipa::ToSchema;
 
 use super::{Attempt, to_json, valid_name};
-use crate::AppState;
-use crate::auth::Caller;
+use crate::caller::Caller;
 use crate::error::ApiError;
 use crate::json::Json;
+use crate::state::AppState;
 
 /// A role.
 #[derive(Serialize, ToSchema)]
@@ -120,7 +121,7 @@ pub async fn list(
             let mut reasons = users.reasons().to_vec();
             reasons.extend_from_slice(roles.reasons());
             let d = Decision::deny(reasons);
-            let at = Attempt::new(&state, &caller, "role.list", "roles");
+            let at = Attempt::new(&state, &caller, AuditAction::RoleList, "roles");
             return Err(at.refuse(&d, None).await);
         }
     }
@@ -172,8 +173,8 @@ pub async fn create(
     caller: Caller,
     Json(body): Json<NewRole>,
 ) -> Result<Response, ApiError> {
-    let mut at = Attempt::new(&state, &caller, "role.create", "role");
-    at.gate(Permission::RolesManage).await?;
+    let mut at = Attempt::new(&state, &caller, AuditAction::RoleCreate, "role");
+    let granted = at.gate(Permission::RolesManage).await?;
     let role = Role {
         id: RoleId(0),
         name: valid_name("name", &body.name)?,
@@ -181,7 +182,7 @@ pub async fn create(
         permissions: permission_set(&body.permissions)?,
         allowed_networks: networks(&body.allowed_networks)?,
     };
-    let open = at.begin().await?;
+    let open = at.begin(granted).await?;
     let after = to_json(&view(&role));
     let d = open
         .actor
@@ -223,8 +224,13 @@ pub async fn update(
     Path(id): Path<i64>,
     Json(body): Json<RolePatch>,
 ) -> Result<axum::Json<RoleView>, ApiError> {
-    let at = Attempt::new(&state, &caller, "role.update", RoleId(id).to_string());
-    at.gate(Permission::RolesManage).await?;
+    let at = Attempt::new(
+        &state,
+        &caller,
+        AuditAction::RoleUpdate,
+        RoleId(id).to_string(),
+    );
+    let granted = at.gate(Permission::RolesManage).await?;
     let name = body
         .name
         .as_deref()
@@ -236,9 +242,9 @@ pub async fn update(
         .map(permission_set)
         .transpose()?;
     let nets = body.allowed_networks.as_deref().map(networks).transpose()?;
-    let open = at.begin().await?;
+    let open = at.begin(granted).await?;
     let Some(before) = open.account.config.roles.get(&RoleId(id)).cloned() else {
-        return Err(at.missing_in(open.tx).await);
+        return Err(at.missing_in(open).await);
     };
     let mut after = before.clone();
     if let Some(n) = name {
@@ -276,9 +282,9 @@ pub async fn delete(
     Path(id): Path<i64>,
 ) -> Result<StatusCode, ApiError> {
     let role = RoleId(id);
-    let at = Attempt::new(&state, &caller, "role.delete", role.to_string());
-    at.gate(Permission::RolesManage).await?;
-    let open = at.begin().await?;
+    let at = Attempt::new(&state, &caller, AuditAction::RoleDelete, role.to_string());
+    let granted = at.gate(Permission::RolesManage).await?;
+    let open = at.begin(granted).await?;
     let before_json = open.account.config.roles.get(&role).map(|r| {
         let bound: Vec<i64> = open
             .account
@@ -304,4 +310,13 @@ pub async fn delete(
     }
     at.done(open.tx, before_json.as_ref(), None).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// This module's routes with their OpenAPI documentation, registered once in
+/// [`crate::router`].
+pub(crate) fn routes() -> utoipa_axum::router::OpenApiRouter<AppState> {
+    utoipa_axum::router::OpenApiRouter::new()
+        .routes(utoipa_axum::routes!(list, create))
+        .routes(utoipa_axum::routes!(update, delete))
+        .routes(utoipa_axum::routes!(catalogue))
 }

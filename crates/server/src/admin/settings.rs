@@ -16,6 +16,7 @@ use access::{
 };
 use axum::extract::State;
 
+use crate::audit_action::AuditAction;
 use crate::input::Path;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -24,10 +25,10 @@ use utoipa::ToSchema;
 
 use super::departments::{DepartmentView, view as department_view};
 use super::{Attempt, to_json, unknown};
-use crate::AppState;
-use crate::auth::Caller;
+use crate::caller::Caller;
 use crate::error::ApiError;
 use crate::json::{Json, JsonOrEmpty};
+use crate::state::AppState;
 
 /// The account's settings (ACCESS-MODEL.md, "Account settings").
 #[derive(Deserialize, Serialize, ToSchema)]
@@ -107,12 +108,12 @@ pub async fn put(
     let at = Attempt::new(
         &state,
         &caller,
-        "settings.update",
+        AuditAction::SettingsUpdate,
         caller.owner.account.to_string(),
     );
-    at.gate(Permission::SettingsCompany).await?;
+    let granted = at.gate(Permission::SettingsCompany).await?;
     let settings = settings_from(&body)?;
-    let open = at.begin().await?;
+    let open = at.begin(granted).await?;
     let before = to_json(&settings_view(&open.account.config.settings));
     let after = to_json(&settings_view(&settings));
     let d = open.actor.decide_permission(Permission::SettingsCompany);
@@ -323,10 +324,15 @@ pub async fn apply(
     if !PRESETS.contains(&id.as_str()) {
         return Err(ApiError::not_found());
     }
-    let at = Attempt::new(&state, &caller, "preset.apply", format!("preset#{id}"));
-    at.gate(Permission::AccountManage).await?;
+    let at = Attempt::new(
+        &state,
+        &caller,
+        AuditAction::PresetApply,
+        format!("preset#{id}"),
+    );
+    let granted = at.gate(Permission::AccountManage).await?;
     let preset = preset(&id, body.clone())?;
-    let open = at.begin().await?;
+    let open = at.begin(granted).await?;
     if let Preset::Helena { access } = &preset
         && access
             .keys()
@@ -478,4 +484,12 @@ pub async fn apply(
         roles_removed: removed.iter().map(|r| r.0).collect(),
         users_rebound: rebound.iter().map(|u| u.id.0).collect(),
     }))
+}
+
+/// This module's routes with their OpenAPI documentation, registered once in
+/// [`crate::router`].
+pub(crate) fn routes() -> utoipa_axum::router::OpenApiRouter<AppState> {
+    utoipa_axum::router::OpenApiRouter::new()
+        .routes(utoipa_axum::routes!(get, put))
+        .routes(utoipa_axum::routes!(apply))
 }

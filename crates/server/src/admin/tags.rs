@@ -11,12 +11,13 @@ use serde::Deserialize;
 use serde_json::json;
 use utoipa::ToSchema;
 
-use crate::AppState;
 use crate::admin::Attempt;
-use crate::auth::Caller;
+use crate::audit_action::AuditAction;
+use crate::caller::Caller;
 use crate::error::ApiError;
 use crate::input::Path;
 use crate::json::Json;
+use crate::state::AppState;
 
 /// Longest tag name, bytes.
 pub const MAX_TAG: usize = 64;
@@ -50,11 +51,12 @@ pub async fn create(
     caller: Caller,
     Json(body): Json<NewTag>,
 ) -> Result<StatusCode, ApiError> {
-    let at = Attempt::new(&state, &caller, "tag.create", body.name.trim());
-    at.gate(Permission::TagsCompanyManage).await?;
+    let at = Attempt::new(&state, &caller, AuditAction::TagCreate, body.name.trim());
+    let granted = at.gate(Permission::TagsCompanyManage).await?;
     let name = valid_tag(&body.name)?;
     state.store.create_tag(caller.owner.account, name).await?;
-    at.record_ok(Some(&json!({"name": name}))).await?;
+    at.record_change(&granted, None, Some(&json!({"name": name})))
+        .await?;
     Ok(StatusCode::CREATED)
 }
 
@@ -69,13 +71,22 @@ pub async fn delete(
     caller: Caller,
     Path(name): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    let at = Attempt::new(&state, &caller, "tag.delete", name.clone());
-    at.gate(Permission::TagsCompanyManage).await?;
+    let at = Attempt::new(&state, &caller, AuditAction::TagDelete, name.clone());
+    let granted = at.gate(Permission::TagsCompanyManage).await?;
     let now = state.clock.now_micros();
     state
         .store
         .delete_tag(caller.owner.account, &name, now)
         .await?;
-    at.record_change(Some(&json!({"name": name})), None).await?;
+    at.record_change(&granted, Some(&json!({"name": name})), None)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// This module's routes with their OpenAPI documentation, registered once in
+/// [`crate::router`].
+pub(crate) fn routes() -> utoipa_axum::router::OpenApiRouter<AppState> {
+    utoipa_axum::router::OpenApiRouter::new()
+        .routes(utoipa_axum::routes!(create))
+        .routes(utoipa_axum::routes!(delete))
 }

@@ -8,6 +8,7 @@ use access::{
 };
 use axum::extract::State;
 
+use crate::audit_action::AuditAction;
 use crate::input::Path;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -17,11 +18,11 @@ use store::Profile;
 use utoipa::ToSchema;
 
 use super::{Attempt, to_json, unknown, valid_name};
-use crate::AppState;
-use crate::auth::Caller;
+use crate::caller::Caller;
 use crate::error::ApiError;
 use crate::json::Json;
 use crate::secret;
+use crate::state::AppState;
 
 const MIN_PASSWORD: usize = 8;
 const MAX_PASSWORD: usize = 1024;
@@ -200,7 +201,7 @@ pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
 ) -> Result<axum::Json<Vec<UserView>>, ApiError> {
-    let at = Attempt::new(&state, &caller, "user.list", "users");
+    let at = Attempt::new(&state, &caller, AuditAction::UserList, "users");
     at.gate(Permission::UsersManage).await?;
     let account = state.store.account(caller.owner.account).await?;
     let profiles = state.store.user_profiles(caller.owner.account).await?;
@@ -245,13 +246,13 @@ pub async fn create(
     caller: Caller,
     Json(body): Json<NewUserRequest>,
 ) -> Result<Response, ApiError> {
-    let mut at = Attempt::new(&state, &caller, "user.create", "user");
-    at.gate(Permission::UsersManage).await?;
+    let mut at = Attempt::new(&state, &caller, AuditAction::UserCreate, "user");
+    let granted = at.gate(Permission::UsersManage).await?;
     let email = valid_email(&body.email)?;
     let name = valid_name("name", &body.name)?;
     valid_password("password", &body.password)?;
     let hash = state.hasher.hash(body.password).await?;
-    let open = at.begin().await?;
+    let open = at.begin(granted).await?;
     let config = &open.account.config;
     let new_user = User {
         id: UserId(0),
@@ -314,20 +315,19 @@ pub async fn update(
     Json(body): Json<UserPatch>,
 ) -> Result<axum::Json<UserView>, ApiError> {
     let target = UserId(id);
-    let at = Attempt::new(&state, &caller, "user.update", target.to_string());
-    at.gate(Permission::UsersManage).await?;
+    let at = Attempt::new(&state, &caller, AuditAction::UserUpdate, target.to_string());
+    let granted = at.gate(Permission::UsersManage).await?;
     let name = body
         .name
         .as_deref()
         .map(|n| valid_name("name", n))
         .transpose()?;
     let email = body.email.as_deref().map(valid_email).transpose()?;
-    let mut open = at.begin().await?;
+    let mut open = at.begin(granted).await?;
     let Some(before) = open.account.users.get(&target).cloned() else {
-        return Err(at.missing_in(open.tx).await);
+        return Err(at.missing_in(open).await);
     };
     let profile = open
-        .tx
         .profile(target)
         .await?
         .ok_or_else(ApiError::not_found)?;
@@ -398,11 +398,16 @@ pub async fn reset_password(
     Json(body): Json<PasswordReset>,
 ) -> Result<StatusCode, ApiError> {
     let target = UserId(id);
-    let at = Attempt::new(&state, &caller, "user.password.reset", target.to_string());
-    at.gate(Permission::UsersManage).await?;
+    let at = Attempt::new(
+        &state,
+        &caller,
+        AuditAction::UserPasswordReset,
+        target.to_string(),
+    );
+    let granted = at.gate(Permission::UsersManage).await?;
     valid_password("password", &body.password)?;
     let hash = state.hasher.hash(body.password).await?;
-    let open = at.begin().await?;
+    let open = at.begin(granted).await?;
     let d = open.actor.decide_password_of(&open.account, target);
     let mut open = at.require_in(open, &d, None, None).await?;
     open.tx.set_password(target, &hash, true).await?;
@@ -440,7 +445,12 @@ pub async fn change_own_password(
 ) -> Result<StatusCode, ApiError> {
     let me = caller.owner.user;
     let account = caller.owner.account;
-    let at = Attempt::new(&state, &caller, "user.password.change", me.to_string());
+    let at = Attempt::new(
+        &state,
+        &caller,
+        AuditAction::UserPasswordChange,
+        me.to_string(),
+    );
     valid_password("new_password", &body.new_password)?;
     if body
         .current_password
@@ -476,12 +486,11 @@ pub async fn change_own_password(
             ok
         }
     };
-    let d = caller.principal.decide_own_password(verified);
-    if !d.is_allowed() {
-        return Err(at.refuse(&d, None).await);
-    }
+    let granted = at
+        .granted(&caller.principal.decide_own_password(verified))
+        .await?;
     let hash = state.hasher.hash(body.new_password).await?;
-    let open = at.begin().await?;
+    let open = at.begin(granted).await?;
     let d = open.actor.decide_own_password(verified);
     let mut open = at.require_in(open, &d, None, None).await?;
     open.tx.set_password(me, &hash, false).await?;
@@ -492,4 +501,14 @@ pub async fn change_own_password(
     let after = json!({"must_change_password": false, "other_sessions_ended": ended});
     at.done(open.tx, None, Some(&after)).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// This module's routes with their OpenAPI documentation, registered once in
+/// [`crate::router`].
+pub(crate) fn routes() -> utoipa_axum::router::OpenApiRouter<AppState> {
+    utoipa_axum::router::OpenApiRouter::new()
+        .routes(utoipa_axum::routes!(list, create))
+        .routes(utoipa_axum::routes!(update))
+        .routes(utoipa_axum::routes!(reset_password))
+        .routes(utoipa_axum::routes!(change_own_password))
 }

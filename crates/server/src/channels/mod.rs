@@ -1,8 +1,16 @@
 //! Customer channels: WhatsApp Cloud API and the generic channel.
 
 pub mod committer;
+pub mod graph;
+pub mod inbound;
 pub mod replies;
 pub mod sender;
-pub mod webhook;
 pub mod whatsapp;
-pub mod window;
+
+/// The channels' routes: what they post to us and the template sender, registered once in
+/// [`crate::router`].
+pub(crate) fn routes() -> utoipa_axum::router::OpenApiRouter<crate::state::AppState> {
+    utoipa_axum::router::OpenApiRouter::new()
+        .merge(inbound::routes())
+        .merge(replies::routes())
+}

@@ -1,8 +1,8 @@
-//! Sending an approved WhatsApp template through a conversation's channel (the only message
-//! allowed outside the customer-service window, [`super::window`]). The message is stored
-//! `pending` (durable before the answer) and the node's sender delivers it.
+//! `POST /api/v1/conversations/{id}/template`: an approved WhatsApp template through a
+//! conversation's channel (the only message allowed outside the customer-service window,
+//! [`crate::app::window`]); the use case is [`crate::app::conversations::send_template`].
 
-use access::Action;
+use access::ConversationId;
 use axum::extract::State;
 
 use crate::input::Path;
@@ -10,13 +10,12 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use crate::AppState;
-use crate::auth::Caller;
+use crate::app::{self, conversations::Template};
+use crate::caller::Caller;
 use crate::conversations::{ConversationDetail, detail, visible_row};
-use crate::error::{ApiError, require};
+use crate::error::ApiError;
 use crate::json::Json;
-
-use super::window::whatsapp_channel;
+use crate::state::AppState;
 
 /// A WhatsApp message template to send.
 #[derive(Deserialize, ToSchema)]
@@ -59,39 +58,20 @@ pub async fn send_template(
             "`name` (1 to 512 bytes) and `language` (such as pt_BR) without spaces; at most 20 `parameters` of 1 to 1024 bytes",
         ));
     }
-    let row = visible_row(&state, &caller, id).await?;
-    let c = row.record.conversation;
-    require(&caller.principal.decide(&c, Action::Reply))?;
-    let account = caller.owner.account;
-    let now = state.clock.now_micros();
-    let channel = whatsapp_channel(&state, account, c.id, now, true)
-        .await?
-        .ok_or_else(|| {
-            ApiError::bad_request(
-                "not_whatsapp",
-                "templates are sent in conversations that came through WhatsApp",
-            )
-        })?;
-    let template = serde_json::json!({"name": req.name, "language": req.language, "parameters": req.parameters});
-    let shown = if req.parameters.is_empty() {
-        format!("[template {}]", req.name)
-    } else {
-        format!("[template {}] {}", req.name, req.parameters.join(" · "))
+    let template = Template {
+        name: req.name,
+        language: req.language,
+        parameters: req.parameters,
     };
-    state
-        .store
-        .queue_outbound(
-            account,
-            c.id,
-            channel.id,
-            caller.owner.user,
-            &shown,
-            Some(&template.to_string()),
-            Some(row.record.version),
-            now,
-        )
-        .await?;
-    state.outbox.notify_one();
+    let ctx = state.ctx();
+    let row = app::conversations::visible(&ctx, caller.acting(), ConversationId(id)).await?;
+    app::conversations::send_template(&ctx, caller.acting(), &row.record, &template).await?;
     let row = visible_row(&state, &caller, id).await?;
     Ok(axum::Json(detail(&state, &caller, row).await?).into_response())
+}
+
+/// This module's routes with their OpenAPI documentation, registered once in
+/// [`crate::router`].
+pub(crate) fn routes() -> utoipa_axum::router::OpenApiRouter<AppState> {
+    utoipa_axum::router::OpenApiRouter::new().routes(utoipa_axum::routes!(send_template))
 }

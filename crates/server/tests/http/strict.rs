@@ -321,7 +321,7 @@ async fn strict_story(w: World) {
                 .unwrap_or_else(|| panic!("teach the strict test a body for {method} {path}"));
             let whatsapp = path.starts_with("/webhooks/whatsapp");
             let limit = if path.starts_with("/webhooks/") {
-                server::channels::webhook::WEBHOOK_BODY_LIMIT
+                server::channels::inbound::WEBHOOK_BODY_LIMIT
             } else {
                 server::BODY_LIMIT
             };

@@ -180,6 +180,7 @@ const PROBES: &[(&str, &str, &str, Use, &str, &str)] = {
     ("GET", "/api/v1/roles", "", Not, "", ""),
     ("POST", "/api/v1/roles", "", Not, "", ""),
     ("GET", "/api/v1/permissions", "", Not, "", ""),
+    ("GET", "/api/v1/audit/actions", "", Not, "", ""),
     ("GET", "/api/v1/settings", "", Not, "", ""),
     ("PUT", "/api/v1/settings", "", Not, "", ""),
     ("GET", "/api/v1/channels", "", Not, "", ""),

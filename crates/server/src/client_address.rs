@@ -15,8 +15,8 @@ use access::IpNet;
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
 
-use crate::AppState;
 use crate::error::ApiError;
+use crate::state::AppState;
 
 /// The request's client address; `None` when a trusted proxy forwarded a hop that names no
 /// address.

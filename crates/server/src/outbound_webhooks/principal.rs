@@ -26,7 +26,7 @@ use access::{AccountId, ConversationId, Permission, Principal, Standing, UserId}
 use serde_json::Value;
 use store::{ConversationRow, EventKind, EventRecord, Message};
 
-use crate::AppState;
+use crate::state::AppState;
 
 /// Why a webhook acts for no one now: it delivers nothing until this changes or a holder of
 /// `settings.webhooks` changes the webhook (becoming its acting user).
@@ -83,7 +83,7 @@ pub async fn acting_principal(
     let principal = match state.cache.principal_from(user, None, version) {
         Some(p) => p,
         None => {
-            let config = crate::auth::config_at(state, account, version).await?;
+            let config = crate::app::principals::config_at(&state.ctx(), account, version).await?;
             let Some(u) = state.store.user(account, user).await? else {
                 return Ok(Err(Paused::NoUser));
             };
@@ -117,14 +117,14 @@ pub fn delivery(
     row: Option<&ConversationRow>,
     message: Option<&Message>,
 ) -> Option<(&'static str, Value)> {
-    let kind = crate::webhooks::event_type(e, row, message)?;
+    let kind = super::payload::event_type(e, row, message)?;
     let (conversation, message) = crate::events::decide(p, e.kind, row?, message)?;
     if e.kind == EventKind::Message && message.is_none() {
         return None;
     }
     Some((
         kind,
-        crate::webhooks::payload(e, kind, conversation, message),
+        super::payload::payload(e, kind, conversation, message),
     ))
 }
 

@@ -1,10 +1,10 @@
-//! The customer-service window (WhatsApp's rule, beside the replies that apply it): 24 hours
+//! The customer-service window (WhatsApp's rule, beside the use cases that apply it): 24 hours
 //! since the customer's last message, outside which WhatsApp takes only approved templates.
-//! Used by replies in `conversations` and by templates in `replies`; it imports neither.
+//! Applied by [`super::conversations`] to replies and templates.
 
 use access::ConversationId;
 
-use crate::AppState;
+use super::Ctx;
 use crate::error::ApiError;
 
 /// The customer-service window: 24 hours since the customer's last message.
@@ -13,14 +13,14 @@ pub const CUSTOMER_WINDOW_MICROS: i64 = 24 * 3600 * 1_000_000;
 /// The conversation's WhatsApp channel, if it came through one. A free-form reply
 /// (`template: false`) must be inside the customer's 24-hour window: outside it, 409
 /// `outside_customer_window`.
-pub(crate) async fn whatsapp_channel(
-    state: &AppState,
+pub async fn whatsapp_channel(
+    ctx: &Ctx<'_>,
     account: access::AccountId,
     id: ConversationId,
     now: i64,
     template: bool,
 ) -> Result<Option<store::Channel>, ApiError> {
-    let (channel, last) = state.store.conversation_channel(account, id).await?;
+    let (channel, last) = ctx.store.conversation_channel(account, id).await?;
     let Some(channel) = channel.filter(|c| c.kind == store::ChannelKind::WhatsApp) else {
         return Ok(None);
     };

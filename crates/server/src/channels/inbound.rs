@@ -11,14 +11,14 @@ use crate::input::{Path, Query};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
-use store::{Channel, ChannelKind, Inbound, Received};
+use store::{Channel, ChannelKind, Received};
 use utoipa::ToSchema;
 
 use super::committer::Arrival;
 use super::whatsapp::{self, Content, Handshake, Item};
-use crate::AppState;
 use crate::error::ApiError;
 use crate::json::Json;
+use crate::state::AppState;
 
 /// Largest webhook body: 1 MiB.
 pub const WEBHOOK_BODY_LIMIT: usize = 1 << 20;
@@ -200,7 +200,7 @@ pub async fn whatsapp_delivery(
             at: arrival(m.timestamp, now),
         })
         .collect();
-    let stored = arrived(&state, &channel, inbound).await?;
+    let stored = crate::app::receive::receive(&state.ctx(), &channel, inbound).await?;
     accepted.received = stored
         .iter()
         .filter(|r| matches!(r, Received::Stored { .. }))
@@ -222,48 +222,6 @@ pub async fn whatsapp_delivery(
         }
     }
     Ok(axum::Json(accepted))
-}
-
-/// Stores arrivals (through group commit unless it is off) and routes the conversations they
-/// started or woke.
-pub(crate) async fn arrived(
-    state: &AppState,
-    channel: &Channel,
-    arrivals: Vec<Arrival>,
-) -> Result<Vec<Received>, ApiError> {
-    crate::trace::record_channel(channel);
-    if arrivals.is_empty() {
-        return Ok(Vec::new());
-    }
-    let stored = if state.config.group_commit {
-        state.committer.submit(channel.clone(), arrivals).await?
-    } else {
-        let items: Vec<Inbound<'_>> = arrivals
-            .iter()
-            .map(|a| Inbound {
-                external_id: &a.external_id,
-                from: &a.from,
-                profile_name: a.profile_name.as_deref(),
-                body: &a.body,
-                at: a.at,
-            })
-            .collect();
-        state.store.receive(channel, &items).await?
-    };
-    state.hub.poke();
-    // A conversation started by the arrival is offered at once; one that was already open
-    // was offered when it started (and again whenever an agent goes online).
-    for r in &stored {
-        if let Received::Stored {
-            conversation,
-            created: true,
-            ..
-        } = r
-        {
-            crate::routing::offer(state, channel.account, *conversation).await?;
-        }
-    }
-    Ok(stored)
 }
 
 /// A message posted to a generic channel.
@@ -358,8 +316,8 @@ pub async fn generic_message(
             &generated
         }
     };
-    let stored = arrived(
-        &state,
+    let stored = crate::app::receive::receive(
+        &state.ctx(),
         &channel,
         vec![Arrival {
             external_id: external.to_owned(),
@@ -380,4 +338,14 @@ pub async fn generic_message(
         statuses: 0,
         skipped: 0,
     }))
+}
+
+/// This module's routes with their OpenAPI documentation, registered once in
+/// [`crate::router`].
+pub(crate) fn routes() -> utoipa_axum::router::OpenApiRouter<AppState> {
+    utoipa_axum::router::OpenApiRouter::new()
+        .routes(utoipa_axum::routes!(verify, whatsapp_delivery))
+        .routes(utoipa_axum::routes!(generic_message))
+        // What channels post: bodies up to 1 MiB, no session.
+        .layer(axum::extract::DefaultBodyLimit::max(WEBHOOK_BODY_LIMIT))
 }

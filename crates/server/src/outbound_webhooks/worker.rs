@@ -1,41 +1,20 @@
-//! Outbound webhooks' worker: moves each active webhook's new events into deliveries, and
-//! posts due deliveries, signed, retrying failures with exponential backoff.
-//!
-//! One loop per node (spawned next to the sender). Every node may move events and deliver:
-//! the store moves a webhook's events only from the cursor the node read (two nodes never
-//! enqueue an event twice) and claims deliveries with a lease (a node dying mid-delivery
-//! leaves it to be claimed again when the lease ends). The loop wakes when this node's pump
-//! broadcasts events (its own writes, other nodes' through PostgreSQL's `NOTIFY`), when a
-//! retry is due, and at least every second.
-//!
-//! A payload is built when its event is moved in: the conversation (and message) as they are
-//! at that moment, shortly after the event, decided by the engine for the webhook's acting
-//! user, as it is then ([`crate::webhook_principal`]): a webhook delivers only what that user
-//! may see, with the details masked where `details_visible` does not hold, message events
-//! (internal notes included) only with the details, and nothing while it is paused. Each
-//! attempt checks again that the acting user still sees what the payload shows.
-//!
-//! Deliveries are not ordered: a retried one may arrive after later ones (the payload's `id`
-//! is the event id, which grows with time). The signature is made at each attempt with the
-//! webhook's secret at that moment.
+//! The worker: one loop per node that moves each active webhook's new events into deliveries
+//! and posts due deliveries (see the module above for the whole story).
 
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 use std::time::Duration;
 
-use serde_json::{Value, json};
 use store::{
-    ConversationRow, DeliveryOutcome, DueDelivery, EventKind, EventRecord, Message, NewDelivery,
-    Webhook,
+    ConversationRow, DeliveryOutcome, DueDelivery, EventRecord, Message, NewDelivery, Webhook,
 };
 use tokio::sync::broadcast::error::{RecvError, TryRecvError};
 use tracing::Instrument;
 
-use crate::AppState;
 use crate::channels::sender::{MAX_ATTEMPTS, backoff_seconds};
 use crate::channels::whatsapp::sign;
-use crate::conversations::{ConversationView, MessageView};
 use crate::egress::{UNREACHABLE, body_prefix};
+use crate::state::AppState;
 
 /// How long one attempt may take, answer included.
 pub const TIMEOUT: Duration = Duration::from_secs(10);
@@ -53,52 +32,6 @@ pub const KEEP: i64 = 30 * 24 * 3600 * 1_000_000;
 const PRUNE_EVERY: i64 = 3600 * 1_000_000;
 /// Bytes of a failed answer's body kept in the log.
 const ERROR_BODY: usize = 200;
-
-/// The event's type as a receiver reads it (`None`: not for webhooks). A conversation event
-/// with no state before it at the instant the conversation was created is its creation; a
-/// message event at the instant the message was written is its creation, later ones
-/// (delivery statuses) are updates.
-pub fn event_type(
-    e: &EventRecord,
-    row: Option<&ConversationRow>,
-    message: Option<&Message>,
-) -> Option<&'static str> {
-    match e.kind {
-        EventKind::Conversation => Some(
-            if e.before.is_none() && row.is_some_and(|r| r.created_at == e.at) {
-                "conversation.created"
-            } else {
-                "conversation.updated"
-            },
-        ),
-        EventKind::Message => Some(if message.is_some_and(|m| m.at == e.at) {
-            "message.created"
-        } else {
-            "message.updated"
-        }),
-        EventKind::Access => None,
-    }
-}
-
-/// The JSON body of an event: `id` (the event id), `type`, `account_id`, `at` (µs),
-/// `conversation` (as the acting user may see it) and, for message events, `message`.
-pub fn payload(
-    e: &EventRecord,
-    kind: &str,
-    conversation: ConversationView,
-    message: Option<MessageView>,
-) -> Value {
-    let mut body = serde_json::Map::new();
-    body.insert("id".into(), json!(e.id));
-    body.insert("type".into(), json!(kind));
-    body.insert("account_id".into(), json!(e.account.0));
-    body.insert("at".into(), json!(e.at));
-    body.insert("conversation".into(), json!(conversation));
-    if e.kind == EventKind::Message {
-        body.insert("message".into(), json!(message));
-    }
-    Value::Object(body)
-}
 
 /// What deciding an event's delivery needs: its conversation and message as they are now.
 type Loaded = (Option<ConversationRow>, Option<Message>);
@@ -135,8 +68,7 @@ async fn feed_one(
     let Some(through) = events.last().map(|e| e.id) else {
         return Ok(false);
     };
-    let acting =
-        crate::webhook_principal::acting_principal(state, hook.account, hook.acting_user).await?;
+    let acting = super::principal::acting_principal(state, hook.account, hook.acting_user).await?;
     let mut deliveries = Vec::new();
     // Paused: no principal, nothing delivered; the cursor moves on all the same.
     let wanted = events.iter().filter(|e| hook.wants(e.kind));
@@ -145,8 +77,7 @@ async fn feed_one(
             Entry::Occupied(loaded) => loaded.into_mut(),
             Entry::Vacant(slot) => slot.insert(load(state, e).await?),
         };
-        if let Some((kind, body)) =
-            crate::webhook_principal::delivery(p, e, row.as_ref(), message.as_ref())
+        if let Some((kind, body)) = super::principal::delivery(p, e, row.as_ref(), message.as_ref())
         {
             deliveries.push(NewDelivery {
                 event_id: e.id,
@@ -227,7 +158,7 @@ async fn post(state: &AppState, d: &DueDelivery) -> Result<i64, (Option<i64>, St
 /// Posts one claimed delivery and records the outcome; one its webhook's acting user may no
 /// longer see (or a paused webhook's) fails unsent.
 async fn deliver(state: &AppState, d: &DueDelivery) -> store::Result<()> {
-    if let Some(why) = crate::webhook_principal::withheld(state, d).await? {
+    if let Some(why) = super::principal::withheld(state, d).await? {
         let outcome = DeliveryOutcome::Failed {
             status: None,
             error: &why,
