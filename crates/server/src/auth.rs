@@ -46,6 +46,9 @@ pub struct Me {
     pub must_change_password: bool,
     /// Account-level permissions held from this address.
     pub permissions: Vec<&'static str>,
+    /// What the screens may offer this user (sections, buttons, forms), decided by the engine
+    /// on the server ([`crate::screens`]): the web UI keeps no table of permissions.
+    pub may: Vec<&'static str>,
     /// Departments where the user is a member or supervisor.
     pub departments: Vec<i64>,
     /// Departments the user supervises (with their subtrees).
@@ -115,6 +118,7 @@ async fn me_of(
             .iter()
             .map(access::Permission::id)
             .collect(),
+        may: crate::screens::may(principal),
         departments: principal.memberships().map(|d| d.0).collect(),
         supervised: principal.supervised().map(|d| d.0).collect(),
     })

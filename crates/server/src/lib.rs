@@ -33,6 +33,7 @@ pub mod openapi;
 pub mod outbound_webhooks;
 pub mod people;
 pub mod routing;
+pub mod screens;
 pub mod secret;
 pub mod serve;
 pub mod state;

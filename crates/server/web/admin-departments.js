@@ -19,7 +19,7 @@ import {
 } from './admin-common.js';
 
 export function departmentsSection(ctx) {
-  const canEdit = ctx.can('departments.manage');
+  const canEdit = ctx.may('departments.edit');
   const el = h('section', { class: 'admin-section', 'aria-labelledby': 'adm-dept-title' });
   const listEl = h('div', { class: 'dept-tree' });
   const formWrap = h('div', { class: 'admin-form-wrap' });

@@ -8,7 +8,7 @@ import { lang, t } from './i18n.js';
 import { busy, errorText, field, heading, loadingLine, roleName, statusLine } from './admin-common.js';
 
 export function rolesSection(ctx) {
-  const canEdit = ctx.can('roles.manage');
+  const canEdit = ctx.may('roles.edit');
   const el = h('section', { class: 'admin-section', 'aria-labelledby': 'adm-roles-title' });
   const listWrap = h('div', { class: 'roles-list' });
   const formWrap = h('div', { class: 'admin-form-wrap' });

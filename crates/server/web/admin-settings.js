@@ -18,7 +18,7 @@ export function settingsSection(ctx) {
   }
 
   async function loadSettings() {
-    if (!ctx.can('settings.company')) return;
+    if (!ctx.may('settings.edit')) return;
     replace(settingsWrap, loadingLine());
     let s;
     let routing;
@@ -98,7 +98,7 @@ export function settingsSection(ctx) {
   }
 
   async function renderPresets() {
-    if (!ctx.can('account.manage')) return;
+    if (!ctx.may('account.edit')) return;
     let departments = [];
     try {
       departments = treeOrder(await ctx.load('departments'));

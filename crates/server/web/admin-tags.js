@@ -10,7 +10,7 @@ import { errorText, field, heading, loadingLine, statusLine } from './admin-comm
 
 export function tagsSection(ctx) {
   const el = h('section', { class: 'admin-section', 'aria-labelledby': 'adm-tags-title' });
-  const manage = ctx.can('tags.company.manage');
+  const manage = ctx.may('tags.open');
   const list = h('ul', { class: 'admin-tag-list', 'aria-label': t('adm.tags.list') });
   const status = statusLine();
 

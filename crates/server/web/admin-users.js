@@ -236,7 +236,7 @@ export function usersSection(ctx) {
   }
 
   function passwordForm(u) {
-    if (!ctx.can('user.password.change_others')) return null;
+    if (!ctx.may('users.password_reset')) return null;
     const input = h('input', { type: 'password', required: true, minlength: 8, autocomplete: 'new-password' });
     const submit = h('button', { type: 'submit', class: 'btn' }, t('adm.users.reset'));
     const st = statusLine();

@@ -1,5 +1,6 @@
-// The administration screen (`#/admin/{section}`): a header, the sections the user's account
-// permissions allow (`GET /api/v1/me`), and the chosen section. Each section is its own module
+// The administration screen (`#/admin/{section}`): a header, the sections the server says the
+// user may open (`GET /api/v1/me`'s `may`, decided by the engine: the browser keeps no table of
+// permissions), and the chosen section. Each section is its own module
 // (`admin-*.js`); what they share (departments, roles, the directory, the permission catalogue,
 // refusal reasons in words) is the context built here.
 
@@ -16,21 +17,23 @@ import { usersSection } from './admin-users.js';
 import { viewersSection } from './admin-viewers.js';
 import { langSwitch } from './login.js';
 
-/** The sections, in order, with who may open them. */
+/** The sections, in order, with the server's offer that opens each (`null`: every user). */
 export const SECTIONS = [
-  { id: 'departments', show: () => true, build: departmentsSection },
-  { id: 'users', show: (can) => can('users.manage'), build: usersSection },
-  { id: 'roles', show: (can) => can('users.manage') || can('roles.manage'), build: rolesSection },
-  { id: 'tags', show: (can) => can('tags.company.manage'), build: tagsSection },
-  { id: 'settings', show: (can) => can('settings.company') || can('account.manage'), build: settingsSection },
-  { id: 'audit', show: (can) => can('audit.view'), build: auditSection },
-  { id: 'viewers', show: (can) => can('users.manage'), build: viewersSection },
+  { id: 'departments', offer: null, build: departmentsSection },
+  { id: 'users', offer: 'users.open', build: usersSection },
+  { id: 'roles', offer: 'roles.open', build: rolesSection },
+  { id: 'tags', offer: 'tags.open', build: tagsSection },
+  { id: 'settings', offer: 'settings.open', build: settingsSection },
+  { id: 'audit', offer: 'audit.open', build: auditSection },
+  { id: 'viewers', offer: 'viewers.open', build: viewersSection },
 ];
+
+/** Whether the server offers this user `id` (`GET /api/v1/me`'s `may`). */
+export const mayDo = (me, id) => (me.may || []).includes(id);
 
 /** Whether the user has anything to administer (the header shows the way in). */
 export function hasAdmin(me) {
-  const p = new Set(me.permissions || []);
-  return ['users.manage', 'roles.manage', 'departments.manage', 'tags.company.manage', 'settings.company', 'account.manage', 'audit.view'].some((x) => p.has(x));
+  return mayDo(me, 'admin');
 }
 
 export function isAdminHash(hash = location.hash) {
@@ -48,12 +51,12 @@ export function adminScreen(root, { me: initialMe, onLogout }) {
   let destroyed = false;
   let current = null; // {id, arg, view}
   const cache = {};
-  const can = (perm) => (me.permissions || []).includes(perm);
+  const may = (id) => mayDo(me, id);
 
   // What the sections share. Lists are read once and again after a change (`invalidate`).
   const ctx = {
     me: () => me,
-    can,
+    may,
     async load(name) {
       if (!cache[name]) {
         const path = {
@@ -88,7 +91,7 @@ export function adminScreen(root, { me: initialMe, onLogout }) {
   const shell = h('div', { class: 'admin' });
 
   function visible() {
-    return SECTIONS.filter((sec) => sec.show(can));
+    return SECTIONS.filter((sec) => sec.offer === null || may(sec.offer));
   }
 
   function renderShell() {
@@ -162,13 +165,13 @@ export function adminScreen(root, { me: initialMe, onLogout }) {
     content.querySelector('h2')?.focus({ preventScroll: true });
   }
 
-  // The permissions may change meanwhile (an administrator edits this user's roles): read them
-  // again when the tab comes back.
+  // What the server offers may change meanwhile (an administrator edits this user's roles):
+  // read it again when the tab comes back.
   async function refreshMe() {
     try {
       const fresh = await api.me();
       if (destroyed) return;
-      const changed = fresh.permissions.join() !== me.permissions.join();
+      const changed = (fresh.may || []).join() !== (me.may || []).join() || fresh.permissions.join() !== me.permissions.join();
       me = fresh;
       if (changed) {
         renderShell();

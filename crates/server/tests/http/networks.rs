@@ -151,6 +151,11 @@ pub(crate) async fn networks_story(w: World) {
                 && perms.contains(&json!("users.manage")),
             "{address}: {me}"
         );
+        // The screens are told by the server what they may offer, decided the same way.
+        let may = me["may"].as_array().unwrap();
+        for offer in ["admin", "users.open", "roles.open", "viewers.open"] {
+            assert!(may.contains(&json!(offer)), "{address}: {offer} {me}");
+        }
         let users = from(w.addr, "GET", "/api/v1/users", Some(&ana), address, None).await;
         assert_eq!(users.status, 200, "{address}: {}", users.body);
         let counts = from(
@@ -181,6 +186,10 @@ pub(crate) async fn networks_story(w: World) {
                 && !perms.contains(&json!("users.manage")),
             "{address}: {me}"
         );
+        let may = me["may"].as_array().unwrap();
+        for offer in ["users.open", "roles.open", "viewers.open"] {
+            assert!(!may.contains(&json!(offer)), "{address}: {offer} {me}");
+        }
         let users = from(w.addr, "GET", "/api/v1/users", Some(&ana), address, None).await;
         assert_eq!(users.status, 403, "{address}: {}", users.body);
         let counts = from(
