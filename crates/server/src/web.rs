@@ -52,9 +52,44 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
         include_bytes!("../web/inbox.js"),
     ),
     (
+        "inbox-state.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../web/inbox-state.js"),
+    ),
+    (
+        "inbox-view.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../web/inbox-view.js"),
+    ),
+    (
+        "inbox-actions.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../web/inbox-actions.js"),
+    ),
+    (
         "conversation.js",
         "text/javascript; charset=utf-8",
         include_bytes!("../web/conversation.js"),
+    ),
+    (
+        "conversation-state.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../web/conversation-state.js"),
+    ),
+    (
+        "conversation-view.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../web/conversation-view.js"),
+    ),
+    (
+        "conversation-head.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../web/conversation-head.js"),
+    ),
+    (
+        "conversation-actions.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../web/conversation-actions.js"),
     ),
     (
         "live.js",
