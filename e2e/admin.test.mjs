@@ -205,9 +205,16 @@ test('the audit log shows the department creation', async () => {
   const text = await row.innerText();
   assert.ok(text.includes('Olívia Ramos'), 'the actor by name');
   assert.ok(text.includes('ok'));
+  // The action in words, from the server's catalogue (GET /api/v1/audit/actions).
+  assert.ok(text.includes('departamento criado'), text);
+  await page.screenshot({ path: `${SHOTS}admin-audit.png` });
   await row.locator('summary').click();
   assert.ok((await row.locator('pre').last().innerText()).includes(shared.departmentName), 'what was created');
   noProblems(page);
+  const phone = await loggedIn('owner@demo.example', { viewport: PHONE, hash: '#/admin/audit' });
+  await phone.page.locator('tr[data-action="department.create"]').first().waitFor();
+  await phone.page.screenshot({ path: `${SHOTS}admin-audit-phone.png` });
+  noProblems(phone.page);
 });
 
 test('Quem vê o quê? from a user: the rows are what the API lists for ana within the owner\'s view', async () => {

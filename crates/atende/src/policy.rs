@@ -181,10 +181,9 @@ fn test(args: &TestArgs) -> Result<ExitCode> {
                     anyhow::Ok(store)
                 })?;
                 let (account, remapped) = rt
-                    .block_on(store::scenario_backend::load(&store, &s))
+                    .block_on(scenario_store::load(&store, &s))
                     .with_context(|| format!("{}: loading into the database", path.display()))?;
-                let mut backend =
-                    store::scenario_backend::StoreBackend::new(store.clone(), account, rt);
+                let mut backend = scenario_store::StoreBackend::new(store.clone(), account, rt);
                 let report = scenario::run(&remapped, &mut backend, args.lang)
                     .map_err(|e| anyhow!("{}: {e}", path.display()))?;
                 rt.block_on(store.close());

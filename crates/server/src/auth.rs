@@ -17,7 +17,8 @@ use crate::audit_action::AuditAction;
 use crate::caller::{Caller, SESSION_COOKIE, cookie, same_site};
 use crate::client_address::ClientAddr;
 use crate::error::ApiError;
-use crate::json::Json;
+use crate::json::{Json, Validate};
+use crate::limits::{MAX_LOGIN_FIELD, MAX_TOKEN_NAME};
 use crate::secret;
 use crate::state::AppState;
 
@@ -29,6 +30,18 @@ pub struct LoginRequest {
     pub email: String,
     /// Password.
     pub password: String,
+}
+
+impl Validate for LoginRequest {
+    fn validate(&mut self, _: &crate::egress::EgressPolicy) -> Result<(), ApiError> {
+        if self.email.len() > MAX_LOGIN_FIELD || self.password.len() > MAX_LOGIN_FIELD {
+            return Err(ApiError::bad_request(
+                "too_long",
+                format!("email and password are limited to {MAX_LOGIN_FIELD} bytes"),
+            ));
+        }
+        Ok(())
+    }
 }
 
 /// The logged-in user.
@@ -55,7 +68,6 @@ pub struct Me {
     pub supervised: Vec<i64>,
 }
 
-const MAX_FIELD: usize = 1024;
 /// Failures before throttling starts, per account and per address.
 pub(crate) const FREE_FAILURES: i64 = 5;
 /// Failures older than this (since the last one) are forgotten.
@@ -147,18 +159,13 @@ pub async fn login(
     State(state): State<AppState>,
     ClientAddr(address): ClientAddr,
     headers: HeaderMap,
-    Json(body): Json<LoginRequest>,
+    Json(mut body): Json<LoginRequest>,
 ) -> Result<Response, ApiError> {
     // Another site's page may not log the browser in (login CSRF).
     if !same_site(&Method::POST, &headers) {
         return Err(ApiError::cross_site());
     }
-    if body.email.len() > MAX_FIELD || body.password.len() > MAX_FIELD {
-        return Err(ApiError::bad_request(
-            "too_long",
-            "email and password are limited to 1024 bytes",
-        ));
-    }
+    body.validate(state.egress.policy())?;
     let now = state.clock.now_micros();
     let email = body.email.trim().to_lowercase();
     let keys = [format!("email:{email}"), address_key(address)];
@@ -315,6 +322,13 @@ pub struct TokenRequest {
     pub name: String,
 }
 
+impl Validate for TokenRequest {
+    fn validate(&mut self, _: &crate::egress::EgressPolicy) -> Result<(), ApiError> {
+        self.name = token_name(&self.name)?.to_owned();
+        Ok(())
+    }
+}
+
 /// A new API token: shown once, stored only as a hash.
 #[derive(Serialize, ToSchema)]
 pub struct TokenCreated {
@@ -324,13 +338,13 @@ pub struct TokenCreated {
     pub token: String,
 }
 
-/// An API token's name: trimmed, 1 to 100 bytes.
+/// An API token's name: trimmed, 1 to [`MAX_TOKEN_NAME`] bytes.
 pub(crate) fn token_name(name: &str) -> Result<&str, ApiError> {
     let name = name.trim();
-    if name.is_empty() || name.len() > 100 {
+    if name.is_empty() || name.len() > MAX_TOKEN_NAME {
         return Err(ApiError::bad_request(
             "bad_name",
-            "`name` must be 1 to 100 bytes",
+            format!("`name` must be 1 to {MAX_TOKEN_NAME} bytes"),
         ));
     }
     Ok(name)
@@ -342,9 +356,10 @@ pub(crate) fn token_name(name: &str) -> Result<&str, ApiError> {
 pub async fn create_token(
     State(state): State<AppState>,
     caller: Caller,
-    Json(body): Json<TokenRequest>,
+    Json(mut body): Json<TokenRequest>,
 ) -> Result<Response, ApiError> {
-    let name = token_name(&body.name)?;
+    body.validate(state.egress.policy())?;
+    let name = body.name.as_str();
     let token = secret::random_token("atd_").map_err(|e| ApiError::internal(&e))?;
     let id = state
         .store

@@ -15,10 +15,10 @@ use utoipa::{IntoParams, ToSchema};
 use crate::app::{self, conversations::Act};
 use crate::caller::Caller;
 use crate::error::{ApiError, require};
-use crate::json::JsonOrEmpty;
+use crate::json::{JsonOrEmpty, Validate};
 use crate::state::AppState;
 
-const MAX_TEXT: usize = 4096;
+use crate::limits::{MAX_NAME, MAX_PHONE, MAX_TEXT};
 
 /// Query of a tab listing.
 #[derive(Deserialize, IntoParams)]
@@ -505,8 +505,9 @@ pub async fn act(
     }
 }
 
-/// The action's input, checked: only its own fields, each valid.
-fn parse_act(kind: ActionKind, req: &ActionRequest) -> Result<Act, ApiError> {
+/// The action's input, checked: only its own fields, each valid (the body's validation: it
+/// depends on the action named in the path, so it is this function, which fuzzing calls too).
+pub(crate) fn parse_act(kind: ActionKind, req: &ActionRequest) -> Result<Act, ApiError> {
     Ok(match kind {
         ActionKind::Reply | ActionKind::Note => {
             only(req, &["text"])?;
@@ -572,6 +573,33 @@ pub struct NewConversationRequest {
     pub message: Option<String>,
 }
 
+impl Validate for NewConversationRequest {
+    fn validate(&mut self, _: &crate::egress::EgressPolicy) -> Result<(), ApiError> {
+        let name = self.contact_name.trim();
+        if name.is_empty() || name.len() > MAX_NAME {
+            return Err(ApiError::bad_request(
+                "bad_contact_name",
+                format!("`contact_name` must be 1 to {MAX_NAME} bytes"),
+            ));
+        }
+        self.contact_name = name.to_owned();
+        if self
+            .contact_phone
+            .as_deref()
+            .is_some_and(|p| p.len() > MAX_PHONE)
+            || self.message.as_deref().is_some_and(|m| m.len() > MAX_TEXT)
+        {
+            return Err(ApiError::bad_request(
+                "too_long",
+                format!(
+                    "`contact_phone` is limited to {MAX_PHONE} bytes and `message` to {MAX_TEXT}"
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
+
 /// Starts a waiting conversation with a new contact: needs `conversation.start_unregistered`.
 #[utoipa::path(post, path = "/api/v1/conversations", tag = "conversations", request_body = NewConversationRequest,
     responses((status = 201, body = ConversationView, description = "Created, waiting in its department"),
@@ -580,28 +608,15 @@ pub struct NewConversationRequest {
 pub async fn create(
     State(state): State<AppState>,
     caller: Caller,
-    crate::json::Json(req): crate::json::Json<NewConversationRequest>,
+    crate::json::Json(mut req): crate::json::Json<NewConversationRequest>,
 ) -> Result<Response, ApiError> {
     require(
         &caller
             .principal
             .decide_permission(access::Permission::ConversationStartUnregistered),
     )?;
-    let name = req.contact_name.trim();
-    if name.is_empty() || name.len() > 200 {
-        return Err(ApiError::bad_request(
-            "bad_contact_name",
-            "`contact_name` must be 1 to 200 bytes",
-        ));
-    }
-    if req.contact_phone.as_deref().is_some_and(|p| p.len() > 32)
-        || req.message.as_deref().is_some_and(|m| m.len() > MAX_TEXT)
-    {
-        return Err(ApiError::bad_request(
-            "too_long",
-            format!("`contact_phone` is limited to 32 bytes and `message` to {MAX_TEXT}"),
-        ));
-    }
+    req.validate(state.egress.policy())?;
+    let name = req.contact_name.as_str();
     let account = caller.owner.account;
     let department = match req.department_id {
         // A department of another account is refused like one that does not exist.

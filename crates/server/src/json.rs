@@ -7,6 +7,23 @@ use serde::de::DeserializeOwned;
 
 use crate::error::ApiError;
 
+/// What a request body must be before its handler touches the database: each body type says it
+/// once, its handler calls it (after the permission gate, where there is one, so that a caller
+/// without the right learns nothing from a 400) and the fuzz targets call the same
+/// (`crate::fuzz`). It may put fields in their canonical form (trimmed names, lower-case
+/// emails), so that the handler reads them as checked.
+pub trait Validate {
+    /// Checks the body, refusing it with a 400 that says which field and how to fix it.
+    fn validate(&mut self, policy: &crate::egress::EgressPolicy) -> Result<(), ApiError>;
+}
+
+impl Validate for serde_json::Value {
+    /// A free-form body (a preset's options) is checked by its handler, which knows its shape.
+    fn validate(&mut self, _: &crate::egress::EgressPolicy) -> Result<(), ApiError> {
+        Ok(())
+    }
+}
+
 /// A JSON body parsed strictly (types deny unknown fields).
 pub struct Json<T>(pub T);
 

@@ -29,6 +29,7 @@ pub mod input;
 pub mod json;
 #[cfg(test)]
 mod layers_tests;
+pub mod limits;
 pub mod openapi;
 pub mod outbound_webhooks;
 pub mod people;

@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 use crate::app;
 use crate::caller::Caller;
 use crate::error::ApiError;
-use crate::json::Json;
+use crate::json::{Json, Validate};
 use crate::state::AppState;
 
 /// The caller's availability for routing.
@@ -18,6 +18,26 @@ use crate::state::AppState;
 pub struct Availability {
     /// `online` (routing may give you conversations) or `away`.
     pub availability: String,
+}
+
+impl Availability {
+    /// `online` → true, `away` → false.
+    fn online(&self) -> Result<bool, ApiError> {
+        match self.availability.as_str() {
+            "online" => Ok(true),
+            "away" => Ok(false),
+            other => Err(ApiError::bad_request(
+                "bad_availability",
+                format!("`availability` cannot be `{other}`: use online or away"),
+            )),
+        }
+    }
+}
+
+impl Validate for Availability {
+    fn validate(&mut self, _: &crate::egress::EgressPolicy) -> Result<(), ApiError> {
+        self.online().map(|_| ())
+    }
 }
 
 /// The caller's availability.
@@ -44,18 +64,10 @@ pub async fn get_availability(
 pub async fn set_availability(
     State(state): State<AppState>,
     caller: Caller,
-    Json(body): Json<Availability>,
+    Json(mut body): Json<Availability>,
 ) -> Result<StatusCode, ApiError> {
-    let online = match body.availability.as_str() {
-        "online" => true,
-        "away" => false,
-        other => {
-            return Err(ApiError::bad_request(
-                "bad_availability",
-                format!("`availability` cannot be `{other}`: use online or away"),
-            ));
-        }
-    };
+    body.validate(state.egress.policy())?;
+    let online = body.online()?;
     app::routing::set_availability(&state.ctx(), caller.acting(), online, caller.address).await?;
     state.hub.poke();
     Ok(StatusCode::NO_CONTENT)

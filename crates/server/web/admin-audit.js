@@ -32,7 +32,8 @@ export function auditSection(ctx) {
       { 'data-action': e.action, 'data-target': e.target },
       h('td', null, h('time', { datetime: new Date(e.at / 1000).toISOString() }, fullTime(e.at))),
       h('td', null, e.actor_id ? names.get(e.actor_id) ?? `#${e.actor_id}` : t('adm.audit.system')),
-      h('td', null, h('code', null, e.action), h('br'), h('span', { class: 'muted small' }, actionLabel(e.action))),
+      // The action in words first (the server's catalogue), its stable id below.
+      h('td', null, actionLabel(e.action) ? [actionLabel(e.action), h('br'), h('code', { class: 'muted small' }, e.action)] : h('code', null, e.action)),
       h('td', null, e.target),
       h('td', null, h('span', { class: `badge ${ok ? 'badge-ok' : 'badge-warn'}` }, ok ? t('adm.audit.ok') : e.result)),
       h('td', null, e.address),

@@ -20,7 +20,6 @@ mod inbox;
 mod migrate;
 mod outbox;
 mod routing;
-pub mod scenario_backend;
 mod webhooks;
 
 use std::path::Path;

@@ -21,7 +21,7 @@ use crate::audit_action::AuditAction;
 use crate::caller::Caller;
 use crate::client_address::ClientAddr;
 use crate::error::ApiError;
-use crate::json::Json;
+use crate::json::{Json, Validate};
 use crate::secret;
 use crate::state::AppState;
 
@@ -76,6 +76,13 @@ pub struct AccountUpdate {
     pub name: String,
 }
 
+impl Validate for AccountUpdate {
+    fn validate(&mut self, _: &crate::egress::EgressPolicy) -> Result<(), ApiError> {
+        self.name = valid_name("name", &self.name)?;
+        Ok(())
+    }
+}
+
 /// Renames the caller's account (`account.manage`).
 #[utoipa::path(patch, path = "/api/v1/account", tag = "admin", request_body = AccountUpdate,
     responses((status = 200, body = AccountView), (status = 400, body = crate::error::ErrorBody),
@@ -83,7 +90,7 @@ pub struct AccountUpdate {
 pub async fn update(
     State(state): State<AppState>,
     caller: Caller,
-    Json(body): Json<AccountUpdate>,
+    Json(mut body): Json<AccountUpdate>,
 ) -> Result<axum::Json<AccountView>, ApiError> {
     let at = Attempt::new(
         &state,
@@ -92,7 +99,8 @@ pub async fn update(
         caller.owner.account.to_string(),
     );
     let granted = at.gate(Permission::AccountManage).await?;
-    let name = valid_name("name", &body.name)?;
+    body.validate(state.egress.policy())?;
+    let name = body.name;
     let before_summary = state.store.account_summary(caller.owner.account).await?;
     let open = at.begin(granted).await?;
     let before = to_json(&serde_json::json!({ "name": before_summary.name }));
@@ -179,6 +187,28 @@ pub struct NewAccountRequest {
     pub default_department: Option<String>,
 }
 
+impl Validate for NewAccountRequest {
+    /// The checks `create_account` makes (it makes them again for the command line's
+    /// `atende account create`), before anything is hashed or written.
+    fn validate(&mut self, _: &crate::egress::EgressPolicy) -> Result<(), ApiError> {
+        valid_name("name", &self.name)?;
+        valid_email(&self.owner_email)?;
+        self.owner_name
+            .as_deref()
+            .map(|n| valid_name("owner_name", n))
+            .transpose()?;
+        self.default_department
+            .as_deref()
+            .map(|d| valid_name("default_department", d))
+            .transpose()?;
+        self.owner_password
+            .as_deref()
+            .map(|p| valid_password("owner_password", p))
+            .transpose()?;
+        Ok(())
+    }
+}
+
 /// The created account.
 #[derive(Serialize, ToSchema)]
 pub struct AccountCreated {
@@ -205,8 +235,9 @@ pub struct AccountCreated {
 pub async fn create(
     State(state): State<AppState>,
     operator: Operator,
-    Json(body): Json<NewAccountRequest>,
+    Json(mut body): Json<NewAccountRequest>,
 ) -> Result<Response, ApiError> {
+    body.validate(state.egress.policy())?;
     let created = create_account(
         &state.store,
         state.clock.now_micros(),

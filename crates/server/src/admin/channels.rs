@@ -20,7 +20,7 @@ use crate::caller::Caller;
 use crate::channels::sender::NumberProof;
 use crate::egress::{EgressPolicy, UNREACHABLE};
 use crate::error::ApiError;
-use crate::json::Json;
+use crate::json::{Json, Validate};
 use crate::state::AppState;
 
 /// A channel, secrets hidden.
@@ -115,6 +115,34 @@ pub struct ChannelRequest {
     /// Generic: replace the channel token (the new one is in the answer).
     #[serde(default)]
     pub rotate_token: bool,
+}
+
+impl Validate for ChannelRequest {
+    /// Each field given, in its canonical form (trimmed; the Graph API URL checked against the
+    /// egress policy). What a creation or a change requires besides is its handler's.
+    fn validate(&mut self, policy: &crate::egress::EgressPolicy) -> Result<(), ApiError> {
+        if self
+            .kind
+            .as_deref()
+            .is_some_and(|k| ChannelKind::from_id(k).is_none())
+        {
+            return Err(ApiError::bad_request(
+                "bad_channel",
+                "`kind` must be whatsapp or generic",
+            ));
+        }
+        self.name = self
+            .name
+            .as_deref()
+            .map(|n| valid_name("name", n))
+            .transpose()?;
+        self.phone_number_id = number_id(self.phone_number_id.as_ref())?;
+        self.verify_token = secret("verify_token", self.verify_token.as_ref())?;
+        self.app_secret = secret("app_secret", self.app_secret.as_ref())?;
+        self.access_token = secret("access_token", self.access_token.as_ref())?;
+        self.graph_base_url = base_url(policy, self.graph_base_url.as_ref())?;
+        Ok(())
+    }
 }
 
 pub(crate) fn secret(field: &str, v: Option<&String>) -> Result<Option<String>, ApiError> {
@@ -266,10 +294,11 @@ fn audit_view(c: &ChannelView) -> serde_json::Value {
 pub async fn create(
     State(state): State<AppState>,
     caller: Caller,
-    Json(body): Json<ChannelRequest>,
+    Json(mut body): Json<ChannelRequest>,
 ) -> Result<Response, ApiError> {
     let mut at = Attempt::new(&state, &caller, AuditAction::ChannelCreate, "channel");
     let granted = at.gate(Permission::SettingsIntegrations).await?;
+    body.validate(state.egress.policy())?;
     let kind = body
         .kind
         .as_deref()
@@ -279,12 +308,12 @@ pub async fn create(
         })?;
     let name = valid_name("name", body.name.as_deref().unwrap_or_default())?;
     let (number, verify, app, access) = (
-        number_id(body.phone_number_id.as_ref())?,
-        secret("verify_token", body.verify_token.as_ref())?,
-        secret("app_secret", body.app_secret.as_ref())?,
-        secret("access_token", body.access_token.as_ref())?,
+        body.phone_number_id.clone(),
+        body.verify_token.clone(),
+        body.app_secret.clone(),
+        body.access_token.clone(),
     );
-    let graph = base_url(state.egress.policy(), body.graph_base_url.as_ref())?;
+    let graph = body.graph_base_url.clone();
     let token = match kind {
         ChannelKind::WhatsApp => {
             let (Some(n), Some(_), Some(_), Some(t)) = (&number, &verify, &app, &access) else {
@@ -375,7 +404,7 @@ pub async fn update(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<i64>,
-    Json(body): Json<ChannelRequest>,
+    Json(mut body): Json<ChannelRequest>,
 ) -> Result<axum::Json<ChannelView>, ApiError> {
     let at = Attempt::new(
         &state,
@@ -390,18 +419,15 @@ pub async fn update(
             "a channel's `kind` cannot change",
         ));
     }
-    let name = body
-        .name
-        .as_deref()
-        .map(|n| valid_name("name", n))
-        .transpose()?;
+    body.validate(state.egress.policy())?;
+    let name = body.name.clone();
     let (number, verify, app, access) = (
-        number_id(body.phone_number_id.as_ref())?,
-        secret("verify_token", body.verify_token.as_ref())?,
-        secret("app_secret", body.app_secret.as_ref())?,
-        secret("access_token", body.access_token.as_ref())?,
+        body.phone_number_id.clone(),
+        body.verify_token.clone(),
+        body.app_secret.clone(),
+        body.access_token.clone(),
     );
-    let graph = base_url(state.egress.policy(), body.graph_base_url.as_ref())?;
+    let graph = body.graph_base_url.clone();
     let after =
         |c: &Channel| destination_after(c, number.as_deref(), access.as_deref(), graph.as_deref());
     // Proved before the transaction (a network round trip); a channel of another account or
@@ -530,6 +556,13 @@ pub struct RoutingSettings {
     pub reassign_when_away: bool,
 }
 
+impl Validate for RoutingSettings {
+    /// One boolean: its type is its check.
+    fn validate(&mut self, _: &crate::egress::EgressPolicy) -> Result<(), ApiError> {
+        Ok(())
+    }
+}
+
 /// The account's routing settings (every logged-in user; `assignment` is in `/settings`).
 #[utoipa::path(get, path = "/api/v1/routing", tag = "routing",
     responses((status = 200, body = RoutingSettings), (status = 401, body = crate::error::ErrorBody)))]
@@ -548,7 +581,7 @@ pub async fn get_routing(
 pub async fn put_routing(
     State(state): State<AppState>,
     caller: Caller,
-    Json(body): Json<RoutingSettings>,
+    Json(mut body): Json<RoutingSettings>,
 ) -> Result<axum::Json<RoutingSettings>, ApiError> {
     let at = Attempt::new(
         &state,
@@ -557,6 +590,7 @@ pub async fn put_routing(
         caller.owner.account.to_string(),
     );
     let granted = at.gate(Permission::SettingsCompany).await?;
+    body.validate(state.egress.policy())?;
     let before = json!({ "reassign_when_away": state.store.reassign_when_away(caller.owner.account).await? });
     let after = to_json(&body);
     let open = at.begin(granted).await?;
@@ -577,6 +611,18 @@ pub struct AgentLimit {
     pub max_open: Option<i64>,
 }
 
+impl Validate for AgentLimit {
+    fn validate(&mut self, _: &crate::egress::EgressPolicy) -> Result<(), ApiError> {
+        if self.max_open.is_some_and(|m| !(0..=1000).contains(&m)) {
+            return Err(ApiError::bad_request(
+                "bad_limit",
+                "`max_open` must be 0 to 1000, or null for no limit",
+            ));
+        }
+        Ok(())
+    }
+}
+
 /// Sets an agent's limit of open conversations (`users.manage`).
 #[utoipa::path(put, path = "/api/v1/users/{id}/routing", tag = "routing", request_body = AgentLimit,
     params(("id" = i64, Path, description = "User id")),
@@ -586,7 +632,7 @@ pub async fn put_agent_limit(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<i64>,
-    Json(body): Json<AgentLimit>,
+    Json(mut body): Json<AgentLimit>,
 ) -> Result<axum::Json<AgentLimit>, ApiError> {
     let at = Attempt::new(
         &state,
@@ -595,12 +641,7 @@ pub async fn put_agent_limit(
         format!("user#{id}"),
     );
     let granted = at.gate(Permission::UsersManage).await?;
-    if body.max_open.is_some_and(|m| !(0..=1000).contains(&m)) {
-        return Err(ApiError::bad_request(
-            "bad_limit",
-            "`max_open` must be 0 to 1000, or null for no limit",
-        ));
-    }
+    body.validate(state.egress.policy())?;
     let open = at.begin(granted).await?;
     if !open.account.users.contains_key(&UserId(id)) {
         return Err(at.missing_in(open).await);

@@ -17,7 +17,7 @@ use utoipa::ToSchema;
 use super::{Attempt, to_json, unknown, valid_name};
 use crate::caller::Caller;
 use crate::error::ApiError;
-use crate::json::Json;
+use crate::json::{Json, Validate};
 use crate::state::AppState;
 
 /// A department.
@@ -57,6 +57,14 @@ pub struct NewDepartment {
     pub access: Option<String>,
 }
 
+impl Validate for NewDepartment {
+    fn validate(&mut self, _: &crate::egress::EgressPolicy) -> Result<(), ApiError> {
+        self.name = valid_name("name", &self.name)?;
+        self.access.as_deref().map(access_option).transpose()?;
+        Ok(())
+    }
+}
+
 /// Changes to a department; absent fields stay as they are.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -69,6 +77,18 @@ pub struct DepartmentPatch {
     pub parent_id: Option<Option<i64>>,
     /// New access option.
     pub access: Option<String>,
+}
+
+impl Validate for DepartmentPatch {
+    fn validate(&mut self, _: &crate::egress::EgressPolicy) -> Result<(), ApiError> {
+        self.name = self
+            .name
+            .as_deref()
+            .map(|n| valid_name("name", n))
+            .transpose()?;
+        self.access.as_deref().map(access_option).transpose()?;
+        Ok(())
+    }
 }
 
 /// A field that may be given as `null`: `Some(None)`; absent stays `None` (with `default`).
@@ -118,11 +138,12 @@ pub async fn list(caller: Caller) -> axum::Json<Vec<DepartmentView>> {
 pub async fn create(
     State(state): State<AppState>,
     caller: Caller,
-    Json(body): Json<NewDepartment>,
+    Json(mut body): Json<NewDepartment>,
 ) -> Result<Response, ApiError> {
     let mut at = Attempt::new(&state, &caller, AuditAction::DepartmentCreate, "department");
     let granted = at.gate(Permission::DepartmentsManage).await?;
-    let name = valid_name("name", &body.name)?;
+    body.validate(state.egress.policy())?;
+    let name = body.name;
     let access = body
         .access
         .as_deref()
@@ -162,7 +183,7 @@ pub async fn update(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<i64>,
-    Json(body): Json<DepartmentPatch>,
+    Json(mut body): Json<DepartmentPatch>,
 ) -> Result<axum::Json<DepartmentView>, ApiError> {
     let at = Attempt::new(
         &state,
@@ -171,11 +192,8 @@ pub async fn update(
         DepartmentId(id).to_string(),
     );
     let granted = at.gate(Permission::DepartmentsManage).await?;
-    let name = body
-        .name
-        .as_deref()
-        .map(|n| valid_name("name", n))
-        .transpose()?;
+    body.validate(state.egress.policy())?;
+    let name = body.name.take();
     let access = body.access.as_deref().map(access_option).transpose()?;
     let open = at.begin(granted).await?;
     let config = &open.account.config;

@@ -30,8 +30,7 @@ use serde_json::Value;
 pub(crate) use crate::attempt::Attempt;
 use crate::error::ApiError;
 
-/// Longest name of a department, role or user.
-const MAX_NAME: usize = 200;
+use crate::limits::MAX_NAME;
 
 /// A value as JSON (for audit rows); plain views always serialise.
 pub(crate) fn to_json<T: Serialize>(v: &T) -> Value {

@@ -29,7 +29,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::{Attempt, to_json};
 use crate::caller::Caller;
 use crate::error::ApiError;
-use crate::json::Json;
+use crate::json::{Json, Validate};
 use crate::state::AppState;
 
 /// Longest webhook URL, bytes.
@@ -115,6 +115,23 @@ pub struct WebhookRequest {
     pub rotate_secret: bool,
 }
 
+impl Validate for WebhookRequest {
+    /// The URL checked against the egress policy and trimmed, the event names known. What a
+    /// creation requires besides (a URL, no `rotate_secret`) is its handler's.
+    fn validate(&mut self, policy: &crate::egress::EgressPolicy) -> Result<(), ApiError> {
+        self.url = self
+            .url
+            .as_deref()
+            .map(|u| valid_url(policy, u))
+            .transpose()?;
+        self.events
+            .as_deref()
+            .map(|e| valid_events(Some(e)))
+            .transpose()?;
+        Ok(())
+    }
+}
+
 fn bad(message: impl Into<String>) -> ApiError {
     ApiError::bad_request("bad_webhook", message)
 }
@@ -190,7 +207,7 @@ pub async fn list(
 pub async fn create(
     State(state): State<AppState>,
     caller: Caller,
-    Json(body): Json<WebhookRequest>,
+    Json(mut body): Json<WebhookRequest>,
 ) -> Result<Response, ApiError> {
     let mut at = Attempt::new(&state, &caller, AuditAction::WebhookCreate, "webhook");
     let granted = at.gate(Permission::SettingsWebhooks).await?;
@@ -199,10 +216,12 @@ pub async fn create(
             "`rotate_secret` applies to a change: a new webhook always gets a new secret",
         ));
     }
-    let url = valid_url(
-        state.egress.policy(),
-        body.url.as_deref().unwrap_or_default(),
-    )?;
+    body.validate(state.egress.policy())?;
+    // Required to create (a missing URL is refused as an empty one).
+    let url = match body.url.take() {
+        Some(u) => u,
+        None => valid_url(state.egress.policy(), "")?,
+    };
     let events = valid_events(body.events.as_deref())?;
     let secret = new_secret()?;
     let open = at.begin(granted).await?;
@@ -237,7 +256,7 @@ pub async fn update(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<i64>,
-    Json(body): Json<WebhookRequest>,
+    Json(mut body): Json<WebhookRequest>,
 ) -> Result<axum::Json<WebhookView>, ApiError> {
     let at = Attempt::new(
         &state,
@@ -246,11 +265,8 @@ pub async fn update(
         format!("webhook#{id}"),
     );
     let granted = at.gate(Permission::SettingsWebhooks).await?;
-    let url = body
-        .url
-        .as_deref()
-        .map(|u| valid_url(state.egress.policy(), u))
-        .transpose()?;
+    body.validate(state.egress.policy())?;
+    let url = body.url.take();
     let events = body
         .events
         .as_deref()

@@ -19,7 +19,7 @@ use utoipa::ToSchema;
 use super::{Attempt, to_json, valid_name};
 use crate::caller::Caller;
 use crate::error::ApiError;
-use crate::json::Json;
+use crate::json::{Json, Validate};
 use crate::state::AppState;
 
 /// A role.
@@ -164,6 +164,15 @@ pub struct NewRole {
     pub allowed_networks: Vec<String>,
 }
 
+impl Validate for NewRole {
+    fn validate(&mut self, _: &crate::egress::EgressPolicy) -> Result<(), ApiError> {
+        self.name = valid_name("name", &self.name)?;
+        permission_set(&self.permissions)?;
+        networks(&self.allowed_networks)?;
+        Ok(())
+    }
+}
+
 /// Creates a custom role (`roles.manage`; only permissions the caller holds).
 #[utoipa::path(post, path = "/api/v1/roles", tag = "admin", request_body = NewRole,
     responses((status = 201, body = RoleView), (status = 400, body = crate::error::ErrorBody, description = "`unknown_permission`, `bad_network`, `bad_name`"),
@@ -171,13 +180,14 @@ pub struct NewRole {
 pub async fn create(
     State(state): State<AppState>,
     caller: Caller,
-    Json(body): Json<NewRole>,
+    Json(mut body): Json<NewRole>,
 ) -> Result<Response, ApiError> {
     let mut at = Attempt::new(&state, &caller, AuditAction::RoleCreate, "role");
     let granted = at.gate(Permission::RolesManage).await?;
+    body.validate(state.egress.policy())?;
     let role = Role {
         id: RoleId(0),
-        name: valid_name("name", &body.name)?,
+        name: body.name,
         builtin: None,
         permissions: permission_set(&body.permissions)?,
         allowed_networks: networks(&body.allowed_networks)?,
@@ -211,6 +221,22 @@ pub struct RolePatch {
     pub allowed_networks: Option<Vec<String>>,
 }
 
+impl Validate for RolePatch {
+    fn validate(&mut self, _: &crate::egress::EgressPolicy) -> Result<(), ApiError> {
+        self.name = self
+            .name
+            .as_deref()
+            .map(|n| valid_name("name", n))
+            .transpose()?;
+        self.permissions
+            .as_deref()
+            .map(permission_set)
+            .transpose()?;
+        self.allowed_networks.as_deref().map(networks).transpose()?;
+        Ok(())
+    }
+}
+
 /// Edits a custom role (`roles.manage`; no permission the caller does not hold, before or
 /// after; built-in roles are refused with `builtin_role`).
 #[utoipa::path(patch, path = "/api/v1/roles/{id}", tag = "admin", request_body = RolePatch,
@@ -222,7 +248,7 @@ pub async fn update(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<i64>,
-    Json(body): Json<RolePatch>,
+    Json(mut body): Json<RolePatch>,
 ) -> Result<axum::Json<RoleView>, ApiError> {
     let at = Attempt::new(
         &state,
@@ -231,11 +257,8 @@ pub async fn update(
         RoleId(id).to_string(),
     );
     let granted = at.gate(Permission::RolesManage).await?;
-    let name = body
-        .name
-        .as_deref()
-        .map(|n| valid_name("name", n))
-        .transpose()?;
+    body.validate(state.egress.policy())?;
+    let name = body.name.take();
     let permissions = body
         .permissions
         .as_deref()

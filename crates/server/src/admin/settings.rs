@@ -27,7 +27,7 @@ use super::departments::{DepartmentView, view as department_view};
 use super::{Attempt, to_json, unknown};
 use crate::caller::Caller;
 use crate::error::ApiError;
-use crate::json::{Json, JsonOrEmpty};
+use crate::json::{Json, JsonOrEmpty, Validate};
 use crate::state::AppState;
 
 /// The account's settings (ACCESS-MODEL.md, "Account settings").
@@ -48,6 +48,12 @@ pub struct SettingsView {
     pub assignment: String,
     /// Finishing passes through a satisfaction survey.
     pub satisfaction_survey: bool,
+}
+
+impl Validate for SettingsView {
+    fn validate(&mut self, _: &crate::egress::EgressPolicy) -> Result<(), ApiError> {
+        settings_from(self).map(|_| ())
+    }
 }
 
 fn settings_view(s: &Settings) -> SettingsView {
@@ -103,7 +109,7 @@ pub async fn get(caller: Caller) -> axum::Json<SettingsView> {
 pub async fn put(
     State(state): State<AppState>,
     caller: Caller,
-    Json(body): Json<SettingsView>,
+    Json(mut body): Json<SettingsView>,
 ) -> Result<axum::Json<SettingsView>, ApiError> {
     let at = Attempt::new(
         &state,
@@ -112,6 +118,7 @@ pub async fn put(
         caller.owner.account.to_string(),
     );
     let granted = at.gate(Permission::SettingsCompany).await?;
+    body.validate(state.egress.policy())?;
     let settings = settings_from(&body)?;
     let open = at.begin(granted).await?;
     let before = to_json(&settings_view(&open.account.config.settings));

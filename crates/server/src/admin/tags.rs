@@ -16,7 +16,7 @@ use crate::audit_action::AuditAction;
 use crate::caller::Caller;
 use crate::error::ApiError;
 use crate::input::Path;
-use crate::json::Json;
+use crate::json::{Json, Validate};
 use crate::state::AppState;
 
 /// Longest tag name, bytes.
@@ -28,6 +28,13 @@ pub const MAX_TAG: usize = 64;
 pub struct NewTag {
     /// The tag's name, 1 to 64 bytes.
     pub name: String,
+}
+
+impl Validate for NewTag {
+    fn validate(&mut self, _: &crate::egress::EgressPolicy) -> Result<(), ApiError> {
+        self.name = valid_tag(&self.name)?.to_owned();
+        Ok(())
+    }
 }
 
 /// A tag name: trimmed, 1 to [`MAX_TAG`] bytes.
@@ -49,11 +56,12 @@ pub(crate) fn valid_tag(name: &str) -> Result<&str, ApiError> {
 pub async fn create(
     State(state): State<AppState>,
     caller: Caller,
-    Json(body): Json<NewTag>,
+    Json(mut body): Json<NewTag>,
 ) -> Result<StatusCode, ApiError> {
     let at = Attempt::new(&state, &caller, AuditAction::TagCreate, body.name.trim());
     let granted = at.gate(Permission::TagsCompanyManage).await?;
-    let name = valid_tag(&body.name)?;
+    body.validate(state.egress.policy())?;
+    let name = body.name.as_str();
     state.store.create_tag(caller.owner.account, name).await?;
     at.record_change(&granted, None, Some(&json!({"name": name})))
         .await?;

@@ -20,7 +20,7 @@ use utoipa::ToSchema;
 use super::{Attempt, to_json, unknown, valid_name};
 use crate::caller::Caller;
 use crate::error::ApiError;
-use crate::json::Json;
+use crate::json::{Json, Validate};
 use crate::secret;
 use crate::state::AppState;
 
@@ -236,6 +236,14 @@ pub struct NewUserRequest {
     pub memberships: Vec<MembershipView>,
 }
 
+impl Validate for NewUserRequest {
+    fn validate(&mut self, _: &crate::egress::EgressPolicy) -> Result<(), ApiError> {
+        self.email = valid_email(&self.email)?;
+        self.name = valid_name("name", &self.name)?;
+        valid_password("password", &self.password)
+    }
+}
+
 /// Creates a user with a temporary password (`users.manage`, no escalation: the new user's
 /// permissions must all be the caller's).
 #[utoipa::path(post, path = "/api/v1/users", tag = "admin", request_body = NewUserRequest,
@@ -244,13 +252,12 @@ pub struct NewUserRequest {
 pub async fn create(
     State(state): State<AppState>,
     caller: Caller,
-    Json(body): Json<NewUserRequest>,
+    Json(mut body): Json<NewUserRequest>,
 ) -> Result<Response, ApiError> {
     let mut at = Attempt::new(&state, &caller, AuditAction::UserCreate, "user");
     let granted = at.gate(Permission::UsersManage).await?;
-    let email = valid_email(&body.email)?;
-    let name = valid_name("name", &body.name)?;
-    valid_password("password", &body.password)?;
+    body.validate(state.egress.policy())?;
+    let (email, name) = (body.email, body.name);
     let hash = state.hasher.hash(body.password).await?;
     let open = at.begin(granted).await?;
     let config = &open.account.config;
@@ -300,6 +307,18 @@ pub struct UserPatch {
     pub memberships: Option<Vec<MembershipView>>,
 }
 
+impl Validate for UserPatch {
+    fn validate(&mut self, _: &crate::egress::EgressPolicy) -> Result<(), ApiError> {
+        self.name = self
+            .name
+            .as_deref()
+            .map(|n| valid_name("name", n))
+            .transpose()?;
+        self.email = self.email.as_deref().map(valid_email).transpose()?;
+        Ok(())
+    }
+}
+
 /// Edits, deactivates or re-roles a user (`users.manage`; no escalation: every permission the
 /// user holds before and after must be the caller's; the account keeps an active
 /// `account.manage` holder).
@@ -312,17 +331,13 @@ pub async fn update(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<i64>,
-    Json(body): Json<UserPatch>,
+    Json(mut body): Json<UserPatch>,
 ) -> Result<axum::Json<UserView>, ApiError> {
     let target = UserId(id);
     let at = Attempt::new(&state, &caller, AuditAction::UserUpdate, target.to_string());
     let granted = at.gate(Permission::UsersManage).await?;
-    let name = body
-        .name
-        .as_deref()
-        .map(|n| valid_name("name", n))
-        .transpose()?;
-    let email = body.email.as_deref().map(valid_email).transpose()?;
+    body.validate(state.egress.policy())?;
+    let (name, email) = (body.name.take(), body.email.take());
     let mut open = at.begin(granted).await?;
     let Some(before) = open.account.users.get(&target).cloned() else {
         return Err(at.missing_in(open).await);
@@ -385,6 +400,12 @@ pub struct PasswordReset {
     pub password: String,
 }
 
+impl Validate for PasswordReset {
+    fn validate(&mut self, _: &crate::egress::EgressPolicy) -> Result<(), ApiError> {
+        valid_password("password", &self.password)
+    }
+}
+
 /// Sets another user's password (`user.password.change_others` and `manage_user` on the user);
 /// the user must change it at next login, and their sessions end.
 #[utoipa::path(post, path = "/api/v1/users/{id}/password", tag = "admin", request_body = PasswordReset,
@@ -395,7 +416,7 @@ pub async fn reset_password(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<i64>,
-    Json(body): Json<PasswordReset>,
+    Json(mut body): Json<PasswordReset>,
 ) -> Result<StatusCode, ApiError> {
     let target = UserId(id);
     let at = Attempt::new(
@@ -405,7 +426,7 @@ pub async fn reset_password(
         target.to_string(),
     );
     let granted = at.gate(Permission::UsersManage).await?;
-    valid_password("password", &body.password)?;
+    body.validate(state.egress.policy())?;
     let hash = state.hasher.hash(body.password).await?;
     let open = at.begin(granted).await?;
     let d = open.actor.decide_password_of(&open.account, target);
@@ -431,6 +452,23 @@ pub struct OwnPassword {
     pub new_password: String,
 }
 
+impl Validate for OwnPassword {
+    fn validate(&mut self, _: &crate::egress::EgressPolicy) -> Result<(), ApiError> {
+        valid_password("new_password", &self.new_password)?;
+        if self
+            .current_password
+            .as_deref()
+            .is_some_and(|p| p.len() > MAX_PASSWORD)
+        {
+            return Err(ApiError::bad_request(
+                "bad_password",
+                format!("`current_password` is limited to {MAX_PASSWORD} bytes"),
+            ));
+        }
+        Ok(())
+    }
+}
+
 /// Changes the caller's own password (with the current one, or
 /// `user.password.change_without_current`); clears `must_change_password` and ends the caller's
 /// other sessions. Wrong current passwords count as failed logins for throttling.
@@ -441,7 +479,7 @@ pub struct OwnPassword {
 pub async fn change_own_password(
     State(state): State<AppState>,
     caller: Caller,
-    Json(body): Json<OwnPassword>,
+    Json(mut body): Json<OwnPassword>,
 ) -> Result<StatusCode, ApiError> {
     let me = caller.owner.user;
     let account = caller.owner.account;
@@ -451,17 +489,7 @@ pub async fn change_own_password(
         AuditAction::UserPasswordChange,
         me.to_string(),
     );
-    valid_password("new_password", &body.new_password)?;
-    if body
-        .current_password
-        .as_deref()
-        .is_some_and(|p| p.len() > MAX_PASSWORD)
-    {
-        return Err(ApiError::bad_request(
-            "bad_password",
-            format!("`current_password` is limited to {MAX_PASSWORD} bytes"),
-        ));
-    }
+    body.validate(state.egress.policy())?;
     let verified = match body.current_password {
         None => false,
         Some(current) => {

@@ -17,7 +17,8 @@ use utoipa::ToSchema;
 use super::committer::Arrival;
 use super::whatsapp::{self, Content, Handshake, Item};
 use crate::error::ApiError;
-use crate::json::Json;
+use crate::json::{Json, Validate};
+use crate::limits::{MAX_CONTACT_KEY, MAX_EXTERNAL_ID, MAX_TEXT};
 use crate::state::AppState;
 
 /// Largest webhook body: 1 MiB.
@@ -241,26 +242,35 @@ pub struct GenericMessage {
     pub id: Option<String>,
 }
 
-/// What a generic message must be, checked before anything is looked up.
-pub(crate) fn check_generic(m: &GenericMessage) -> Result<(), ApiError> {
-    let from = m.from.trim();
-    if from.is_empty() || from.len() > 64 || m.text.trim().is_empty() || m.text.len() > 4096 {
-        return Err(ApiError::bad_request(
-            "bad_message",
-            "`from` must be 1 to 64 bytes and `text` 1 to 4096 bytes",
-        ));
+impl Validate for GenericMessage {
+    /// What a generic message must be, checked before anything is looked up.
+    fn validate(&mut self, _: &crate::egress::EgressPolicy) -> Result<(), ApiError> {
+        let from = self.from.trim();
+        if from.is_empty()
+            || from.len() > MAX_CONTACT_KEY
+            || self.text.trim().is_empty()
+            || self.text.len() > MAX_TEXT
+        {
+            return Err(ApiError::bad_request(
+                "bad_message",
+                format!(
+                    "`from` must be 1 to {MAX_CONTACT_KEY} bytes and `text` 1 to {MAX_TEXT} bytes"
+                ),
+            ));
+        }
+        if self
+            .id
+            .as_deref()
+            .map(str::trim)
+            .is_some_and(|i| i.len() > MAX_EXTERNAL_ID)
+        {
+            return Err(ApiError::bad_request(
+                "bad_message",
+                format!("`id` is limited to {MAX_EXTERNAL_ID} bytes"),
+            ));
+        }
+        Ok(())
     }
-    if m.id
-        .as_deref()
-        .map(str::trim)
-        .is_some_and(|i| i.len() > 128)
-    {
-        return Err(ApiError::bad_request(
-            "bad_message",
-            "`id` is limited to 128 bytes",
-        ));
-    }
-    Ok(())
 }
 
 /// A message from a contact through a generic channel (`Authorization: Bearer <channel
@@ -271,7 +281,7 @@ pub(crate) fn check_generic(m: &GenericMessage) -> Result<(), ApiError> {
 pub async fn generic_message(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Json(m): Json<GenericMessage>,
+    Json(mut m): Json<GenericMessage>,
 ) -> Result<axum::Json<Accepted>, ApiError> {
     let token = headers
         .get(header::AUTHORIZATION)
@@ -285,7 +295,7 @@ pub async fn generic_message(
         .await?
         .filter(|c| c.kind == ChannelKind::Generic && c.active)
         .ok_or_else(ApiError::unauthorized)?;
-    check_generic(&m)?;
+    m.validate(state.egress.policy())?;
     let from = m.from.trim();
     if from.is_empty() || from.len() > 64 || m.text.trim().is_empty() || m.text.len() > 4096 {
         return Err(ApiError::bad_request(

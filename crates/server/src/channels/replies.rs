@@ -14,7 +14,10 @@ use crate::app::{self, conversations::Template};
 use crate::caller::Caller;
 use crate::conversations::{ConversationDetail, detail, visible_row};
 use crate::error::ApiError;
-use crate::json::Json;
+use crate::json::{Json, Validate};
+use crate::limits::{
+    MAX_TEMPLATE_LANGUAGE, MAX_TEMPLATE_NAME, MAX_TEMPLATE_PARAMETER, MAX_TEMPLATE_PARAMETERS,
+};
 use crate::state::AppState;
 
 /// A WhatsApp message template to send.
@@ -30,6 +33,31 @@ pub struct TemplateRequest {
     pub parameters: Vec<String>,
 }
 
+impl Validate for TemplateRequest {
+    fn validate(&mut self, _: &crate::egress::EgressPolicy) -> Result<(), ApiError> {
+        let valid = |s: &str, max: usize| {
+            !s.trim().is_empty() && s.len() <= max && !s.contains(char::is_whitespace)
+        };
+        if !valid(&self.name, MAX_TEMPLATE_NAME)
+            || !valid(&self.language, MAX_TEMPLATE_LANGUAGE)
+            || self.parameters.len() > MAX_TEMPLATE_PARAMETERS
+            || self
+                .parameters
+                .iter()
+                .any(|p| p.is_empty() || p.len() > MAX_TEMPLATE_PARAMETER)
+        {
+            return Err(ApiError::bad_request(
+                "bad_template",
+                format!(
+                    "`name` (1 to {MAX_TEMPLATE_NAME} bytes) and `language` (such as pt_BR) without spaces; \
+                     at most {MAX_TEMPLATE_PARAMETERS} `parameters` of 1 to {MAX_TEMPLATE_PARAMETER} bytes"
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
+
 /// Sends an approved WhatsApp template (allowed when a reply is, and the only message allowed
 /// outside the customer's 24-hour window).
 #[utoipa::path(post, path = "/api/v1/conversations/{id}/template", tag = "conversations", request_body = TemplateRequest,
@@ -40,24 +68,9 @@ pub async fn send_template(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<i64>,
-    Json(req): Json<TemplateRequest>,
+    Json(mut req): Json<TemplateRequest>,
 ) -> Result<Response, ApiError> {
-    let valid = |s: &str, max: usize| {
-        !s.trim().is_empty() && s.len() <= max && !s.contains(char::is_whitespace)
-    };
-    if !valid(&req.name, 512)
-        || !valid(&req.language, 15)
-        || req.parameters.len() > 20
-        || req
-            .parameters
-            .iter()
-            .any(|p| p.is_empty() || p.len() > 1024)
-    {
-        return Err(ApiError::bad_request(
-            "bad_template",
-            "`name` (1 to 512 bytes) and `language` (such as pt_BR) without spaces; at most 20 `parameters` of 1 to 1024 bytes",
-        ));
-    }
+    req.validate(state.egress.policy())?;
     let template = Template {
         name: req.name,
         language: req.language,

@@ -11,7 +11,7 @@ use access::{
 };
 use scenario::{Backend, IdMap, Scenario, Subject};
 
-use crate::{NewConversation, NewUser, Store, StoreError};
+use store::{NewConversation, NewUser, Store, StoreError};
 
 /// What can go wrong answering a scenario from the store.
 #[derive(Debug, thiserror::Error)]

@@ -1,0 +1,25 @@
+//! The sizes request bodies are held to, named once: the handlers' checks
+//! (`crate::json::Validate`), their error messages and the OpenAPI descriptions use these.
+
+/// A message's text (a reply, a note, a generic channel's message, a first message), bytes.
+pub const MAX_TEXT: usize = 4096;
+/// A display name (a department, a role, a user, a contact, the account), bytes.
+pub const MAX_NAME: usize = 200;
+/// A contact's phone as given to the API, bytes.
+pub const MAX_PHONE: usize = 32;
+/// A generic channel's key of the contact (`from`), bytes.
+pub const MAX_CONTACT_KEY: usize = 64;
+/// An integration's id of a message, bytes.
+pub const MAX_EXTERNAL_ID: usize = 128;
+/// An API token's name, bytes.
+pub const MAX_TOKEN_NAME: usize = 100;
+/// The email and the password of a login, bytes each.
+pub const MAX_LOGIN_FIELD: usize = 1024;
+/// A WhatsApp template's name, bytes.
+pub const MAX_TEMPLATE_NAME: usize = 512;
+/// A WhatsApp template's language code (`pt_BR`), bytes.
+pub const MAX_TEMPLATE_LANGUAGE: usize = 15;
+/// A WhatsApp template's parameters, at most.
+pub const MAX_TEMPLATE_PARAMETERS: usize = 20;
+/// One template parameter, bytes.
+pub const MAX_TEMPLATE_PARAMETER: usize = 1024;
