@@ -58,19 +58,7 @@ pub use crate::hub::{Delivery, Hub, KEEP};
 async fn deliveries(state: &AppState, events: Vec<EventRecord>) -> store::Result<Vec<Delivery>> {
     let mut out = Vec::with_capacity(events.len());
     for e in events {
-        let row = match e.conversation {
-            Some(c) => state
-                .store
-                .conversation_rows(e.account, &[c])
-                .await?
-                .into_iter()
-                .next(),
-            None => None,
-        };
-        let message = match e.message {
-            Some(m) => state.store.message(e.account, m).await?.map(|(_, m)| m),
-            None => None,
-        };
+        let (row, message) = crate::hub::load(&state.store, &e).await?;
         out.push(Delivery {
             event: e,
             row,

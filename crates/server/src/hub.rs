@@ -76,3 +76,24 @@ impl Hub {
         self.tx.subscribe()
     }
 }
+
+/// What an event is about, as it is now: its conversation (a listing row) and its message.
+pub type Loaded = (Option<ConversationRow>, Option<Message>);
+
+/// Loads an event's conversation and message as they are now (the live streams' pump and the
+/// outbound webhooks' worker read events the same way).
+pub async fn load(store: &store::Store, e: &EventRecord) -> store::Result<Loaded> {
+    let row = match e.conversation {
+        Some(c) => store
+            .conversation_rows(e.account, &[c])
+            .await?
+            .into_iter()
+            .next(),
+        None => None,
+    };
+    let message = match e.message {
+        Some(m) => store.message(e.account, m).await?.map(|(_, m)| m),
+        None => None,
+    };
+    Ok((row, message))
+}

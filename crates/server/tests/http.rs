@@ -119,6 +119,37 @@ impl World {
     }
 }
 
+/// Another account, "Loja B", with its default department and its owner (`owner_email`, a
+/// member of that department): what the tests that check the separation of accounts look from.
+async fn seed_other_account(
+    store: &Store,
+    owner_email: &str,
+    hash: &str,
+) -> (AccountId, DepartmentId, UserId) {
+    let b = store
+        .create_account("Loja B", &Settings::default(), "Geral", 0)
+        .await
+        .unwrap();
+    let b_dept = store.default_department(b).await.unwrap();
+    let b_owner = store
+        .account_config(b)
+        .await
+        .unwrap()
+        .builtin_role(BuiltinRole::Owner)
+        .unwrap();
+    let b_user = seed_user(
+        store,
+        b,
+        owner_email,
+        hash,
+        true,
+        b_owner,
+        &[(b_dept, MembershipKind::Member)],
+    )
+    .await;
+    (b, b_dept, b_user)
+}
+
 async fn seed_user(
     store: &Store,
     account: AccountId,
@@ -269,27 +300,7 @@ async fn start(store: Store) -> World {
         .unwrap()
         .0;
     // Another account, with its own owner and conversation.
-    let b = store
-        .create_account("Loja B", &Settings::default(), "Geral", 0)
-        .await
-        .unwrap();
-    let b_dept = store.default_department(b).await.unwrap();
-    let b_owner = store
-        .account_config(b)
-        .await
-        .unwrap()
-        .builtin_role(BuiltinRole::Owner)
-        .unwrap();
-    let b_user = seed_user(
-        &store,
-        b,
-        &email("dono-b"),
-        &hash,
-        true,
-        b_owner,
-        &[(b_dept, MembershipKind::Member)],
-    )
-    .await;
+    let (b, b_dept, b_user) = seed_other_account(&store, &email("dono-b"), &hash).await;
     let b_conv = store
         .create_conversation(&NewConversation {
             account: b,

@@ -5,15 +5,14 @@ use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 use std::time::Duration;
 
-use store::{
-    ConversationRow, DeliveryOutcome, DueDelivery, EventRecord, Message, NewDelivery, Webhook,
-};
+use store::{DeliveryOutcome, DueDelivery, NewDelivery, Webhook};
 use tokio::sync::broadcast::error::{RecvError, TryRecvError};
 use tracing::Instrument;
 
 use crate::channels::sender::{MAX_ATTEMPTS, backoff_seconds};
 use crate::channels::whatsapp::sign;
 use crate::egress::{UNREACHABLE, body_prefix};
+use crate::hub::{Loaded, load};
 use crate::state::AppState;
 
 /// How long one attempt may take, answer included.
@@ -32,27 +31,6 @@ pub const KEEP: i64 = 30 * 24 * 3600 * 1_000_000;
 const PRUNE_EVERY: i64 = 3600 * 1_000_000;
 /// Bytes of a failed answer's body kept in the log.
 const ERROR_BODY: usize = 200;
-
-/// What deciding an event's delivery needs: its conversation and message as they are now.
-type Loaded = (Option<ConversationRow>, Option<Message>);
-
-/// Loads an event's conversation and message as they are now.
-async fn load(state: &AppState, e: &EventRecord) -> store::Result<Loaded> {
-    let row = match e.conversation {
-        Some(c) => state
-            .store
-            .conversation_rows(e.account, &[c])
-            .await?
-            .into_iter()
-            .next(),
-        None => None,
-    };
-    let message = match e.message {
-        Some(m) => state.store.message(e.account, m).await?.map(|(_, m)| m),
-        None => None,
-    };
-    Ok((row, message))
-}
 
 /// Moves one webhook's next events into its deliveries, each decided for the webhook's acting
 /// user as things are now (a paused webhook's events go by undelivered); whether it has more.
@@ -75,7 +53,7 @@ async fn feed_one(
     for (e, p) in wanted.filter_map(|e| acting.as_ref().ok().map(|p| (e, p))) {
         let (row, message) = match cache.entry(e.id) {
             Entry::Occupied(loaded) => loaded.into_mut(),
-            Entry::Vacant(slot) => slot.insert(load(state, e).await?),
+            Entry::Vacant(slot) => slot.insert(load(&state.store, e).await?),
         };
         if let Some((kind, body)) = super::principal::delivery(p, e, row.as_ref(), message.as_ref())
         {

@@ -13,7 +13,7 @@ use access::{
 use serde_json::{Value, json};
 use store::{NewConversation, Store};
 
-use super::{ids, on_postgres, on_sqlite, seed_user};
+use super::{ids, on_postgres, on_sqlite, seed_other_account, seed_user};
 use crate::common::{Response, launch, launch_with, request};
 
 #[path = "admin/accounts.rs"]
@@ -150,27 +150,7 @@ async fn start(store: Store) -> World {
     .await;
 
     // Another account with a department, a user and a custom role.
-    let b = store
-        .create_account("Loja B", &Settings::default(), "Geral", 0)
-        .await
-        .unwrap();
-    let b_dept = store.default_department(b).await.unwrap();
-    let b_owner = store
-        .account_config(b)
-        .await
-        .unwrap()
-        .builtin_role(BuiltinRole::Owner)
-        .unwrap();
-    let b_user = seed_user(
-        &store,
-        b,
-        &email("dono-b"),
-        &hash,
-        true,
-        b_owner,
-        &[(b_dept, MembershipKind::Member)],
-    )
-    .await;
+    let (b, b_dept, b_user) = seed_other_account(&store, &email("dono-b"), &hash).await;
     let b_role = store
         .create_role(
             b,
