@@ -315,6 +315,7 @@ pub async fn fill(store: &Store, password_hash: &str, now_micros: i64) -> Result
         ..Settings::default()
     };
     let account = store
+        .directory()
         .create_account(ACCOUNT_NAME, &settings, GERAL, now)
         .await
         .context("creating the demo account")?;
@@ -327,8 +328,9 @@ pub async fn fill(store: &Store, password_hash: &str, now_micros: i64) -> Result
             None => None,
         };
         let id = if spec.name == GERAL {
-            let id = store.default_department(account).await?;
+            let id = store.directory().default_department(account).await?;
             store
+                .directory()
                 .update_department(
                     account,
                     &Department {
@@ -342,6 +344,7 @@ pub async fn fill(store: &Store, password_hash: &str, now_micros: i64) -> Result
             id
         } else {
             store
+                .directory()
                 .create_department(account, spec.name, parent, spec.access)
                 .await
                 .with_context(|| format!("creating the demo department {}", spec.name))?
@@ -372,17 +375,19 @@ pub async fn fill(store: &Store, password_hash: &str, now_micros: i64) -> Result
         (ROLE_DEPARTMENT_AGENT, agent.union(department)),
     ] {
         let id = store
+            .directory()
             .create_role(account, name, permissions, &[])
             .await
             .with_context(|| format!("creating the demo role {name}"))?;
         custom.insert(name, id);
     }
-    let config = store.account_config(account).await?;
+    let config = store.directory().account_config(account).await?;
 
     // Users.
     let mut users: Vec<(UserId, &UserSpec)> = Vec::new();
     for spec in USERS {
         let id = store
+            .directory()
             .create_user(
                 account,
                 &NewUser {
@@ -427,6 +432,7 @@ pub async fn fill(store: &Store, password_hash: &str, now_micros: i64) -> Result
             bindings: vec![Binding { role, scope }],
         };
         store
+            .directory()
             .set_user_access(account, &user)
             .await
             .with_context(|| format!("giving the demo user {} its access", spec.email))?;
@@ -436,6 +442,7 @@ pub async fn fill(store: &Store, password_hash: &str, now_micros: i64) -> Result
     // The company's tags, then conversations.
     for tag in COMPANY_TAGS {
         store
+            .inbox()
             .create_tag(account, tag)
             .await
             .context("creating a demo tag")?;
@@ -507,6 +514,7 @@ pub async fn fill(store: &Store, password_hash: &str, now_micros: i64) -> Result
                 .chance(40)
                 .then(|| format!("{}@cliente.example", ascii_slug(&contact_name)));
             let id = store
+                .inbox()
                 .create_contact(
                     account,
                     &contact_name,
@@ -520,6 +528,7 @@ pub async fn fill(store: &Store, password_hash: &str, now_micros: i64) -> Result
             id
         };
         let conversation = store
+            .conversations()
             .create_conversation(&NewConversation {
                 account,
                 department,
@@ -533,12 +542,14 @@ pub async fn fill(store: &Store, password_hash: &str, now_micros: i64) -> Result
             .with_context(|| format!("creating demo conversation {n}"))?;
         for ((kind, author, body), at) in script.iter().zip(&times) {
             store
+                .inbox()
                 .add_message(account, conversation, *kind, *author, body, None, *at)
                 .await
                 .context("adding a demo message")?;
         }
         for tag in tags(&mut rng, spec) {
             store
+                .inbox()
                 .tag(account, conversation, tag, None, start)
                 .await
                 .context("tagging a demo conversation")?;
@@ -546,7 +557,7 @@ pub async fn fill(store: &Store, password_hash: &str, now_micros: i64) -> Result
     }
 
     // A WhatsApp channel into the default department, for trying the webhook.
-    let mut tx = store.begin_admin(account).await?;
+    let mut tx = store.directory().begin_admin(account).await?;
     let channel = tx
         .create_channel(
             store::ChannelKind::WhatsApp,
@@ -583,6 +594,7 @@ pub async fn scale(store: &Store, total: i64) -> Result<Option<i64>> {
     match existing_account(store).await? {
         Some(demo) if !demo.logins.is_empty() => Ok(Some(
             store
+                .conversations()
                 .bench_replicate(demo.account, total, 7 * DAY)
                 .await
                 .context("copying the demo conversations")?,
@@ -593,27 +605,32 @@ pub async fn scale(store: &Store, total: i64) -> Result<Option<i64>> {
 
 /// The summary to give when the database already has an account, or `None` when it is empty.
 async fn existing_account(store: &Store) -> Result<Option<DemoSummary>> {
-    if let Some(owner) = store.credentials(OWNER_EMAIL).await? {
+    if let Some(owner) = store.auth().credentials(OWNER_EMAIL).await? {
         return Ok(Some(DemoSummary {
             created: false,
             account: owner.account,
             logins: logins(),
             conversations: 0,
             channel: store
-                .channels(owner.account)
+                .channels()
+                .list(owner.account)
                 .await?
                 .iter()
                 .find(|c| c.phone_number_id.as_deref() == Some(CHANNEL_NUMBER))
                 .map(|c| c.id),
         }));
     }
-    Ok(store.first_account().await?.map(|account| DemoSummary {
-        created: false,
-        account,
-        logins: Vec::new(),
-        conversations: 0,
-        channel: None,
-    }))
+    Ok(store
+        .directory()
+        .first_account()
+        .await?
+        .map(|account| DemoSummary {
+            created: false,
+            account,
+            logins: Vec::new(),
+            conversations: 0,
+            channel: None,
+        }))
 }
 
 fn dept_id(depts: &BTreeMap<&'static str, DepartmentId>, name: &str) -> Result<DepartmentId> {

@@ -29,7 +29,7 @@ impl Demo {
         let store = fresh().await;
         let summary = fill(&store, HASH, NOW).await.unwrap();
         let account = summary.account;
-        let config = store.account_config(account).await.unwrap();
+        let config = store.directory().account_config(account).await.unwrap();
         let depts = config
             .departments
             .iter()
@@ -48,7 +48,13 @@ impl Demo {
             ids.extend(demo.tab(&owner, tab).await);
         }
         for id in ids {
-            let record = demo.store.conversation(account, id).await.unwrap().unwrap();
+            let record = demo
+                .store
+                .conversations()
+                .conversation(account, id)
+                .await
+                .unwrap()
+                .unwrap();
             demo.all.push(record);
         }
         (demo, summary)
@@ -59,13 +65,30 @@ impl Demo {
     }
 
     async fn user(&self, email: &str) -> UserId {
-        self.store.credentials(email).await.unwrap().unwrap().user
+        self.store
+            .auth()
+            .credentials(email)
+            .await
+            .unwrap()
+            .unwrap()
+            .user
     }
 
     async fn principal(&self, email: &str) -> Principal {
         let id = self.user(email).await;
-        let config = self.store.account_config(self.account).await.unwrap();
-        let user = self.store.user(self.account, id).await.unwrap().unwrap();
+        let config = self
+            .store
+            .directory()
+            .account_config(self.account)
+            .await
+            .unwrap();
+        let user = self
+            .store
+            .directory()
+            .user(self.account, id)
+            .await
+            .unwrap()
+            .unwrap();
         Principal::resolve(&config, &user, IpAddr::V4(Ipv4Addr::LOCALHOST))
     }
 
@@ -73,8 +96,13 @@ impl Demo {
     /// counters agree with it.
     async fn tab(&self, p: &Principal, tab: Tab) -> BTreeSet<ConversationId> {
         let plan = p.plan(tab);
-        let page = self.store.list(&plan, None, 1000).await.unwrap();
-        let count = self.store.count(&plan).await.unwrap();
+        let page = self
+            .store
+            .conversations()
+            .list(&plan, None, 1000)
+            .await
+            .unwrap();
+        let count = self.store.conversations().count(&plan).await.unwrap();
         assert_eq!(page.len() as u64, count, "count of {tab:?}");
         for pair in page.windows(2) {
             assert!(
@@ -132,14 +160,19 @@ async fn fills_an_empty_database_once() {
     );
     for (email, sees) in &summary.logins {
         assert!(!sees.is_empty() && !sees.contains('\n'), "{email}: {sees}");
-        let c = demo.store.credentials(email).await.unwrap().unwrap();
+        let c = demo.store.auth().credentials(email).await.unwrap().unwrap();
         assert_eq!(c.account, demo.account);
         assert_eq!(c.password_hash.as_deref(), Some(HASH));
         assert_eq!(c.active, email != "inativo@demo.example");
     }
 
     // Departments, their tree and access options.
-    let config = demo.store.account_config(demo.account).await.unwrap();
+    let config = demo
+        .store
+        .directory()
+        .account_config(demo.account)
+        .await
+        .unwrap();
     assert_eq!(config.departments.len(), DEPARTMENTS.len());
     assert_eq!(config.departments.default_department(), demo.dept(GERAL));
     for spec in DEPARTMENTS {
@@ -170,7 +203,7 @@ async fn fills_an_empty_database_once() {
             spec.name
         );
     }
-    let account = demo.store.account(demo.account).await.unwrap();
+    let account = demo.store.directory().account(demo.account).await.unwrap();
     for r in &demo.all {
         let c = &r.conversation;
         match c.assignee {
@@ -193,7 +226,12 @@ async fn fills_an_empty_database_once() {
     let mut tagged = BTreeSet::new();
     for r in &demo.all {
         let id = r.conversation.id;
-        let messages = demo.store.messages(demo.account, id, 0, 100).await.unwrap();
+        let messages = demo
+            .store
+            .inbox()
+            .messages(demo.account, id, 0, 100)
+            .await
+            .unwrap();
         assert!(
             (1..=6).contains(&messages.len()),
             "{id}: {}",
@@ -217,12 +255,13 @@ async fn fills_an_empty_database_once() {
         }
         let contact = demo
             .store
+            .inbox()
             .conversation_contact(demo.account, id)
             .await
             .unwrap()
             .unwrap();
         assert!(contact.phone.as_deref().unwrap().starts_with("+55"));
-        tagged.extend(demo.store.tags(demo.account, id).await.unwrap());
+        tagged.extend(demo.store.inbox().tags(demo.account, id).await.unwrap());
     }
     for tag in ["urgente", "reclamação", "orçamento", "vip"] {
         assert!(tagged.contains(tag), "{tag}");
@@ -240,7 +279,13 @@ async fn fills_an_empty_database_once() {
         total += demo.tab(&owner, tab).await.len();
     }
     assert_eq!(total, CONVERSATIONS);
-    let c = demo.store.credentials(OWNER_EMAIL).await.unwrap().unwrap();
+    let c = demo
+        .store
+        .auth()
+        .credentials(OWNER_EMAIL)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(c.password_hash.as_deref(), Some(HASH));
 }
 
@@ -267,6 +312,7 @@ async fn the_same_demo_every_time() {
 async fn does_nothing_when_another_account_exists() {
     let store = fresh().await;
     let other = store
+        .directory()
         .create_account("Outra Loja", &Settings::default(), "Geral", NOW)
         .await
         .unwrap();
@@ -274,7 +320,14 @@ async fn does_nothing_when_another_account_exists() {
     assert!(!summary.created);
     assert_eq!(summary.account, other);
     assert!(summary.logins.is_empty());
-    assert!(store.credentials(OWNER_EMAIL).await.unwrap().is_none());
+    assert!(
+        store
+            .auth()
+            .credentials(OWNER_EMAIL)
+            .await
+            .unwrap()
+            .is_none()
+    );
 }
 
 #[tokio::test]
@@ -439,7 +492,14 @@ async fn each_user_sees_what_their_role_implies() {
         Tab::MyFinished,
     ] {
         assert!(demo.tab(&inativo, tab).await.is_empty(), "{tab:?}");
-        assert_eq!(demo.store.count(&inativo.plan(tab)).await.unwrap(), 0);
+        assert_eq!(
+            demo.store
+                .conversations()
+                .count(&inativo.plan(tab))
+                .await
+                .unwrap(),
+            0
+        );
     }
 }
 
@@ -450,7 +510,13 @@ async fn scales_to_many_conversations_with_the_same_shape() {
     let before: Vec<u64> = {
         let mut v = Vec::new();
         for tab in Tab::ALL {
-            v.push(demo.store.count(&ana.plan(*tab)).await.unwrap());
+            v.push(
+                demo.store
+                    .conversations()
+                    .count(&ana.plan(*tab))
+                    .await
+                    .unwrap(),
+            );
         }
         v
     };
@@ -461,7 +527,12 @@ async fn scales_to_many_conversations_with_the_same_shape() {
     let owner = demo.principal(OWNER_EMAIL).await;
     let mut all = 0;
     for tab in [Tab::Waiting, Tab::Mine, Tab::Others, Tab::Finished] {
-        all += demo.store.count(&owner.plan(tab)).await.unwrap();
+        all += demo
+            .store
+            .conversations()
+            .count(&owner.plan(tab))
+            .await
+            .unwrap();
     }
     assert_eq!(
         all,
@@ -471,12 +542,22 @@ async fn scales_to_many_conversations_with_the_same_shape() {
     // Each of ana's tabs grew about threefold (two full copies and a few more), and the first
     // page is still the newest: the demo's own conversations, not the older copies.
     for (tab, n) in Tab::ALL.iter().zip(before) {
-        let after = demo.store.count(&ana.plan(*tab)).await.unwrap();
+        let after = demo
+            .store
+            .conversations()
+            .count(&ana.plan(*tab))
+            .await
+            .unwrap();
         assert!(
             after >= 3 * n && after <= 3 * n + 7,
             "{tab:?}: {n} → {after}"
         );
-        let first = demo.store.list(&ana.plan(*tab), None, 1).await.unwrap();
+        let first = demo
+            .store
+            .conversations()
+            .list(&ana.plan(*tab), None, 1)
+            .await
+            .unwrap();
         if let Some(c) = first.first() {
             assert!(
                 demo.all.iter().any(|r| r.conversation.id == c.id),

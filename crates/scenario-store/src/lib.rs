@@ -44,13 +44,17 @@ pub async fn load(store: &Store, s: &Scenario) -> Result<(AccountId, Scenario), 
         .get(default)
         .map_or("default", |d| d.name.as_str());
     let account = store
+        .directory()
         .create_account(&s.name, &config.settings, default_name, 0)
         .await?;
     map.account = Some(account);
-    map.departments
-        .insert(default, store.default_department(account).await?);
+    map.departments.insert(
+        default,
+        store.directory().default_department(account).await?,
+    );
     for d in config.departments.iter().filter(|d| d.id != default) {
         let id = store
+            .directory()
             .create_department(account, &d.name, None, d.access)
             .await?;
         map.departments.insert(d.id, id);
@@ -64,9 +68,12 @@ pub async fn load(store: &Store, s: &Scenario) -> Result<(AccountId, Scenario), 
             .copied()
             .ok_or(StoreError::NotFound("department"))?;
         stored.parent = d.parent.and_then(|p| map.departments.get(&p).copied());
-        store.update_department(account, &stored).await?;
+        store
+            .directory()
+            .update_department(account, &stored)
+            .await?;
     }
-    let stored = store.account_config(account).await?;
+    let stored = store.directory().account_config(account).await?;
     for r in config.roles.values() {
         let id = match r.builtin {
             Some(b) => stored
@@ -74,6 +81,7 @@ pub async fn load(store: &Store, s: &Scenario) -> Result<(AccountId, Scenario), 
                 .ok_or(StoreError::NotFound("built-in role"))?,
             None => {
                 store
+                    .directory()
                     .create_role(account, &r.name, r.permissions, &r.allowed_networks)
                     .await?
             }
@@ -84,6 +92,7 @@ pub async fn load(store: &Store, s: &Scenario) -> Result<(AccountId, Scenario), 
         let name = s.names.user_name(u.id);
         let email = format!("{name}@account{}.scenario.invalid", account.0);
         let id = store
+            .directory()
             .create_user(
                 account,
                 &NewUser {
@@ -141,11 +150,12 @@ pub async fn load(store: &Store, s: &Scenario) -> Result<(AccountId, Scenario), 
                 })
                 .collect::<Result<_, StoreError>>()?,
         };
-        store.set_user_access(account, &user).await?;
+        store.directory().set_user_access(account, &user).await?;
     }
     // Later conversations in the list are newer, as in memory.
     for (c, at) in s.conversations.iter().zip(1..) {
         let id = store
+            .conversations()
             .create_conversation(&NewConversation {
                 account,
                 department: dept(c.department)?,
@@ -184,9 +194,10 @@ impl<'r> StoreBackend<'r> {
     }
 
     async fn principal(&self, user: UserId, from: IpAddr) -> Result<Principal, StoreError> {
-        let config = self.store.account_config(self.account).await?;
+        let config = self.store.directory().account_config(self.account).await?;
         let u = self
             .store
+            .directory()
             .user(self.account, user)
             .await?
             .ok_or(StoreError::NotFound("user"))?;
@@ -196,6 +207,7 @@ impl<'r> StoreBackend<'r> {
     async fn conversation(&self, id: ConversationId) -> Result<Conversation, StoreError> {
         Ok(self
             .store
+            .conversations()
             .conversation(self.account, id)
             .await?
             .ok_or(StoreError::NotFound("conversation"))?
@@ -203,7 +215,7 @@ impl<'r> StoreBackend<'r> {
     }
 
     async fn account(&self) -> Result<Account, StoreError> {
-        self.store.account(self.account).await
+        self.store.directory().account(self.account).await
     }
 }
 
@@ -227,7 +239,7 @@ impl Backend for StoreBackend<'_> {
                 } => {
                     let c = self.conversation(*conversation).await?;
                     let target = match to_user {
-                        Some(t) => self.store.user(self.account, *t).await?,
+                        Some(t) => self.store.directory().user(self.account, *t).await?,
                         None => None,
                     };
                     let action = action
@@ -263,7 +275,7 @@ impl Backend for StoreBackend<'_> {
             let mut all = Vec::new();
             let mut after: Option<Cursor> = None;
             loop {
-                let page = self.store.list(&plan, after, 3).await?;
+                let page = self.store.conversations().list(&plan, after, 3).await?;
                 after = page.last().copied();
                 let done = page.len() < 3;
                 all.extend(page);
@@ -271,7 +283,7 @@ impl Backend for StoreBackend<'_> {
                     break;
                 }
             }
-            let count = self.store.count(&plan).await?;
+            let count = self.store.conversations().count(&plan).await?;
             if usize::try_from(count).ok() != Some(all.len()) {
                 return Err(BackendError::CountMismatch {
                     tab: tab.id(),

@@ -160,12 +160,13 @@ fn compare_world(
     for step in 0..=steps {
         let inbox = access::Inbox::new(s.conversations.iter().zip(1..).map(|(c, at)| (*c, at)));
         let (config, stored) = rt.block_on(async {
-            let config = store.account_config(account).await.unwrap();
+            let config = store.directory().account_config(account).await.unwrap();
             let mut stored = Vec::new();
             for (name, c) in &remapped.names.conversations {
                 stored.push((
                     name.clone(),
                     store
+                        .conversations()
                         .conversation(account, *c)
                         .await
                         .unwrap()
@@ -177,7 +178,10 @@ fn compare_world(
         });
         for (name, &u) in &s.names.users {
             let du = remapped.names.users[name];
-            let duser = rt.block_on(store.user(account, du)).unwrap().unwrap();
+            let duser = rt
+                .block_on(store.directory().user(account, du))
+                .unwrap()
+                .unwrap();
             for from in from_list {
                 let mem = Principal::resolve(&s.account.config, &s.account.users[&u], from);
                 let db = Principal::resolve(&config, &duser, from);
@@ -190,8 +194,8 @@ fn compare_world(
                     let plan = db.plan(*tab);
                     let (sql, count) = rt.block_on(async {
                         (
-                            store.list(&plan, None, 1000).await.unwrap(),
-                            store.count(&plan).await.unwrap(),
+                            store.conversations().list(&plan, None, 1000).await.unwrap(),
+                            store.conversations().count(&plan).await.unwrap(),
                         )
                     });
                     let sql: Vec<String> = sql
@@ -263,13 +267,19 @@ fn compare_world(
                 remapped.names.conversations[&cname],
             );
             rt.block_on(async {
-                let record = store.conversation(account, dc).await.unwrap().unwrap();
-                let duser = store.user(account, du).await.unwrap().unwrap();
+                let record = store
+                    .conversations()
+                    .conversation(account, dc)
+                    .await
+                    .unwrap()
+                    .unwrap();
+                let duser = store.directory().user(account, du).await.unwrap().unwrap();
                 let dp = Principal::resolve(&config, &duser, from_list[0]);
                 assert!(dp.decide(&record.conversation, action).is_allowed());
                 let dt = dp.transition(&record.conversation, action).unwrap();
                 // Activity moves forward: the conversation becomes the newest.
                 store
+                    .conversations()
                     .apply_transition(&record, &dt, 1_000 + (step as i64) * 100)
                     .await
                     .unwrap();

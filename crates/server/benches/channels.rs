@@ -281,11 +281,13 @@ async fn main() {
     store.migrate().await.unwrap();
     let run = std::process::id();
     let a = store
+        .directory()
         .create_account("bench", &Settings::default(), "Atendimento", 0)
         .await
         .unwrap();
-    let dept = store.default_department(a).await.unwrap();
+    let dept = store.directory().default_department(a).await.unwrap();
     let agent = store
+        .directory()
         .account_config(a)
         .await
         .unwrap()
@@ -294,6 +296,7 @@ async fn main() {
     let hash = server::secret::hash_password("carga-1234").unwrap();
     let email = format!("watcher.{run}@bench.example");
     let id = store
+        .directory()
         .create_user(
             a,
             &NewUser {
@@ -307,6 +310,7 @@ async fn main() {
         .await
         .unwrap();
     store
+        .directory()
         .set_user_access(
             a,
             &access::User {
@@ -326,7 +330,7 @@ async fn main() {
         .await
         .unwrap();
     let number = format!("{NUMBER}{run}");
-    let mut tx = store.begin_admin(a).await.unwrap();
+    let mut tx = store.directory().begin_admin(a).await.unwrap();
     let channel = tx
         .create_channel(
             ChannelKind::WhatsApp,
@@ -345,10 +349,11 @@ async fn main() {
         .await
         .unwrap();
     tx.commit().await.unwrap();
-    let count = |store: Store| async move { store.bench_messages(a).await.unwrap() };
+    let count =
+        |store: Store| async move { store.conversations().bench_messages(a).await.unwrap() };
 
     // 0. The store alone (no HTTP): one transaction per message, then 100 per transaction.
-    let channel_row = store.channel(channel).await.unwrap().unwrap();
+    let channel_row = store.channels().channel(channel).await.unwrap().unwrap();
     for batch in [1usize, 100] {
         let n = 20_000usize;
         let texts: Vec<(String, String)> = (0..n)
@@ -371,7 +376,11 @@ async fn main() {
                     at: 1,
                 })
                 .collect();
-            store.receive(&channel_row, &items).await.unwrap();
+            store
+                .channels()
+                .receive(&channel_row, &items)
+                .await
+                .unwrap();
         }
         let rate = n as f64 / t.elapsed().as_secs_f64();
         println!(

@@ -97,19 +97,22 @@ async fn main() {
         .unwrap();
     store.migrate().await.unwrap();
     let a = store
+        .directory()
         .create_account("load", &Settings::default(), "d1", 0)
         .await
         .unwrap();
-    let mut depts = vec![store.default_department(a).await.unwrap()];
+    let mut depts = vec![store.directory().default_department(a).await.unwrap()];
     for i in 2..=50 {
         depts.push(
             store
+                .directory()
                 .create_department(a, &format!("d{i}"), None, access::AccessOption::Team)
                 .await
                 .unwrap(),
         );
     }
     let agent = store
+        .directory()
         .account_config(a)
         .await
         .unwrap()
@@ -119,6 +122,7 @@ async fn main() {
     let mut users = Vec::new();
     for i in 1..=1000usize {
         let id = store
+            .directory()
             .create_user(
                 a,
                 &NewUser {
@@ -144,10 +148,14 @@ async fn main() {
                 scope: Scope::Account,
             }],
         };
-        store.set_user_access(a, &user).await.unwrap();
+        store.directory().set_user_access(a, &user).await.unwrap();
         users.push(id);
     }
-    store.bench_fill(a, &depts, &users, rows).await.unwrap();
+    store
+        .conversations()
+        .bench_fill(a, &depts, &users, rows)
+        .await
+        .unwrap();
     store.close().await;
 
     // The server, as a user runs it.

@@ -130,7 +130,13 @@ impl<'a> Attempt<'a> {
     /// reasons, or 404).
     pub(crate) async fn refuse(&self, d: &Decision, after: Option<&Value>) -> ApiError {
         let e = self.entry(denied(d), None, after);
-        match self.state.store.audit(self.caller.owner.account, &e).await {
+        match self
+            .state
+            .store
+            .audit()
+            .write(self.caller.owner.account, &e)
+            .await
+        {
             Ok(_) => ApiError::from_decision(d),
             Err(err) => err.into(),
         }
@@ -147,7 +153,8 @@ impl<'a> Attempt<'a> {
         let e = self.entry("ok".to_owned(), before, after);
         self.state
             .store
-            .audit(self.caller.owner.account, &e)
+            .audit()
+            .write(self.caller.owner.account, &e)
             .await?;
         Ok(())
     }
@@ -181,6 +188,7 @@ impl<'a> Attempt<'a> {
         let mut tx = self
             .state
             .store
+            .directory()
             .begin_admin(self.caller.owner.account)
             .await?;
         let account = tx.account().await?;

@@ -88,6 +88,7 @@ pub(crate) async fn claim_attempt(
 ) -> Result<(), ApiError> {
     let wait = state
         .store
+        .auth()
         .claim_login_attempt(keys, now, FAILURE_WINDOW_MICROS, |failures, last_at| {
             throttle_wait(failures, last_at, now)
         })
@@ -116,6 +117,7 @@ async fn me_of(
 ) -> Result<Me, ApiError> {
     let profile = state
         .store
+        .auth()
         .profile(owner.account, owner.user)
         .await?
         .ok_or_else(ApiError::unauthorized)?;
@@ -172,7 +174,7 @@ pub async fn login(
     // Decided and counted before any hash, in one step: thirty simultaneous attempts are
     // counted one after the other, and the sixth already waits. A success clears the count.
     claim_attempt(&state, &[&keys[0], &keys[1]], now).await?;
-    let credentials = state.store.credentials(&email).await?;
+    let credentials = state.store.auth().credentials(&email).await?;
     // Always run one verification, so an unknown email costs the same time as a wrong password;
     // and decide whether the user may log in from here while it runs, so that a user with no
     // active binding for the address (or an inactive one) costs the same time too.
@@ -185,13 +187,15 @@ pub async fn login(
     let may_log_in = async {
         match &credentials {
             Some(c) if c.active && c.password_hash.is_some() => {
-                let config = state.store.account_config(c.account).await?;
-                Ok::<bool, ApiError>(match state.store.user(c.account, c.user).await? {
-                    Some(user) => crate::client_address::principal(&config, &user, address)
-                        .decide_login()
-                        .is_allowed(),
-                    None => false,
-                })
+                let config = state.store.directory().account_config(c.account).await?;
+                Ok::<bool, ApiError>(
+                    match state.store.directory().user(c.account, c.user).await? {
+                        Some(user) => crate::client_address::principal(&config, &user, address)
+                            .decide_login()
+                            .is_allowed(),
+                        None => false,
+                    },
+                )
             }
             _ => Ok(false),
         }
@@ -208,12 +212,13 @@ pub async fn login(
         return Err(ApiError::login_failed());
     };
     for key in &keys {
-        state.store.clear_login_failures(key).await?;
+        state.store.auth().clear_login_failures(key).await?;
     }
     // A session the browser already had is replaced, never carried over (no fixation).
     if let Some(old) = cookie(&headers, SESSION_COOKIE) {
         state
             .store
+            .auth()
             .delete_session(&secret::token_hash(&old), now)
             .await?;
     }
@@ -222,6 +227,7 @@ pub async fn login(
             Ok(upgraded) => {
                 state
                     .store
+                    .auth()
                     .set_password_hash(c.account, c.user, &upgraded, c.must_change_password)
                     .await?;
             }
@@ -238,11 +244,13 @@ pub async fn login(
     let ttl = state.config.session_ttl_micros;
     state
         .store
+        .auth()
         .create_session(&secret::token_hash(&token), owner, now, now + ttl)
         .await?;
-    let config = state.store.account_config(c.account).await?;
+    let config = state.store.directory().account_config(c.account).await?;
     let user = state
         .store
+        .directory()
         .user(c.account, c.user)
         .await?
         .ok_or_else(ApiError::login_failed)?;
@@ -263,6 +271,7 @@ pub async fn logout(State(state): State<AppState>, caller: Caller) -> Result<Res
     if let Some(hash) = &caller.session {
         state
             .store
+            .auth()
             .delete_session(hash, state.clock.now_micros())
             .await?;
     }
@@ -363,6 +372,7 @@ pub async fn create_token(
     let token = secret::random_token("atd_").map_err(|e| ApiError::internal(&e))?;
     let id = state
         .store
+        .auth()
         .create_api_token(
             caller.owner,
             name,
@@ -402,6 +412,7 @@ pub async fn revoke_token(
     );
     match state
         .store
+        .auth()
         .revoke_api_token(caller.owner, id, state.clock.now_micros())
         .await
     {

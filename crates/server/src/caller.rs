@@ -87,6 +87,7 @@ impl FromRequestParts<AppState> for Caller {
             Some(token) => (
                 state
                     .store
+                    .auth()
                     .api_token_context(&secret::token_hash(token))
                     .await?,
                 None,
@@ -97,7 +98,10 @@ impl FromRequestParts<AppState> for Caller {
                     if !same_site(&parts.method, &parts.headers) {
                         return Err(ApiError::cross_site());
                     }
-                    (state.store.session_context(&hash, now).await?, Some(hash))
+                    (
+                        state.store.auth().session_context(&hash, now).await?,
+                        Some(hash),
+                    )
                 }
                 None => (None, None),
             },
@@ -140,6 +144,7 @@ impl Caller {
             user: self.owner.user,
             account: self.owner.account,
             principal: &self.principal,
+            config: &self.config,
         }
     }
 }

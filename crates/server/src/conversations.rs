@@ -9,7 +9,7 @@ use crate::input::{Path, Query};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
-use store::{ConversationRow, MessageKind};
+use store::ConversationRow;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::app::{self, conversations::Act};
@@ -232,6 +232,7 @@ pub async fn list(
         };
         state
             .store
+            .conversations()
             .search_rows(&plan, after, limit, &filter)
             .await?
     } else {
@@ -239,7 +240,11 @@ pub async fn list(
         if let Some(d) = &department {
             plan = plan.within(d);
         }
-        state.store.list_rows(&plan, after, limit).await?
+        state
+            .store
+            .conversations()
+            .list_rows(&plan, after, limit)
+            .await?
     };
     let next_cursor = (rows.len() == limit as usize)
         .then(|| {
@@ -271,7 +276,7 @@ pub(crate) async fn tab_counts(state: &AppState, p: &Principal) -> Result<Counts
     let n = |tab| {
         let plan = p.plan(tab);
         let store = state.store.clone();
-        async move { store.count(&plan).await }
+        async move { store.conversations().count(&plan).await }
     };
     Ok(Counts {
         mine: n(Tab::Mine).await?,
@@ -300,7 +305,7 @@ pub(crate) async fn detail(
     let c = row.record.conversation;
     let details = p.details_visible(&c);
     let tags = if details {
-        state.store.tags(caller.owner.account, c.id).await?
+        state.store.inbox().tags(caller.owner.account, c.id).await?
     } else {
         Vec::new()
     };
@@ -309,7 +314,11 @@ pub(crate) async fn detail(
         let allowed = match kind {
             // Offered when the action is possible for some target; the request names one.
             ActionKind::Transfer => {
-                let account = state.store.account(caller.owner.account).await?;
+                let account = state
+                    .store
+                    .directory()
+                    .account(caller.owner.account)
+                    .await?;
                 account
                     .users
                     .values()
@@ -331,6 +340,7 @@ pub(crate) async fn detail(
     let customer_window_open = if details && row.channel == "whatsapp" {
         let (channel, last) = state
             .store
+            .channels()
             .conversation_channel(caller.owner.account, c.id)
             .await?;
         let now = state.clock.now_micros();
@@ -402,12 +412,14 @@ pub async fn messages(
         (_, Some(before)) => {
             state
                 .store
+                .inbox()
                 .messages_before(caller.owner.account, ConversationId(id), before, limit)
                 .await?
         }
         (after, None) => {
             state
                 .store
+                .inbox()
                 .messages(
                     caller.owner.account,
                     ConversationId(id),
@@ -610,53 +622,20 @@ pub async fn create(
     caller: Caller,
     crate::json::Json(mut req): crate::json::Json<NewConversationRequest>,
 ) -> Result<Response, ApiError> {
+    // The permission first (403 before any 400), then the body, then the use case.
     require(
         &caller
             .principal
             .decide_permission(access::Permission::ConversationStartUnregistered),
     )?;
     req.validate(state.egress.policy())?;
-    let name = req.contact_name.as_str();
-    let account = caller.owner.account;
-    let department = match req.department_id {
-        // A department of another account is refused like one that does not exist.
-        Some(d) if caller.config.departments.contains(DepartmentId(d)) => DepartmentId(d),
-        Some(_) => {
-            return Err(ApiError::bad_request(
-                "unknown_department",
-                "`department_id` is not a department of this account",
-            ));
-        }
-        None => caller.config.departments.default_department(),
+    let start = app::conversations::Start {
+        department: req.department_id.map(DepartmentId),
+        contact_name: req.contact_name,
+        contact_phone: req.contact_phone,
+        message: req.message,
     };
-    let now = state.clock.now_micros();
-    let contact = state
-        .store
-        .create_contact(account, name, req.contact_phone.as_deref(), None, now)
-        .await?;
-    let id = state
-        .store
-        .create_conversation(&store::NewConversation {
-            account,
-            department,
-            status: access::Status::Waiting,
-            assignee: None,
-            contact: Some(contact),
-            channel: "api",
-            at: now,
-        })
-        .await?;
-    if let Some(text) = req
-        .message
-        .as_deref()
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
-    {
-        state
-            .store
-            .add_message(account, id, MessageKind::In, None, text, None, now)
-            .await?;
-    }
+    let id = app::conversations::start(&state.ctx(), caller.acting(), &start).await?;
     match visible_row(&state, &caller, id.0).await {
         Ok(row) => Ok((
             StatusCode::CREATED,
@@ -687,7 +666,11 @@ pub async fn transfer_targets(
 ) -> Result<axum::Json<Vec<TransferTarget>>, ApiError> {
     let row = visible_row(&state, &caller, id).await?;
     let c = row.record.conversation;
-    let account = state.store.account(caller.owner.account).await?;
+    let account = state
+        .store
+        .directory()
+        .account(caller.owner.account)
+        .await?;
     let mut targets = Vec::new();
     for user in account.users.values().filter(|t| {
         caller
@@ -695,7 +678,12 @@ pub async fn transfer_targets(
             .decide(&c, Action::Transfer(Some(t)))
             .is_allowed()
     }) {
-        if let Some(profile) = state.store.profile(caller.owner.account, user.id).await? {
+        if let Some(profile) = state
+            .store
+            .auth()
+            .profile(caller.owner.account, user.id)
+            .await?
+        {
             targets.push(TransferTarget {
                 id: user.id.0,
                 name: profile.name,

@@ -72,7 +72,7 @@ async fn deliveries(state: &AppState, events: Vec<EventRecord>) -> store::Result
 async fn drain(state: &AppState) -> store::Result<()> {
     loop {
         let after = state.hub.last();
-        let events = state.store.events_after(after, BATCH).await?;
+        let events = state.store.events().events_after(after, BATCH).await?;
         let Some(newest) = events.last().map(|e| e.id) else {
             return Ok(());
         };
@@ -103,12 +103,12 @@ pub async fn pump(state: AppState) {
             && now - pruned_at > PRUNE_EVERY
         {
             pruned_at = now;
-            if let Err(e) = state.store.prune_events(now - keep).await {
+            if let Err(e) = state.store.events().prune_events(now - keep).await {
                 tracing::warn!(error = %e, "pruning old events failed");
             }
         }
         if listener.is_none() {
-            listener = match state.store.event_listener().await {
+            listener = match state.store.events().event_listener().await {
                 Ok(l) => l,
                 Err(e) => {
                     tracing::warn!(error = %e, "cannot listen for other nodes' events: polling");
@@ -279,7 +279,12 @@ impl Stream {
             self.out.push_back(sse("closed", Some(id), &json!({})));
             return Ok(());
         }
-        let version = self.state.store.access_version(self.owner.account).await?;
+        let version = self
+            .state
+            .store
+            .events()
+            .access_version(self.owner.account)
+            .await?;
         if version == self.version {
             return Ok(());
         }
@@ -301,6 +306,7 @@ impl Stream {
         let rows = self
             .state
             .store
+            .conversations()
             .conversation_rows(self.owner.account, &known)
             .await?;
         for row in rows {
@@ -317,10 +323,10 @@ impl Stream {
 
     /// Replays stored events after the cursor (a reconnection, or a stream that fell behind).
     async fn replay(&mut self) -> Result<(), ApiError> {
-        let first = self.state.store.first_event_id().await?;
+        let first = self.state.store.events().first_event_id().await?;
         if first.is_some_and(|f| f > self.cursor + 1) && self.cursor > 0 {
             // Events were pruned since: the client must read everything again.
-            let newest = self.state.store.last_event_id().await?;
+            let newest = self.state.store.events().last_event_id().await?;
             self.cursor = newest;
             self.out
                 .push_back(sse("reset", Some(newest), &json!({ "cursor": newest })));
@@ -330,6 +336,7 @@ impl Stream {
             let events = self
                 .state
                 .store
+                .events()
                 .account_events_after(self.owner.account, self.cursor, BATCH)
                 .await?;
             let full = events.len() == BATCH as usize;
@@ -347,7 +354,13 @@ impl Stream {
         self.check_at = tokio::time::Instant::now() + SESSION_CHECK;
         let now = self.state.clock.now_micros();
         Ok(match &self.session {
-            Some(hash) => self.state.store.session_context(hash, now).await?.is_some(),
+            Some(hash) => self
+                .state
+                .store
+                .auth()
+                .session_context(hash, now)
+                .await?
+                .is_some(),
             None => true,
         })
     }
@@ -406,7 +419,11 @@ pub async fn stream(
         .filter(|a| *a >= 0);
     // Subscribe before reading the cursor: nothing written from here on is missed.
     let rx = state.hub.tx.subscribe();
-    let version = state.store.access_version(caller.owner.account).await?;
+    let version = state
+        .store
+        .events()
+        .access_version(caller.owner.account)
+        .await?;
     let mut s = Stream {
         owner: caller.owner,
         address: caller.address,

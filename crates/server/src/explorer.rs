@@ -142,6 +142,7 @@ pub async fn viewers(
     let account = caller.owner.account;
     let row = state
         .store
+        .conversations()
         .conversation_rows(account, &[ConversationId(id)])
         .await?
         .into_iter()
@@ -149,8 +150,8 @@ pub async fn viewers(
         .ok_or_else(ApiError::not_found)?;
     let c = row.record.conversation;
     require(&caller.principal.decide(&c, Action::View))?;
-    let full = state.store.account(account).await?;
-    let profiles = state.store.user_profiles(account).await?;
+    let full = state.store.directory().account(account).await?;
+    let profiles = state.store.directory().user_profiles(account).await?;
     let names = AccountNames {
         users: profiles.iter().map(|p| (p.user, p.name.clone())).collect(),
         config: &full.config,
@@ -289,12 +290,12 @@ pub async fn user_sees(
     let limit = crate::input::page_limit(q.limit)?;
     let after = q.cursor.as_deref().map(parse_cursor).transpose()?;
     let account = caller.owner.account;
-    let full = state.store.account(account).await?;
+    let full = state.store.directory().account(account).await?;
     let user = full
         .users
         .get(&UserId(id))
         .ok_or_else(ApiError::not_found)?;
-    let profiles = state.store.user_profiles(account).await?;
+    let profiles = state.store.directory().user_profiles(account).await?;
     let profile = profiles
         .iter()
         .find(|p| p.user == user.id)
@@ -309,7 +310,7 @@ pub async fn user_sees(
     let both = |plan: access::Plan| plan.meet(&mine, &departments);
     let count = |plan: access::Plan| {
         let store = state.store.clone();
-        async move { store.count(&plan).await }
+        async move { store.conversations().count(&plan).await }
     };
     let counts = SeenCounts {
         all: count(both(target.visible_plan())).await?,
@@ -320,7 +321,11 @@ pub async fn user_sees(
         my_finished: count(both(target.plan(Tab::MyFinished))).await?,
     };
     let plan = both(tab.map_or_else(|| target.visible_plan(), |t| target.plan(t)));
-    let rows = state.store.list_rows(&plan, after, limit).await?;
+    let rows = state
+        .store
+        .conversations()
+        .list_rows(&plan, after, limit)
+        .await?;
     let next_cursor = (rows.len() == limit as usize)
         .then(|| {
             rows.last()

@@ -93,8 +93,8 @@ pub fn request_body(which: usize, bytes: &[u8]) -> Result<(), ApiError> {
             settings::preset(id, body).map(|_| ())
         }
         16 => checked::<channels::ChannelRequest>(bytes),
-        17 => checked::<channels::RoutingSettings>(bytes),
-        18 => checked::<channels::AgentLimit>(bytes),
+        17 => checked::<crate::admin::routing::RoutingSettings>(bytes),
+        18 => checked::<crate::admin::routing::AgentLimit>(bytes),
         19 => checked::<crate::routing::Availability>(bytes),
         20 => checked::<outbound_webhooks::WebhookRequest>(bytes),
         21 => checked::<accounts::AccountUpdate>(bytes),

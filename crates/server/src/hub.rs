@@ -85,6 +85,7 @@ pub type Loaded = (Option<ConversationRow>, Option<Message>);
 pub async fn load(store: &store::Store, e: &EventRecord) -> store::Result<Loaded> {
     let row = match e.conversation {
         Some(c) => store
+            .conversations()
             .conversation_rows(e.account, &[c])
             .await?
             .into_iter()
@@ -92,7 +93,7 @@ pub async fn load(store: &store::Store, e: &EventRecord) -> store::Result<Loaded
         None => None,
     };
     let message = match e.message {
-        Some(m) => store.message(e.account, m).await?.map(|(_, m)| m),
+        Some(m) => store.inbox().message(e.account, m).await?.map(|(_, m)| m),
         None => None,
     };
     Ok((row, message))

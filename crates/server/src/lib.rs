@@ -148,6 +148,7 @@ pub async fn launch_with_listener(
     // Live events start after the newest one stored.
     let last = state
         .store
+        .events()
         .last_event_id()
         .await
         .map_err(std::io::Error::other)?;

@@ -28,7 +28,11 @@ pub async fn directory(
     State(state): State<AppState>,
     caller: Caller,
 ) -> Result<axum::Json<Vec<Person>>, ApiError> {
-    let people = state.store.user_profiles(caller.owner.account).await?;
+    let people = state
+        .store
+        .directory()
+        .user_profiles(caller.owner.account)
+        .await?;
     Ok(axum::Json(
         people
             .into_iter()
@@ -49,7 +53,11 @@ pub async fn tags(
     caller: Caller,
 ) -> Result<axum::Json<Vec<String>>, ApiError> {
     Ok(axum::Json(
-        state.store.account_tags(caller.owner.account).await?,
+        state
+            .store
+            .inbox()
+            .account_tags(caller.owner.account)
+            .await?,
     ))
 }
 

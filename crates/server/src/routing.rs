@@ -49,6 +49,7 @@ pub async fn get_availability(
 ) -> Result<axum::Json<Availability>, ApiError> {
     let r = state
         .store
+        .routing()
         .agent_routing(caller.owner.account, caller.owner.user)
         .await?;
     Ok(axum::Json(Availability {

@@ -127,11 +127,13 @@ async fn seed_other_account(
     hash: &str,
 ) -> (AccountId, DepartmentId, UserId) {
     let b = store
+        .directory()
         .create_account("Loja B", &Settings::default(), "Geral", 0)
         .await
         .unwrap();
-    let b_dept = store.default_department(b).await.unwrap();
+    let b_dept = store.directory().default_department(b).await.unwrap();
     let b_owner = store
+        .directory()
         .account_config(b)
         .await
         .unwrap()
@@ -160,6 +162,7 @@ async fn seed_user(
     member: &[(DepartmentId, MembershipKind)],
 ) -> UserId {
     let id = store
+        .directory()
         .create_user(
             account,
             &NewUser {
@@ -188,7 +191,11 @@ async fn seed_user(
             scope: Scope::Account,
         }],
     };
-    store.set_user_access(account, &user).await.unwrap();
+    store
+        .directory()
+        .set_user_access(account, &user)
+        .await
+        .unwrap();
     id
 }
 
@@ -205,18 +212,21 @@ async fn start(store: Store) -> World {
     let email = |who: &str| format!("{who}.{tag}@a.example");
     let hash = server::secret::hash_password("senha-forte-1").unwrap();
     let a = store
+        .directory()
         .create_account("Loja A", &Settings::default(), "Geral", 0)
         .await
         .unwrap();
     let vendas = store
+        .directory()
         .create_department(a, "Vendas", None, AccessOption::Team)
         .await
         .unwrap();
     let suporte = store
+        .directory()
         .create_department(a, "Suporte", None, AccessOption::Agent)
         .await
         .unwrap();
-    let config = store.account_config(a).await.unwrap();
+    let config = store.directory().account_config(a).await.unwrap();
     let agent = config.builtin_role(BuiltinRole::Agent).unwrap();
     let owner = config.builtin_role(BuiltinRole::Owner).unwrap();
     seed_user(&store, a, &email("dona"), &hash, true, owner, &[]).await;
@@ -263,13 +273,15 @@ async fn start(store: Store) -> World {
         at,
     };
     for tag in ["vip", "urgente"] {
-        store.create_tag(a, tag).await.unwrap();
+        store.inbox().create_tag(a, tag).await.unwrap();
     }
     let contact = store
+        .inbox()
         .create_contact(a, "Cliente Um", Some("+5511999990001"), None, 0)
         .await
         .unwrap();
     let w_vendas = store
+        .conversations()
         .create_conversation(&NewConversation {
             contact: Some(contact),
             ..conv(vendas, Status::Waiting, None, 10)
@@ -278,6 +290,7 @@ async fn start(store: Store) -> World {
         .unwrap()
         .0;
     store
+        .inbox()
         .add_message(
             a,
             access::ConversationId(w_vendas),
@@ -290,11 +303,13 @@ async fn start(store: Store) -> World {
         .await
         .unwrap();
     let w_suporte = store
+        .conversations()
         .create_conversation(&conv(suporte, Status::Waiting, None, 12))
         .await
         .unwrap()
         .0;
     let p_bia = store
+        .conversations()
         .create_conversation(&conv(suporte, Status::InProgress, Some(bia), 13))
         .await
         .unwrap()
@@ -302,6 +317,7 @@ async fn start(store: Store) -> World {
     // Another account, with its own owner and conversation.
     let (b, b_dept, b_user) = seed_other_account(&store, &email("dono-b"), &hash).await;
     let b_conv = store
+        .conversations()
         .create_conversation(&NewConversation {
             account: b,
             department: b_dept,

@@ -63,10 +63,11 @@ fn pct(mut v: Vec<Duration>, q: f64) -> Duration {
 /// Creates the account's departments and users; returns (account, departments, users by kind).
 async fn directory(store: &Store) -> (AccountId, Vec<DepartmentId>, Vec<(&'static str, UserId)>) {
     let a = store
+        .directory()
         .create_account("bench", &Settings::default(), "d1", 0)
         .await
         .unwrap();
-    let mut depts = vec![store.default_department(a).await.unwrap()];
+    let mut depts = vec![store.directory().default_department(a).await.unwrap()];
     for i in 2..=50i64 {
         let parent = if i <= 10 {
             None
@@ -76,17 +77,19 @@ async fn directory(store: &Store) -> (AccountId, Vec<DepartmentId>, Vec<(&'stati
         let access = [AccessOption::Team, AccessOption::Agent, AccessOption::All][(i % 3) as usize];
         depts.push(
             store
+                .directory()
                 .create_department(a, &format!("d{i}"), parent, access)
                 .await
                 .unwrap(),
         );
     }
-    let config = store.account_config(a).await.unwrap();
+    let config = store.directory().account_config(a).await.unwrap();
     let agent = config.builtin_role(BuiltinRole::Agent).unwrap();
     let admin = config.builtin_role(BuiltinRole::Admin).unwrap();
     let mut kinds = Vec::new();
     for i in 1..=1000i64 {
         let id = store
+            .directory()
             .create_user(
                 a,
                 &NewUser {
@@ -118,6 +121,7 @@ async fn directory(store: &Store) -> (AccountId, Vec<DepartmentId>, Vec<(&'stati
             ),
         };
         store
+            .directory()
             .set_user_access(
                 a,
                 &User {
@@ -173,7 +177,7 @@ async fn main() {
     };
     store.migrate().await.unwrap();
     let t = Instant::now();
-    let reuse = args.db.is_some() && store.first_account().await.unwrap().is_some();
+    let reuse = args.db.is_some() && store.directory().first_account().await.unwrap().is_some();
     let (account, depts, kinds) = if reuse {
         // `--db PATH` of an earlier run: measure again without filling again (`--account N`
         // picks one of several filled accounts, as on a PostgreSQL database of two runs).
@@ -182,9 +186,10 @@ async fn main() {
             .and_then(|i| std::env::args().nth(i + 1))
         {
             Some(n) => access::AccountId(n.parse().expect("--account N")),
-            None => store.first_account().await.unwrap().unwrap(),
+            None => store.directory().first_account().await.unwrap().unwrap(),
         };
         let users: Vec<UserId> = store
+            .directory()
             .account(account)
             .await
             .unwrap()
@@ -193,6 +198,7 @@ async fn main() {
             .copied()
             .collect();
         let depts = store
+            .directory()
             .account_config(account)
             .await
             .unwrap()
@@ -211,6 +217,7 @@ async fn main() {
         directory(&store).await
     };
     let users: Vec<UserId> = store
+        .directory()
         .account(account)
         .await
         .unwrap()
@@ -221,6 +228,7 @@ async fn main() {
     let t_fill = Instant::now();
     if !reuse {
         store
+            .conversations()
             .bench_fill(account, &depts, &users, args.rows)
             .await
             .unwrap();
@@ -234,20 +242,25 @@ async fn main() {
         t_fill - t,
         t_fill.elapsed()
     );
-    if let Some(size) = store.bench_size().await.unwrap() {
+    if let Some(size) = store.conversations().bench_size().await.unwrap() {
         println!("database size: {:.1} MiB", size as f64 / 1_048_576.0);
     }
     if std::env::args().any(|a| a == "--compact") {
         let t = Instant::now();
         store.compact().await.unwrap();
-        let size = store.bench_size().await.unwrap().unwrap_or(0);
+        let size = store
+            .conversations()
+            .bench_size()
+            .await
+            .unwrap()
+            .unwrap_or(0);
         println!(
             "after `atende compact` ({:.1?}): {:.1} MiB",
             t.elapsed(),
             size as f64 / 1_048_576.0
         );
     }
-    let config = store.account_config(account).await.unwrap();
+    let config = store.directory().account_config(account).await.unwrap();
     let from = IpAddr::V4(Ipv4Addr::LOCALHOST);
     println!(
         "{:<30} {:<11} {:>9} {:>9} {:>9} {:>9} {:>9}",
@@ -256,24 +269,29 @@ async fn main() {
     for (name, user) in &kinds {
         let p = Principal::resolve(
             &config,
-            &store.user(account, *user).await.unwrap().unwrap(),
+            &store
+                .directory()
+                .user(account, *user)
+                .await
+                .unwrap()
+                .unwrap(),
             from,
         );
         for tab in Tab::ALL {
             let plan = p.plan(*tab);
             // The cursor of a deep page: after 1,000 rows (or the last row of a shorter tab).
-            let deep_rows = store.list(&plan, None, 1000).await.unwrap();
+            let deep_rows = store.conversations().list(&plan, None, 1000).await.unwrap();
             let deep = deep_rows.last().copied();
             let (mut first, mut deep_t, mut count_t) = (Vec::new(), Vec::new(), Vec::new());
             for _ in 0..args.reps {
                 let t = Instant::now();
-                std::hint::black_box(store.list(&plan, None, 50).await.unwrap());
+                std::hint::black_box(store.conversations().list(&plan, None, 50).await.unwrap());
                 first.push(t.elapsed());
                 let t = Instant::now();
-                std::hint::black_box(store.list(&plan, deep, 50).await.unwrap());
+                std::hint::black_box(store.conversations().list(&plan, deep, 50).await.unwrap());
                 deep_t.push(t.elapsed());
                 let t = Instant::now();
-                std::hint::black_box(store.count(&plan).await.unwrap());
+                std::hint::black_box(store.conversations().count(&plan).await.unwrap());
                 count_t.push(t.elapsed());
             }
             println!(
@@ -297,7 +315,12 @@ async fn main() {
     let (name, user) = kinds[3];
     let p = Principal::resolve(
         &config,
-        &store.user(account, user).await.unwrap().unwrap(),
+        &store
+            .directory()
+            .user(account, user)
+            .await
+            .unwrap()
+            .unwrap(),
         from,
     );
     let plan = p.plan(Tab::Waiting);
@@ -306,13 +329,13 @@ async fn main() {
     let mut page = Vec::new();
     for _ in 0..20 {
         let t = Instant::now();
-        page = store.list(&plan, None, 50).await.unwrap();
+        page = store.conversations().list(&plan, None, 50).await.unwrap();
         ours.push(t.elapsed());
     }
     let mut naive = Vec::new();
     for _ in 0..3 {
         let t = Instant::now();
-        let all = store.bench_all(account).await.unwrap();
+        let all = store.conversations().bench_all(account).await.unwrap();
         let mut rows: Vec<(Conversation, i64)> = all
             .into_iter()
             .filter(|(c, _)| p.visible(c) && Tab::Waiting.filter(c, user))

@@ -15,7 +15,7 @@ use sqlx::Row;
 
 use crate::codec::{self, flag};
 use crate::events::{EventKind, insert_event};
-use crate::{AuditEntry, Db, Profile, Result, Store, StoreError, with_pool};
+use crate::{AuditEntry, Db, Profile, Result, StoreError, with_pool};
 
 pub(crate) enum Tx {
     Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
@@ -47,7 +47,7 @@ pub struct AdminTx {
     pub(crate) account: AccountId,
 }
 
-impl Store {
+impl crate::Directory<'_> {
     /// Opens an administrative transaction on `account`, serialised with every other
     /// administrative transaction of the account. Not found when the account does not exist.
     ///

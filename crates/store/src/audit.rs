@@ -3,7 +3,7 @@
 use access::{AccountId, UserId};
 use sqlx::Row;
 
-use crate::{Result, Store, with_pool};
+use crate::{Result, with_pool};
 
 /// One audit entry.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -28,9 +28,9 @@ pub struct AuditEntry {
     pub at: i64,
 }
 
-impl Store {
+impl crate::Audit<'_> {
     /// Appends an entry.
-    pub async fn audit(&self, account: AccountId, e: &AuditEntry) -> Result<i64> {
+    pub async fn write(&self, account: AccountId, e: &AuditEntry) -> Result<i64> {
         Ok(with_pool!(self, pool => sqlx::query_scalar(
             "INSERT INTO audit_log (account_id, actor_id, action, target, before_state, after_state, result, address, at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
@@ -49,7 +49,7 @@ impl Store {
     }
 
     /// The newest entries of the account, before id `before` (keyset), at most `limit`.
-    pub async fn audit_log(
+    pub async fn page(
         &self,
         account: AccountId,
         before: Option<i64>,

@@ -5,7 +5,7 @@ use access::{AccountId, UserId};
 use sqlx::Row;
 
 use crate::events::{EventKind, insert_event};
-use crate::{Result, Store, StoreError, with_pool};
+use crate::{Result, StoreError, with_pool};
 
 /// What login needs of a user.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -59,7 +59,7 @@ pub struct SessionOwner {
     pub account: AccountId,
 }
 
-impl Store {
+impl crate::Auth<'_> {
     /// The credentials of the user with this email (case-insensitive), if any.
     pub async fn credentials(&self, email: &str) -> Result<Option<Credentials>> {
         with_pool!(self, pool => {

@@ -10,7 +10,7 @@ use sqlx::Row;
 
 use crate::codec::{class_code, status_code};
 use crate::events::{EventKind, insert_event};
-use crate::{Result, Store, StoreError, with_pool};
+use crate::{Result, StoreError, with_pool};
 
 /// The kind of a channel.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -156,9 +156,9 @@ pub enum Received {
     Duplicate,
 }
 
-impl Store {
+impl crate::Channels<'_> {
     /// Every channel of the account, by id.
-    pub async fn channels(&self, account: AccountId) -> Result<Vec<Channel>> {
+    pub async fn list(&self, account: AccountId) -> Result<Vec<Channel>> {
         let sql =
             format!("SELECT {CHANNEL_COLUMNS} FROM channels WHERE account_id = $1 ORDER BY id");
         with_pool!(self, pool => {

@@ -9,7 +9,7 @@ use sqlx::Row;
 
 use crate::codec::{class_code, status_code, status_from};
 use crate::events::{EventKind, insert_event, state_of};
-use crate::{Result, Store, StoreError, compile, with_pool};
+use crate::{Result, StoreError, compile, with_pool};
 
 /// A conversation to create.
 #[derive(Clone, Copy, Debug)]
@@ -44,7 +44,7 @@ pub struct ConversationRecord {
 pub(crate) const BUMP: &str = "INSERT INTO conversation_counts (account_id, class, department_id, assignee_id, n) VALUES ($1, $2, $3, $4, $5) \
                     ON CONFLICT (account_id, class, department_id, assignee_id) DO UPDATE SET n = conversation_counts.n + excluded.n";
 
-impl Store {
+impl crate::Conversations<'_> {
     /// Creates a conversation and counts it.
     pub async fn create_conversation(&self, c: &NewConversation<'_>) -> Result<ConversationId> {
         let class = class_code(c.status.class());
@@ -240,7 +240,7 @@ pub struct ConversationRow {
     pub contact: Option<crate::Contact>,
 }
 
-impl Store {
+impl crate::Conversations<'_> {
     /// The rows of these conversations of the account, in the order of `ids` (missing ids are
     /// skipped).
     pub async fn conversation_rows(
@@ -361,7 +361,7 @@ where
 
 /// Bulk generation and raw reads for the listing benchmark (`benches/listing.rs`); not used by
 /// the application.
-impl Store {
+impl crate::Conversations<'_> {
     /// Generates `rows` conversations inside the database, activity ascending with the id;
     /// statuses 10% waiting, 25% in progress, 5% survey, 60% finished; departments and assignees
     /// spread by a multiplicative hash of the row number. Counters are rebuilt at the end.

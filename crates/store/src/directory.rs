@@ -8,7 +8,7 @@ use access::{
 use sqlx::Row;
 
 use crate::codec::flag;
-use crate::{Result, Store, StoreError, with_pool};
+use crate::{Result, StoreError, with_pool};
 
 /// Reads an account's settings, departments and roles through `$conn`, a connection (or
 /// transaction) of either backend: the one reading code behind [`Store::account_config`] and
@@ -154,7 +154,7 @@ pub struct NewUser<'a> {
     pub active: bool,
 }
 
-impl Store {
+impl crate::Directory<'_> {
     /// Creates an account with its built-in roles and default department.
     pub async fn create_account(
         &self,
@@ -332,7 +332,7 @@ impl Store {
     }
 }
 
-impl Store {
+impl crate::Directory<'_> {
     /// The first account, if the database has any (the demo fills only an empty database).
     pub async fn first_account(&self) -> Result<Option<AccountId>> {
         let id: Option<i64> = with_pool!(self, pool => sqlx::query_scalar("SELECT MIN(id) FROM accounts").fetch_one(pool).await?);

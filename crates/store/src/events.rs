@@ -9,7 +9,7 @@ use access::{AccountId, ConversationId, DepartmentId, Status, UserId};
 use sqlx::Row;
 
 use crate::codec::status_from;
-use crate::{Result, Store, StoreError, with_pool};
+use crate::{Result, StoreError, with_pool};
 
 /// What an event is about.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -130,7 +130,7 @@ where
     })
 }
 
-impl Store {
+impl crate::Events<'_> {
     /// Events of every account after `after`, in id order, at most `limit` (what a node's pump
     /// reads).
     pub async fn events_after(&self, after: i64, limit: u32) -> Result<Vec<EventRecord>> {
@@ -226,7 +226,7 @@ impl EventListener {
     }
 }
 
-impl Store {
+impl crate::Events<'_> {
     /// A listener for other nodes' events: `None` on SQLite, where one process writes.
     pub async fn event_listener(&self) -> Result<Option<EventListener>> {
         match &self.db {

@@ -4,7 +4,7 @@ use access::{AccountId, ConversationId, UserId};
 use sqlx::Row;
 
 use crate::events::{EventKind, insert_event};
-use crate::{Result, Store, StoreError, guard_version, version_miss, with_pool};
+use crate::{Result, StoreError, guard_version, version_miss, with_pool};
 
 /// A contact (the customer).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -88,7 +88,7 @@ where
     })
 }
 
-impl Store {
+impl crate::Inbox<'_> {
     /// One message of the account with its conversation; `None` when there is no such message.
     pub async fn message(
         &self,

@@ -71,6 +71,57 @@ pub struct Store {
     db: Db,
 }
 
+/// The store's aggregates: each module owns its queries and is reached through a handle that
+/// borrows the store (`store.conversations().conversation(..)`), so that a reader sees which
+/// part of the data a caller touches, and a module can be read alone.
+macro_rules! aggregates {
+    ($( $(#[$doc:meta])* $method:ident => $name:ident; )*) => {
+        $(
+            $(#[$doc])*
+            #[derive(Clone, Copy, Debug)]
+            pub struct $name<'a> {
+                db: &'a Db,
+                #[allow(dead_code, reason = "not every aggregate reaches another")]
+                store: &'a Store,
+            }
+        )*
+
+        impl Store {
+            $(
+                $(#[$doc])*
+                pub fn $method(&self) -> $name<'_> {
+                    $name { db: &self.db, store: self }
+                }
+            )*
+        }
+    };
+}
+
+aggregates! {
+    /// Conversations: creating them, transitions guarded by version, listings, counts and
+    /// searches compiled from the engine's plans.
+    conversations => Conversations;
+    /// What happens inside a conversation: messages, notes, contacts and tags.
+    inbox => Inbox;
+    /// Accounts, departments, roles, users and their access configuration; administrative
+    /// transactions.
+    directory => Directory;
+    /// Credentials, sessions, API tokens and login throttling.
+    auth => Auth;
+    /// Customer channels and what they deliver.
+    channels => Channels;
+    /// Messages waiting to be sent through a channel.
+    outbox => Outbox;
+    /// Availability, limits and the locked assignment of automatic routing.
+    routing => Routing;
+    /// The event log: what changed, in order, for live streams and webhooks.
+    events => Events;
+    /// Outbound webhooks and their deliveries.
+    webhooks => Webhooks;
+    /// The append-only audit log.
+    audit => Audit;
+}
+
 /// Runs the same body against whichever pool the store has; the body is compiled once per
 /// backend, so each runs with its own driver and prepared statements. `$begin` is the statement
 /// that opens a write transaction (`BEGIN IMMEDIATE` on SQLite, so that two writers never

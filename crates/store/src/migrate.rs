@@ -1,52 +1,15 @@
 //! Schema migrations: numbered SQL files per backend, embedded in the binary, applied in order
-//! inside a transaction each, and recorded in `schema_migrations`.
+//! inside a transaction each, and recorded in `schema_migrations`. A migration is one file of
+//! the same name in each tree; `build.rs` lists them and refuses trees that disagree.
 
 use sqlx::Executor;
 
 use crate::{Backend, Result, Store, StoreError, with_pool};
 
-const SQLITE: &[(i64, &str)] = &[
-    (1, include_str!("../migrations/sqlite/0001_initial.sql")),
-    (2, include_str!("../migrations/sqlite/0002_inbox.sql")),
-    (
-        3,
-        include_str!("../migrations/sqlite/0003_access_version.sql"),
-    ),
-    (
-        4,
-        include_str!("../migrations/sqlite/0004_channels_events.sql"),
-    ),
-    (5, include_str!("../migrations/sqlite/0005_webhooks.sql")),
-    (
-        6,
-        include_str!("../migrations/sqlite/0006_audit_truncate.sql"),
-    ),
-    (
-        7,
-        include_str!("../migrations/sqlite/0007_webhook_acting_user.sql"),
-    ),
-];
-const POSTGRES: &[(i64, &str)] = &[
-    (1, include_str!("../migrations/postgres/0001_initial.sql")),
-    (2, include_str!("../migrations/postgres/0002_inbox.sql")),
-    (
-        3,
-        include_str!("../migrations/postgres/0003_access_version.sql"),
-    ),
-    (
-        4,
-        include_str!("../migrations/postgres/0004_channels_events.sql"),
-    ),
-    (5, include_str!("../migrations/postgres/0005_webhooks.sql")),
-    (
-        6,
-        include_str!("../migrations/postgres/0006_audit_truncate.sql"),
-    ),
-    (
-        7,
-        include_str!("../migrations/postgres/0007_webhook_acting_user.sql"),
-    ),
-];
+/// The SQLite tree, listed by `build.rs` (`migrations/sqlite`).
+const SQLITE: &[(i64, &str)] = include!(concat!(env!("OUT_DIR"), "/sqlite_migrations.rs"));
+/// The PostgreSQL tree, listed by `build.rs` (`migrations/postgres`), step for step the same.
+const POSTGRES: &[(i64, &str)] = include!(concat!(env!("OUT_DIR"), "/postgres_migrations.rs"));
 
 impl Store {
     /// The schema version this binary brings.

@@ -8,7 +8,7 @@ use access::{AccountId, ConversationId, UserId};
 use sqlx::Row;
 
 use crate::events::{EventKind, insert_event};
-use crate::{Backend, Result, Store, StoreError, with_pool};
+use crate::{Backend, Result, StoreError, with_pool};
 
 /// A message to send.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -31,7 +31,7 @@ pub struct Outgoing {
     pub attempts: i64,
 }
 
-impl Store {
+impl crate::Outbox<'_> {
     /// Stores a message for a channel, `pending`, with the conversation's activity moved, in
     /// one transaction; the sender delivers it.
     #[expect(clippy::too_many_arguments, reason = "one row's columns")]
@@ -83,7 +83,7 @@ impl Store {
 
     /// Claims up to `limit` pending messages due at `now` for `lease` µs; the earliest due first.
     pub async fn claim_outgoing(&self, now: i64, lease: i64, limit: u32) -> Result<Vec<Outgoing>> {
-        let lock = match self.backend() {
+        let lock = match self.store.backend() {
             Backend::Postgres => " FOR UPDATE OF m SKIP LOCKED",
             Backend::Sqlite => "",
         };

@@ -13,7 +13,7 @@ use sqlx::Row;
 use crate::codec::{class_code, status_code};
 use crate::conversations::BUMP;
 use crate::events::{EventKind, insert_event, state_of};
-use crate::{Backend, ConversationRecord, Result, Store, StoreError, with_pool};
+use crate::{Backend, ConversationRecord, Result, StoreError, with_pool};
 
 /// An agent routing may give a conversation to.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -55,7 +55,7 @@ const OPEN: &str = "(SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM conversatio
 /// [`OPEN`] for user `$2`, without their routing row.
 const OPEN_OF: &str = "SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM conversation_counts cc WHERE cc.account_id = $1 AND cc.assignee_id = $2 AND cc.class = 1";
 
-impl Store {
+impl crate::Routing<'_> {
     /// Sets an agent online (from `address`; `None`: an unknown address) or away.
     pub async fn set_availability(
         &self,
@@ -170,7 +170,7 @@ impl Store {
         at: i64,
     ) -> Result<Assigned> {
         let c = &record.conversation;
-        let lock = match self.backend() {
+        let lock = match self.store.backend() {
             Backend::Postgres => " FOR UPDATE",
             Backend::Sqlite => "",
         };

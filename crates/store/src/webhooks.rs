@@ -13,7 +13,7 @@ use access::{AccountId, UserId};
 use sqlx::Row;
 
 use crate::events::EventKind;
-use crate::{Backend, Result, Store, StoreError, with_pool};
+use crate::{Backend, Result, StoreError, with_pool};
 
 /// An outbound webhook with its secret (never to be shown after creation or rotation: the API
 /// shows whether it is set).
@@ -253,9 +253,9 @@ where
     })
 }
 
-impl Store {
+impl crate::Webhooks<'_> {
     /// Every webhook of the account, by id.
-    pub async fn webhooks(&self, account: AccountId) -> Result<Vec<Webhook>> {
+    pub async fn list(&self, account: AccountId) -> Result<Vec<Webhook>> {
         let sql =
             format!("SELECT {WEBHOOK_COLUMNS} FROM webhooks WHERE account_id = $1 ORDER BY id");
         with_pool!(self, pool => {
@@ -341,7 +341,7 @@ impl Store {
         lease: i64,
         limit: u32,
     ) -> Result<Vec<DueDelivery>> {
-        let lock = match self.backend() {
+        let lock = match self.store.backend() {
             Backend::Postgres => " FOR UPDATE OF d SKIP LOCKED",
             Backend::Sqlite => "",
         };

@@ -59,11 +59,12 @@ async fn arrivals(store: &Store) {
     use store::{ChannelKind, ChannelWrite, Inbound, Received};
     store.migrate().await.unwrap();
     let a = store
+        .directory()
         .create_account("arrivals", &Settings::default(), "Geral", 0)
         .await
         .unwrap();
     let tag = format!("{}{}", std::process::id(), a.0);
-    let mut tx = store.begin_admin(a).await.unwrap();
+    let mut tx = store.directory().begin_admin(a).await.unwrap();
     let number = format!("55{tag}");
     let id = tx
         .create_channel(
@@ -81,6 +82,7 @@ async fn arrivals(store: &Store) {
     let channel = tx.channel(id).await.unwrap().unwrap();
     tx.commit().await.unwrap();
     let known = store
+        .inbox()
         .create_contact(a, "Cliente Antigo", Some("5511000000001"), None, 0)
         .await
         .unwrap();
@@ -92,6 +94,7 @@ async fn arrivals(store: &Store) {
         at,
     };
     let got = store
+        .channels()
         .receive(
             &channel,
             &[
@@ -127,6 +130,7 @@ async fn arrivals(store: &Store) {
     assert!(created && c_known != c_new);
     // The known contact keeps the name an agent gave; the new one has the profile name.
     let contact = store
+        .inbox()
         .conversation_contact(a, c_known)
         .await
         .unwrap()
@@ -137,6 +141,7 @@ async fn arrivals(store: &Store) {
     );
     assert_eq!(
         store
+            .inbox()
             .conversation_contact(a, c_new)
             .await
             .unwrap()
@@ -146,11 +151,16 @@ async fn arrivals(store: &Store) {
     );
     // Delivered again later: nothing new.
     let again = store
+        .channels()
         .receive(&channel, &[m("w2", "5511000000002", None, 20)])
         .await
         .unwrap();
     assert_eq!(again, vec![Received::Duplicate]);
-    let rows = store.conversation_rows(a, &[c_new]).await.unwrap();
+    let rows = store
+        .conversations()
+        .conversation_rows(a, &[c_new])
+        .await
+        .unwrap();
     assert_eq!(
         (
             rows[0].record.last_activity,
@@ -159,14 +169,24 @@ async fn arrivals(store: &Store) {
         (11, Some(11))
     );
     // Finished: the next message starts a new conversation.
-    let record = store.conversation(a, c_new).await.unwrap().unwrap();
+    let record = store
+        .conversations()
+        .conversation(a, c_new)
+        .await
+        .unwrap()
+        .unwrap();
     let t = Transition {
         status: Status::Finished,
         assignee: None,
         department: record.conversation.department,
     };
-    store.apply_transition(&record, &t, 30).await.unwrap();
+    store
+        .conversations()
+        .apply_transition(&record, &t, 30)
+        .await
+        .unwrap();
     let next = store
+        .channels()
         .receive(&channel, &[m("w4", "5511000000002", None, 40)])
         .await
         .unwrap();
@@ -174,6 +194,7 @@ async fn arrivals(store: &Store) {
     assert!(created && c_next != c_new);
     assert_eq!(
         store
+            .inbox()
             .conversation_contact(a, c_next)
             .await
             .unwrap()
@@ -182,7 +203,11 @@ async fn arrivals(store: &Store) {
         "Nova"
     );
     // The events of the batch are in order: each conversation's creation before its messages.
-    let events = store.account_events_after(a, 0, 1000).await.unwrap();
+    let events = store
+        .events()
+        .account_events_after(a, 0, 1000)
+        .await
+        .unwrap();
     let first_new = events
         .iter()
         .position(|e| e.conversation == Some(c_new))
@@ -193,10 +218,18 @@ async fn arrivals(store: &Store) {
     // so that ids are never reused.
     // (Other tests may write events meanwhile: at most this account's last event, the newest
     // when pruning ran, may stay.)
-    let before_prune = store.account_events_after(a, 0, 1000).await.unwrap();
+    let before_prune = store
+        .events()
+        .account_events_after(a, 0, 1000)
+        .await
+        .unwrap();
     let last_of_account = before_prune.last().unwrap().id;
-    store.prune_events(1_000).await.unwrap();
-    let left = store.account_events_after(a, 0, 1000).await.unwrap();
+    store.events().prune_events(1_000).await.unwrap();
+    let left = store
+        .events()
+        .account_events_after(a, 0, 1000)
+        .await
+        .unwrap();
     assert!(
         left.iter()
             .all(|e| e.id == last_of_account || e.at >= 1_000),
@@ -214,6 +247,7 @@ async fn arrivals(store: &Store) {
             let (store, channel) = (store.clone(), channel.clone());
             tokio::spawn(async move {
                 store
+                    .channels()
                     .receive(
                         &channel,
                         &[m("race-1", "5511000000099", Some("Rápida"), 60)],
@@ -271,6 +305,7 @@ async fn login_attempts(a: &Store, b: &Store, tag: &str) {
         let (email, address) = (email.clone(), address.clone());
         claims.push(tokio::spawn(async move {
             store
+                .auth()
                 .claim_login_attempt(&[&email, &address], now, window, wait)
                 .await
                 .unwrap()
@@ -289,13 +324,15 @@ async fn login_attempts(a: &Store, b: &Store, tag: &str) {
     // Another email from the same address: the address must wait, the email is not counted.
     let other = format!("email:{tag}-2@x");
     let got = a
+        .auth()
         .claim_login_attempt(&[&other, &address], now, window, wait)
         .await
         .unwrap();
     assert_eq!(got, Some(7));
-    a.clear_login_failures(&address).await.unwrap();
+    a.auth().clear_login_failures(&address).await.unwrap();
     for n in 1..=5 {
         let got = a
+            .auth()
             .claim_login_attempt(&[&other, &address], now, window, wait)
             .await
             .unwrap();
@@ -304,13 +341,14 @@ async fn login_attempts(a: &Store, b: &Store, tag: &str) {
     // After the window the count starts again.
     let later = now + window + 1;
     let got = b
+        .auth()
         .claim_login_attempt(&[&email], later, window, |f, l| {
             (f >= 5 && later - l <= window).then_some(7)
         })
         .await
         .unwrap();
     assert_eq!(got, None);
-    assert_eq!(a.login_failures(&email).await.unwrap(), (1, later));
+    assert_eq!(a.auth().login_failures(&email).await.unwrap(), (1, later));
 }
 
 #[test]

@@ -64,7 +64,11 @@ pub async fn get(
     State(state): State<AppState>,
     caller: Caller,
 ) -> Result<axum::Json<AccountView>, ApiError> {
-    let a = state.store.account_summary(caller.owner.account).await?;
+    let a = state
+        .store
+        .directory()
+        .account_summary(caller.owner.account)
+        .await?;
     Ok(axum::Json(view(&a)))
 }
 
@@ -101,7 +105,11 @@ pub async fn update(
     let granted = at.gate(Permission::AccountManage).await?;
     body.validate(state.egress.policy())?;
     let name = body.name;
-    let before_summary = state.store.account_summary(caller.owner.account).await?;
+    let before_summary = state
+        .store
+        .directory()
+        .account_summary(caller.owner.account)
+        .await?;
     let open = at.begin(granted).await?;
     let before = to_json(&serde_json::json!({ "name": before_summary.name }));
     let after = to_json(&serde_json::json!({ "name": name }));
@@ -109,7 +117,11 @@ pub async fn update(
     let mut open = at.require_in(open, &d, Some(&before), Some(&after)).await?;
     open.tx.rename_account(&name).await?;
     at.done(open.tx, Some(&before), Some(&after)).await?;
-    let a = state.store.account_summary(caller.owner.account).await?;
+    let a = state
+        .store
+        .directory()
+        .account_summary(caller.owner.account)
+        .await?;
     Ok(axum::Json(view(&a)))
 }
 
@@ -155,7 +167,7 @@ pub async fn list(
     State(state): State<AppState>,
     _operator: Operator,
 ) -> Result<axum::Json<Vec<AccountSummaryView>>, ApiError> {
-    let all = state.store.accounts().await?;
+    let all = state.store.directory().accounts().await?;
     Ok(axum::Json(
         all.into_iter()
             .map(|a| AccountSummaryView {
@@ -279,6 +291,7 @@ pub async fn create_account(
     };
     let hash = hash(password.clone()).await?;
     let mut tx = store
+        .directory()
         .begin_new_account(&name, &Settings::default(), &department, now)
         .await?;
     let account = tx.account_id();
@@ -316,7 +329,7 @@ pub async fn create_account(
     })
     .await?;
     tx.commit().await?;
-    let summary = store.account_summary(account).await?;
+    let summary = store.directory().account_summary(account).await?;
     Ok(AccountCreated {
         account: view(&summary),
         owner_id: id.0,

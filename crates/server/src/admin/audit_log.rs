@@ -78,7 +78,8 @@ pub async fn list(
     let limit = crate::input::page_limit(q.limit)?;
     let entries = state
         .store
-        .audit_log(caller.owner.account, q.before, limit)
+        .audit()
+        .page(caller.owner.account, q.before, limit)
         .await?;
     let next_before = (entries.len() == limit as usize)
         .then(|| entries.last().map(|e| e.id))

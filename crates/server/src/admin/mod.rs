@@ -1,5 +1,6 @@
-//! Administration: the account, departments, users, roles, settings, presets and the audit
-//! log; and the installation operator's accounts.
+//! Administration: the account, departments, users, roles, settings, presets, channels,
+//! routing, tags, outbound webhooks and the audit log; and the installation operator's
+//! accounts.
 //!
 //! Every decision is the engine's, through one [`Attempt`] per request ([`crate::attempt`]):
 //! the endpoint's permission is asked first (only that yields the right to open the
@@ -20,6 +21,7 @@ pub mod channels;
 pub mod departments;
 pub mod outbound_webhooks;
 pub mod roles;
+pub mod routing;
 pub mod settings;
 pub mod tags;
 pub mod users;
@@ -97,6 +99,7 @@ pub(crate) fn routes() -> utoipa_axum::router::OpenApiRouter<crate::state::AppSt
         .merge(departments::routes())
         .merge(outbound_webhooks::routes())
         .merge(roles::routes())
+        .merge(routing::routes())
         .merge(settings::routes())
         .merge(tags::routes())
         .merge(users::routes())

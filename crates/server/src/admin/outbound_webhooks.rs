@@ -190,7 +190,7 @@ pub async fn list(
     Attempt::new(&state, &caller, AuditAction::WebhookList, "webhooks")
         .gate(Permission::SettingsWebhooks)
         .await?;
-    let all = state.store.webhooks(caller.owner.account).await?;
+    let all = state.store.webhooks().list(caller.owner.account).await?;
     let mut shown = Vec::with_capacity(all.len());
     for w in &all {
         shown.push(shown_view(&state, w).await?);
@@ -431,7 +431,7 @@ pub async fn deliveries(
     at.gate(Permission::SettingsWebhooks).await?;
     let limit = crate::input::page_limit(q.limit)?;
     let account = caller.owner.account;
-    if state.store.webhook(account, id).await?.is_none() {
+    if state.store.webhooks().webhook(account, id).await?.is_none() {
         let d = access::Decision::not_found(vec![access::Reason::TargetNotFound]);
         return Err(at.refuse(&d, None).await);
     }
@@ -441,6 +441,7 @@ pub async fn deliveries(
     let next_before = 'page: loop {
         let batch = state
             .store
+            .webhooks()
             .webhook_deliveries(account, id, before, SCAN)
             .await?;
         let full = batch.len() == SCAN as usize;
@@ -458,6 +459,7 @@ pub async fn deliveries(
         ids.dedup();
         let rows: HashMap<ConversationId, store::ConversationRow> = state
             .store
+            .conversations()
             .conversation_rows(account, &ids)
             .await?
             .into_iter()

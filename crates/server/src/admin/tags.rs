@@ -62,7 +62,11 @@ pub async fn create(
     let granted = at.gate(Permission::TagsCompanyManage).await?;
     body.validate(state.egress.policy())?;
     let name = body.name.as_str();
-    state.store.create_tag(caller.owner.account, name).await?;
+    state
+        .store
+        .inbox()
+        .create_tag(caller.owner.account, name)
+        .await?;
     at.record_change(&granted, None, Some(&json!({"name": name})))
         .await?;
     Ok(StatusCode::CREATED)
@@ -84,6 +88,7 @@ pub async fn delete(
     let now = state.clock.now_micros();
     state
         .store
+        .inbox()
         .delete_tag(caller.owner.account, &name, now)
         .await?;
     at.record_change(&granted, Some(&json!({"name": name})), None)

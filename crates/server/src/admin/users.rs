@@ -203,8 +203,16 @@ pub async fn list(
 ) -> Result<axum::Json<Vec<UserView>>, ApiError> {
     let at = Attempt::new(&state, &caller, AuditAction::UserList, "users");
     at.gate(Permission::UsersManage).await?;
-    let account = state.store.account(caller.owner.account).await?;
-    let profiles = state.store.user_profiles(caller.owner.account).await?;
+    let account = state
+        .store
+        .directory()
+        .account(caller.owner.account)
+        .await?;
+    let profiles = state
+        .store
+        .directory()
+        .user_profiles(caller.owner.account)
+        .await?;
     Ok(axum::Json(
         profiles
             .iter()
@@ -495,13 +503,14 @@ pub async fn change_own_password(
         Some(current) => {
             let profile = state
                 .store
+                .auth()
                 .profile(account, me)
                 .await?
                 .ok_or_else(ApiError::unauthorized)?;
             let key = format!("email:{}", profile.email);
             // Throttled with the logins of this email, counted before the hash (as a login).
             crate::auth::claim_attempt(&state, &[&key], state.clock.now_micros()).await?;
-            let stored = state.store.password_hash(account, me).await?;
+            let stored = state.store.directory().password_hash(account, me).await?;
             let ok = match stored {
                 Some(h) if current.len() <= MAX_PASSWORD => {
                     state.hasher.verify(h, current).await?.0
@@ -509,7 +518,7 @@ pub async fn change_own_password(
                 _ => false,
             };
             if ok {
-                state.store.clear_login_failures(&key).await?;
+                state.store.auth().clear_login_failures(&key).await?;
             }
             ok
         }

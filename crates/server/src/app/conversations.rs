@@ -43,13 +43,92 @@ pub struct Template {
     pub parameters: Vec<String>,
 }
 
+/// A conversation started by a user or an integration (`conversation.start_unregistered`),
+/// its input already checked.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Start {
+    /// The department (`None`: the account's default department).
+    pub department: Option<DepartmentId>,
+    /// The contact's name.
+    pub contact_name: String,
+    /// The contact's phone.
+    pub contact_phone: Option<String>,
+    /// A first inbound message, as the contact wrote it.
+    pub message: Option<String>,
+}
+
+/// Starts a conversation with a new contact, waiting in its department (the engine decides
+/// `conversation.start_unregistered`; a department of another account is refused like one
+/// that does not exist).
+pub async fn start(
+    ctx: &Ctx<'_>,
+    who: Acting<'_>,
+    start: &Start,
+) -> Result<ConversationId, ApiError> {
+    require(
+        &who.principal
+            .decide_permission(access::Permission::ConversationStartUnregistered),
+    )?;
+    let department = match start.department {
+        Some(d) if who.config.departments.contains(d) => d,
+        Some(_) => {
+            return Err(ApiError::bad_request(
+                "unknown_department",
+                "`department_id` is not a department of this account",
+            ));
+        }
+        None => who.config.departments.default_department(),
+    };
+    let now = ctx.clock.now_micros();
+    let contact = ctx
+        .store
+        .inbox()
+        .create_contact(
+            who.account,
+            &start.contact_name,
+            start.contact_phone.as_deref(),
+            None,
+            now,
+        )
+        .await?;
+    let id = ctx
+        .store
+        .conversations()
+        .create_conversation(&store::NewConversation {
+            account: who.account,
+            department,
+            status: access::Status::Waiting,
+            assignee: None,
+            contact: Some(contact),
+            channel: "api",
+            at: now,
+        })
+        .await?;
+    if let Some(text) = start
+        .message
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+    {
+        ctx.store
+            .inbox()
+            .add_message(who.account, id, MessageKind::In, None, text, None, now)
+            .await?;
+    }
+    Ok(id)
+}
+
 /// A conversation `who` may see, or not found (an unknown id and an invisible one alike).
 pub async fn visible(
     ctx: &Ctx<'_>,
     who: Acting<'_>,
     id: ConversationId,
 ) -> Result<ConversationRow, ApiError> {
-    let rows = ctx.store.conversation_rows(who.account, &[id]).await?;
+    let rows = ctx
+        .store
+        .conversations()
+        .conversation_rows(who.account, &[id])
+        .await?;
     let row = rows.into_iter().next().ok_or_else(ApiError::not_found)?;
     require(&who.principal.decide(&row.record.conversation, Action::View))?;
     Ok(row)
@@ -75,6 +154,7 @@ pub async fn act(
                 // Through the channel: stored pending, delivered by the sender.
                 Some(channel) => {
                     ctx.store
+                        .outbox()
                         .queue_outbound(
                             account, c.id, channel.id, who.user, &text, None, version, now,
                         )
@@ -83,6 +163,7 @@ pub async fn act(
                 }
                 None => {
                     ctx.store
+                        .inbox()
                         .add_message(
                             account,
                             c.id,
@@ -99,6 +180,7 @@ pub async fn act(
         Act::Note(text) => {
             require(&p.decide(&c, Action::Note))?;
             ctx.store
+                .inbox()
                 .add_message(
                     account,
                     c.id,
@@ -114,7 +196,12 @@ pub async fn act(
             require(&p.decide(&c, Action::Tag))?;
             // Only an existing company tag is attached: creating tags is
             // `tags.company.manage`'s (`POST /api/v1/tags`), never a side effect.
-            match ctx.store.tag(account, c.id, &tag, version, now).await {
+            match ctx
+                .store
+                .inbox()
+                .tag(account, c.id, &tag, version, now)
+                .await
+            {
                 Err(store::StoreError::NotFound("tag")) => {
                     return Err(ApiError::bad_request(
                         "unknown_tag",
@@ -129,26 +216,30 @@ pub async fn act(
         }
         Act::Untag(tag) => {
             require(&p.decide(&c, Action::Untag))?;
-            ctx.store.untag(account, c.id, &tag, version, now).await?;
+            ctx.store
+                .inbox()
+                .untag(account, c.id, &tag, version, now)
+                .await?;
         }
         Act::LinkContact(contact) => {
             require(&p.decide(&c, Action::LinkContact))?;
             // v2: only a contact the caller may see is linked; any other answers exactly like a
             // contact that does not exist (and the customer's messages keep their way).
             if let Some(k) = contact {
-                let conversations = ctx.store.contact_conversations(account, k).await?;
+                let conversations = ctx.store.inbox().contact_conversations(account, k).await?;
                 if !conversations.is_some_and(|cs| p.contact_visible(&cs)) {
                     return Err(ApiError::not_found());
                 }
             }
             ctx.store
+                .inbox()
                 .link_contact(account, c.id, contact, version, now)
                 .await?;
         }
         Act::Transfer(to) => {
             // A user of another account is looked up in this one: not found, as for any
             // unknown id.
-            let target = ctx.store.user(account, to).await?;
+            let target = ctx.store.directory().user(account, to).await?;
             transition(ctx, who, record, Action::Transfer(target.as_ref()), now).await?;
         }
         Act::ChangeDepartment(to) => {
@@ -182,7 +273,10 @@ async fn transition(
     let t = p
         .transition(&record.conversation, action)
         .ok_or_else(|| ApiError::internal(&"an allowed action gave no transition"))?;
-    ctx.store.apply_transition(record, &t, now).await?;
+    ctx.store
+        .conversations()
+        .apply_transition(record, &t, now)
+        .await?;
     Ok(())
 }
 
@@ -218,6 +312,7 @@ pub async fn send_template(
         )
     };
     ctx.store
+        .outbox()
         .queue_outbound(
             who.account,
             c.id,

@@ -56,4 +56,6 @@ pub struct Acting<'a> {
     pub account: access::AccountId,
     /// Their principal.
     pub principal: &'a Principal,
+    /// The account's access configuration the principal was resolved against.
+    pub config: &'a access::AccountConfig,
 }

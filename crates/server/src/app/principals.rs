@@ -25,6 +25,7 @@ pub async fn resolve(
         None => {
             let user = ctx
                 .store
+                .directory()
                 .user(owner.account, owner.user)
                 .await?
                 .ok_or_else(ApiError::unauthorized)?;
@@ -46,7 +47,7 @@ pub async fn config_at(
     Ok(match ctx.cache.config(account, version) {
         Some(c) => c,
         None => {
-            let c = Arc::new(ctx.store.account_config(account).await?);
+            let c = Arc::new(ctx.store.directory().account_config(account).await?);
             ctx.cache.put_config(account, version, Arc::clone(&c));
             c
         }

@@ -33,7 +33,7 @@ pub async fn receive(
                 at: a.at,
             })
             .collect();
-        ctx.store.receive(channel, &items).await?
+        ctx.store.channels().receive(channel, &items).await?
     };
     ctx.hub.poke();
     // A conversation started by the arrival is offered at once; one that was already open

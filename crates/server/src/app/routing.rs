@@ -31,11 +31,11 @@ pub async fn offer(
     account: AccountId,
     conversation: ConversationId,
 ) -> Result<Option<UserId>, ApiError> {
-    let version = ctx.store.access_version(account).await?;
+    let version = ctx.store.events().access_version(account).await?;
     let config = match ctx.cache.config(account, version) {
         Some(c) => c,
         None => {
-            let c = std::sync::Arc::new(ctx.store.account_config(account).await?);
+            let c = std::sync::Arc::new(ctx.store.directory().account_config(account).await?);
             ctx.cache
                 .put_config(account, version, std::sync::Arc::clone(&c));
             c
@@ -44,14 +44,24 @@ pub async fn offer(
     if config.settings.assignment != Assignment::Auto {
         return Ok(None);
     }
-    let Some(record) = ctx.store.conversation(account, conversation).await? else {
+    let Some(record) = ctx
+        .store
+        .conversations()
+        .conversation(account, conversation)
+        .await?
+    else {
         return Ok(None);
     };
     let c = record.conversation;
     if c.status != Status::Waiting || c.assignee.is_some() {
         return Ok(None);
     }
-    for candidate in ctx.store.routing_candidates(account, c.department).await? {
+    for candidate in ctx
+        .store
+        .routing()
+        .routing_candidates(account, c.department)
+        .await?
+    {
         if candidate.max_open.is_some_and(|m| candidate.open >= m) {
             continue;
         }
@@ -74,7 +84,12 @@ pub async fn offer(
             continue;
         };
         let now = ctx.clock.now_micros();
-        match ctx.store.assign(&record, candidate.user, &t, now).await? {
+        match ctx
+            .store
+            .routing()
+            .assign(&record, candidate.user, &t, now)
+            .await?
+        {
             Assigned::Yes => {
                 ctx.hub.poke();
                 return Ok(Some(candidate.user));
@@ -97,20 +112,27 @@ pub async fn set_availability(
 ) -> Result<(), ApiError> {
     let account = who.account;
     ctx.store
+        .routing()
         .set_availability(account, who.user, online, address)
         .await?;
     if online {
         let departments: Vec<access::DepartmentId> = who.principal.memberships().collect();
         for c in ctx
             .store
+            .routing()
             .waiting_unassigned(account, &departments, OFFER_ON_ONLINE)
             .await?
         {
             offer(ctx, account, c).await?;
         }
-    } else if ctx.store.reassign_when_away(account).await? {
-        for id in ctx.store.in_progress_of(account, who.user).await? {
-            let Some(record) = ctx.store.conversation(account, id).await? else {
+    } else if ctx.store.routing().reassign_when_away(account).await? {
+        for id in ctx
+            .store
+            .routing()
+            .in_progress_of(account, who.user)
+            .await?
+        {
+            let Some(record) = ctx.store.conversations().conversation(account, id).await? else {
                 continue;
             };
             // Back to the queue, as the account's setting says (not an agent's action).
@@ -121,6 +143,7 @@ pub async fn set_availability(
             };
             match ctx
                 .store
+                .conversations()
                 .apply_transition(&record, &t, ctx.clock.now_micros())
                 .await
             {

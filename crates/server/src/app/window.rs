@@ -20,7 +20,11 @@ pub async fn whatsapp_channel(
     now: i64,
     template: bool,
 ) -> Result<Option<store::Channel>, ApiError> {
-    let (channel, last) = ctx.store.conversation_channel(account, id).await?;
+    let (channel, last) = ctx
+        .store
+        .channels()
+        .conversation_channel(account, id)
+        .await?;
     let Some(channel) = channel.filter(|c| c.kind == store::ChannelKind::WhatsApp) else {
         return Ok(None);
     };

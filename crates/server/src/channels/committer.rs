@@ -105,7 +105,7 @@ async fn commit(store: &store::Store, jobs: Vec<Job>) {
         .iter()
         .flat_map(|j| j.arrivals.iter().map(move |a| (&j.channel, a.inbound())))
         .collect();
-    match store.receive_many(&items).await {
+    match store.channels().receive_many(&items).await {
         Ok(results) => {
             let mut results = results.into_iter();
             for job in jobs {
@@ -119,6 +119,7 @@ async fn commit(store: &store::Store, jobs: Vec<Job>) {
             for job in jobs {
                 let items: Vec<Inbound<'_>> = job.arrivals.iter().map(Arrival::inbound).collect();
                 let result = store
+                    .channels()
                     .receive(&job.channel, &items)
                     .await
                     .map_err(ApiError::from);

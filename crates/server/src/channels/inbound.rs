@@ -57,6 +57,7 @@ async fn whatsapp_channel(state: &AppState, id: &str) -> Result<Option<Channel>,
     };
     Ok(state
         .store
+        .channels()
         .channel(id)
         .await?
         .filter(|c| c.kind == ChannelKind::WhatsApp))
@@ -210,6 +211,7 @@ pub async fn whatsapp_delivery(
     for s in statuses {
         let changed = state
             .store
+            .channels()
             .delivery_status(
                 &channel,
                 &s.external_id,
@@ -291,6 +293,7 @@ pub async fn generic_message(
         .ok_or_else(ApiError::unauthorized)?;
     let channel = state
         .store
+        .channels()
         .channel_by_token(&crate::secret::token_hash(token))
         .await?
         .filter(|c| c.kind == ChannelKind::Generic && c.active)

@@ -53,7 +53,7 @@ fn body_of(o: &Outgoing, to: &str) -> Result<Value, String> {
 /// Delivers one claimed message and records the outcome.
 async fn deliver(state: &AppState, o: &Outgoing) -> store::Result<()> {
     let now = state.clock.now_micros();
-    let channel = state.store.channel(o.channel).await?;
+    let channel = state.store.channels().channel(o.channel).await?;
     let outcome: Result<String, (String, bool)> = match (&channel, &o.to) {
         (Some(c), Some(to)) if c.kind == ChannelKind::WhatsApp && c.active => {
             match body_of(o, to) {
@@ -80,7 +80,7 @@ async fn deliver(state: &AppState, o: &Outgoing) -> store::Result<()> {
         )),
         Err((e, _)) => Err((e.as_str(), None)),
     };
-    state.store.outgoing_result(o, result, now).await?;
+    state.store.outbox().outgoing_result(o, result, now).await?;
     state.hub.poke();
     Ok(())
 }
@@ -89,7 +89,7 @@ async fn deliver(state: &AppState, o: &Outgoing) -> store::Result<()> {
 pub async fn run(state: AppState, wake: Arc<Notify>) {
     loop {
         let now = state.clock.now_micros();
-        let claimed = match state.store.claim_outgoing(now, LEASE, BATCH).await {
+        let claimed = match state.store.outbox().claim_outgoing(now, LEASE, BATCH).await {
             Ok(c) => c,
             Err(e) => {
                 tracing::warn!(error = %e, "claiming messages to send failed: retrying");
@@ -117,7 +117,7 @@ pub async fn run(state: AppState, wake: Arc<Notify>) {
         }
         // Sleep until the next message is due (at most a second, for other nodes' messages),
         // or until this node queues one.
-        let wait = match state.store.next_outgoing_due().await {
+        let wait = match state.store.outbox().next_outgoing_due().await {
             Ok(Some(due)) => Duration::from_micros(
                 u64::try_from(due.saturating_sub(state.clock.now_micros())).unwrap_or(0),
             )

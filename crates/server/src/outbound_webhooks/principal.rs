@@ -79,12 +79,12 @@ pub async fn acting_principal(
     let Some(user) = user else {
         return Ok(Err(Paused::NoUser));
     };
-    let version = state.store.access_version(account).await?;
+    let version = state.store.events().access_version(account).await?;
     let principal = match state.cache.principal_from(user, None, version) {
         Some(p) => p,
         None => {
             let config = crate::app::principals::config_at(&state.ctx(), account, version).await?;
-            let Some(u) = state.store.user(account, user).await? else {
+            let Some(u) = state.store.directory().user(account, user).await? else {
                 return Ok(Err(Paused::NoUser));
             };
             let p = Arc::new(Principal::resolve_unaddressed(&config, &u));
@@ -183,6 +183,7 @@ pub async fn withheld(state: &AppState, d: &store::DueDelivery) -> store::Result
     let row = match conversation_of(&payload) {
         Some(c) => state
             .store
+            .conversations()
             .conversation_rows(d.account, &[c])
             .await?
             .into_iter()

@@ -41,6 +41,7 @@ async fn feed_one(
 ) -> store::Result<bool> {
     let events = state
         .store
+        .events()
         .account_events_after(hook.account, hook.cursor, EVENTS)
         .await?;
     let Some(through) = events.last().map(|e| e.id) else {
@@ -69,6 +70,7 @@ async fn feed_one(
     // again.
     state
         .store
+        .webhooks()
         .enqueue_deliveries(hook, through, &deliveries, now)
         .await?;
     Ok(events.len() == EVENTS as usize)
@@ -76,7 +78,7 @@ async fn feed_one(
 
 /// Moves new events into deliveries for every active webhook behind; whether more remain.
 async fn feed(state: &AppState) -> store::Result<bool> {
-    let hooks = state.store.webhooks_behind(HOOKS).await?;
+    let hooks = state.store.webhooks().webhooks_behind(HOOKS).await?;
     let mut more = hooks.len() == HOOKS as usize;
     let mut cache = HashMap::new();
     for hook in &hooks {
@@ -142,7 +144,11 @@ async fn deliver(state: &AppState, d: &DueDelivery) -> store::Result<()> {
             error: &why,
         };
         let now = state.clock.now_micros();
-        return state.store.delivery_result(d.id, outcome, now).await;
+        return state
+            .store
+            .webhooks()
+            .delivery_result(d.id, outcome, now)
+            .await;
     }
     let result = post(state, d).await;
     let now = state.clock.now_micros();
@@ -158,13 +164,21 @@ async fn deliver(state: &AppState, d: &DueDelivery) -> store::Result<()> {
             error,
         },
     };
-    state.store.delivery_result(d.id, outcome, now).await
+    state
+        .store
+        .webhooks()
+        .delivery_result(d.id, outcome, now)
+        .await
 }
 
 /// Claims due deliveries and posts them concurrently; whether a full batch was claimed.
 async fn deliver_due(state: &AppState) -> store::Result<bool> {
     let now = state.clock.now_micros();
-    let claimed = state.store.claim_deliveries(now, LEASE, BATCH).await?;
+    let claimed = state
+        .store
+        .webhooks()
+        .claim_deliveries(now, LEASE, BATCH)
+        .await?;
     let results = futures_util::future::join_all(claimed.iter().map(|d| {
         let span = tracing::info_span!(
             "webhook_delivery",
@@ -194,7 +208,12 @@ pub async fn run(state: AppState) {
         let now = state.clock.now_micros();
         if now - pruned_at > PRUNE_EVERY {
             pruned_at = now;
-            if let Err(e) = state.store.prune_webhook_deliveries(now - KEEP).await {
+            if let Err(e) = state
+                .store
+                .webhooks()
+                .prune_webhook_deliveries(now - KEEP)
+                .await
+            {
                 tracing::warn!(error = %e, "pruning the webhook delivery log failed");
             }
         }
@@ -218,7 +237,7 @@ pub async fn run(state: AppState) {
         }
         // Sleep until the next delivery is due (at most a second: other nodes' events and
         // deliveries), or until this node's pump broadcasts events.
-        let wait = match state.store.next_delivery_due().await {
+        let wait = match state.store.webhooks().next_delivery_due().await {
             Ok(Some(due)) => Duration::from_micros(
                 u64::try_from(due.saturating_sub(state.clock.now_micros())).unwrap_or(0),
             )

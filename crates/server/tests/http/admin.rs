@@ -102,11 +102,12 @@ async fn start(store: Store) -> World {
     let email = |who: &str| format!("{who}.{tag}@admin.example");
     let hash = server::secret::hash_password(PASSWORD).unwrap();
     let a = store
+        .directory()
         .create_account("Loja Admin", &Settings::default(), "Geral", 0)
         .await
         .unwrap();
-    let geral = store.default_department(a).await.unwrap();
-    let config = store.account_config(a).await.unwrap();
+    let geral = store.directory().default_department(a).await.unwrap();
+    let config = store.directory().account_config(a).await.unwrap();
     let role = |b| config.builtin_role(b).unwrap();
     let dona = seed_user(
         &store,
@@ -152,6 +153,7 @@ async fn start(store: Store) -> World {
     // Another account with a department, a user and a custom role.
     let (b, b_dept, b_user) = seed_other_account(&store, &email("dono-b"), &hash).await;
     let b_role = store
+        .directory()
         .create_role(
             b,
             "Externo",

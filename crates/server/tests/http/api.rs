@@ -287,6 +287,7 @@ pub(super) async fn story(w: World) {
     assert_eq!(d.status, 403, "{}", d.body);
     let row = w
         .store
+        .conversations()
         .conversation(w.a, access::ConversationId(w.w_vendas))
         .await
         .unwrap()
@@ -439,6 +440,7 @@ pub(super) async fn story(w: World) {
     assert_eq!((r.status, r.json()["tags"].clone()), (200, json!([])));
     let other_contact = w
         .store
+        .inbox()
         .create_contact(w.b, "Outra conta", None, None, 0)
         .await
         .unwrap();
@@ -456,6 +458,7 @@ pub(super) async fn story(w: World) {
     );
     let mine = w
         .store
+        .inbox()
         .create_contact(w.a, "Cliente Dois", None, None, 0)
         .await
         .unwrap();
@@ -464,6 +467,7 @@ pub(super) async fn story(w: World) {
     assert_eq!(r.status, 404, "{}", r.body);
     // Once it is the contact of a waiting conversation of Vendas (bia sees its details), it is hers to link.
     w.store
+        .conversations()
         .create_conversation(&NewConversation {
             account: w.a,
             department: w.vendas,
@@ -509,7 +513,11 @@ pub(super) async fn story(w: World) {
         satisfaction_survey: true,
         ..Settings::default()
     };
-    w.store.set_settings(w.a, &survey).await.unwrap();
+    w.store
+        .directory()
+        .set_settings(w.a, &survey)
+        .await
+        .unwrap();
     let r = post(&w, &bia, &on("finish"), json!({})).await;
     assert_eq!(r.json()["status"], "survey", "{}", r.body);
     let r = post(&w, &bia, &on("finish_in_survey"), json!({})).await;

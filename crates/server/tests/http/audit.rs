@@ -167,6 +167,7 @@ pub(crate) async fn audit_story(w: World, raw: Raw) {
     let ana_cookie = login(&w, "ana").await;
     let dona_id = w
         .store
+        .auth()
         .credentials(&w.email("dona"))
         .await
         .unwrap()

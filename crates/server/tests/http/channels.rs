@@ -323,6 +323,7 @@ pub async fn channels_story(w: World) {
     // The account's own events: other stories write theirs into a shared PostgreSQL meanwhile.
     let before = w
         .store
+        .events()
         .account_events_after(w.a, 0, 100_000)
         .await
         .unwrap()
@@ -338,6 +339,7 @@ pub async fn channels_story(w: World) {
     }
     assert_eq!(
         w.store
+            .events()
             .account_events_after(w.a, 0, 100_000)
             .await
             .unwrap()

@@ -158,6 +158,7 @@ async fn plant_webhook(w: &World, url: &str) -> i64 {
     // Acting for the owner, who sees everything: only the address can stop it.
     let owner = w
         .store
+        .directory()
         .user_profiles(w.a)
         .await
         .unwrap()
@@ -165,7 +166,7 @@ async fn plant_webhook(w: &World, url: &str) -> i64 {
         .find(|p| p.email == w.email("dona"))
         .unwrap()
         .user;
-    let mut tx = w.store.begin_admin(w.a).await.unwrap();
+    let mut tx = w.store.directory().begin_admin(w.a).await.unwrap();
     let id = tx
         .create_webhook(
             &WebhookWrite {
@@ -644,7 +645,7 @@ pub async fn egress_story(w: World) {
     .await
     .json();
     let conv = list["items"][0]["id"].as_i64().unwrap();
-    let mut tx = w.store.begin_admin(w.a).await.unwrap();
+    let mut tx = w.store.directory().begin_admin(w.a).await.unwrap();
     let planted = format!("http://127.0.0.3:{}/v21.0", t3_addr.port());
     tx.update_channel(
         channel,

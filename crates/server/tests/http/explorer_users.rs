@@ -40,12 +40,13 @@ async fn own_view(w: &World, cookie: &str) -> BTreeSet<i64> {
 async fn explorer_users_story(w: World) {
     // A manager of users who sees only Vendas: an agent's permissions and users.manage, member
     // of Vendas.
-    let config = w.store.account_config(w.a).await.unwrap();
+    let config = w.store.directory().account_config(w.a).await.unwrap();
     let agent = config.builtin_role(BuiltinRole::Agent).unwrap();
     let mut perms = config.roles.get(&agent).unwrap().permissions;
     perms.insert(Permission::UsersManage);
     let role = w
         .store
+        .directory()
         .create_role(w.a, &format!("Gestão {}", w.tag), perms, &[])
         .await
         .unwrap();

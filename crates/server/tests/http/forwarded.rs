@@ -24,7 +24,7 @@ pub(crate) async fn forwarded_story(w: World) {
     .await;
     assert_eq!(r.status, 201, "{}", r.body);
     let office = r.json()["id"].as_i64().unwrap();
-    let config = w.store.account_config(w.a).await.unwrap();
+    let config = w.store.directory().account_config(w.a).await.unwrap();
     let agent = config.builtin_role(BuiltinRole::Agent).unwrap().0;
     // ana: an agent anywhere, an administrator of users in the office.
     let r = request(
@@ -56,6 +56,7 @@ pub(crate) async fn forwarded_story(w: World) {
     // this story's failures are its own (PostgreSQL keeps earlier runs').
     for key in ["unknown", "198.51.100.7", "2001:db8::7"] {
         w.store
+            .auth()
             .clear_login_failures(&format!("address:{key}"))
             .await
             .unwrap();

@@ -10,6 +10,7 @@ pub(super) async fn events_story(w: World) {
     // waiting queue and their own conversations, not a colleague's. ana is only in Vendas.
     let agent = w
         .store
+        .directory()
         .account_config(w.a)
         .await
         .unwrap()

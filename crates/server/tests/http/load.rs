@@ -55,6 +55,7 @@ async fn world(store: &Store) -> (AccountId, Vec<Agent>) {
             .as_nanos()
     );
     let a = store
+        .directory()
         .create_account(&format!("Carga {tag}"), &Settings::default(), "Geral", 0)
         .await
         .unwrap();
@@ -62,12 +63,14 @@ async fn world(store: &Store) -> (AccountId, Vec<Agent>) {
     for name in ["Vendas", "Suporte", "Cobrança", "Pós-venda"] {
         teams.push(
             store
+                .directory()
                 .create_department(a, name, None, AccessOption::Team)
                 .await
                 .unwrap(),
         );
     }
     let agent_role = store
+        .directory()
         .account_config(a)
         .await
         .unwrap()
@@ -78,6 +81,7 @@ async fn world(store: &Store) -> (AccountId, Vec<Agent>) {
     for i in 0..AGENTS {
         let email = format!("agente{i}.{tag}@carga.example");
         let id = store
+            .directory()
             .create_user(
                 a,
                 &NewUser {
@@ -92,6 +96,7 @@ async fn world(store: &Store) -> (AccountId, Vec<Agent>) {
             .unwrap();
         let team = teams[i % teams.len()];
         store
+            .directory()
             .set_user_access(
                 a,
                 &User {
@@ -114,6 +119,7 @@ async fn world(store: &Store) -> (AccountId, Vec<Agent>) {
         for k in 0..PER_AGENT {
             conversations.push(
                 store
+                    .conversations()
                     .create_conversation(&NewConversation {
                         account: a,
                         department: team,
@@ -134,6 +140,7 @@ async fn world(store: &Store) -> (AccountId, Vec<Agent>) {
     }
     for k in 0..400 {
         store
+            .conversations()
             .create_conversation(&NewConversation {
                 account: a,
                 department: teams[k % teams.len()],
@@ -393,6 +400,7 @@ async fn load(store: Store, backend: &str) {
                 let c = all[(k * 7919) % all.len()];
                 let body = format!("cliente {k}");
                 store
+                    .inbox()
                     .add_message(
                         account,
                         c,

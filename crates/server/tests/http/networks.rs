@@ -103,7 +103,7 @@ pub(crate) async fn networks_story(w: World) {
     .await;
     assert_eq!(r.status, 201, "{}", r.body);
     let office = r.json()["id"].as_i64().unwrap();
-    let config = w.store.account_config(w.a).await.unwrap();
+    let config = w.store.directory().account_config(w.a).await.unwrap();
     let agent = config.builtin_role(BuiltinRole::Agent).unwrap().0;
     let r = request(
         w.addr,

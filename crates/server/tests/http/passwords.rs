@@ -110,6 +110,7 @@ pub(crate) async fn passwords_story(w: World, raw: Raw) {
         ),
     ] {
         w.store
+            .auth()
             .set_password_hash(w.a, w.ana, &weak, false)
             .await
             .unwrap();
@@ -127,6 +128,7 @@ pub(crate) async fn passwords_story(w: World, raw: Raw) {
     // A failed login with a weak hash upgrades nothing.
     let weak = weak_hash(Algorithm::Argon2id, 4096, 1, PW);
     w.store
+        .auth()
         .set_password_hash(w.a, w.ana, &weak, false)
         .await
         .unwrap();
@@ -296,6 +298,7 @@ pub(crate) async fn passwords_story(w: World, raw: Raw) {
     // The owner's password is out of the manager's reach (escalation), with or without it.
     let owner = w
         .store
+        .auth()
         .credentials(&w.email("dona"))
         .await
         .unwrap()

@@ -40,6 +40,7 @@ async fn send(w: &World, cookie: &str, method: &str, path: &str, body: Value) ->
 
 async fn contact_of(w: &World, conversation: i64) -> Option<i64> {
     w.store
+        .inbox()
         .conversation_contact(w.a, access::ConversationId(conversation))
         .await
         .unwrap()
@@ -48,6 +49,7 @@ async fn contact_of(w: &World, conversation: i64) -> Option<i64> {
 
 async fn in_progress(w: &World, department: access::DepartmentId, agent: UserId, at: i64) -> i64 {
     w.store
+        .conversations()
         .create_conversation(&NewConversation {
             account: w.a,
             department,
@@ -70,11 +72,13 @@ async fn takeover(w: &World) {
     let secret = format!("Cliente Financeiro {}", w.tag);
     let k = w
         .store
+        .inbox()
         .create_contact(w.a, &secret, Some("+5585988511238"), None, 0)
         .await
         .unwrap();
     let p_bia = access::ConversationId(w.p_bia);
     w.store
+        .inbox()
         .link_contact(w.a, p_bia, Some(k), None, 20)
         .await
         .unwrap();
@@ -94,11 +98,13 @@ async fn takeover(w: &World) {
     let hidden_name = format!("Cliente Oculto {}", w.tag);
     let h = w
         .store
+        .inbox()
         .create_contact(w.a, &hidden_name, None, None, 0)
         .await
         .unwrap();
     let waiting = w
         .store
+        .conversations()
         .create_conversation(&NewConversation {
             account: w.a,
             department: w.vendas,
@@ -114,7 +120,7 @@ async fn takeover(w: &World) {
         hide_details_until_assumed: true,
         ..Settings::default()
     };
-    w.store.set_settings(w.a, &hide).await.unwrap();
+    w.store.directory().set_settings(w.a, &hide).await.unwrap();
     let detail = get(w, &ana, &format!("/api/v1/conversations/{}", waiting.0)).await;
     assert_eq!(detail.status, 200, "ana sees the waiting conversation");
     assert!(!detail.body.contains(&hidden_name), "without its details");
@@ -125,6 +131,7 @@ async fn takeover(w: &World) {
     );
     assert_eq!(contact_of(w, mine).await, None);
     w.store
+        .directory()
         .set_settings(w.a, &Settings::default())
         .await
         .unwrap();
@@ -217,7 +224,7 @@ async fn tenants_and_tags(w: &World) {
     assert_eq!(status, 403);
     // Another account's tag is not found, like a tag that exists nowhere.
     let theirs = format!("segredo-b-{}", w.tag);
-    w.store.create_tag(w.b, &theirs).await.unwrap();
+    w.store.inbox().create_tag(w.b, &theirs).await.unwrap();
     let b_tag = send(
         w,
         &dona,
@@ -229,7 +236,14 @@ async fn tenants_and_tags(w: &World) {
     let no_tag = send(w, &dona, "DELETE", "/api/v1/tags/nenhuma-assim", json!({})).await;
     assert_eq!(b_tag, no_tag);
     assert_eq!(b_tag.0, 404);
-    assert!(w.store.account_tags(w.b).await.unwrap().contains(&theirs));
+    assert!(
+        w.store
+            .inbox()
+            .account_tags(w.b)
+            .await
+            .unwrap()
+            .contains(&theirs)
+    );
     let (status, body) = send(
         w,
         &dona,
@@ -254,6 +268,7 @@ async fn races(w: &World, raw: &Raw) {
     let dona = login(w, "dona").await;
     let contact = w
         .store
+        .inbox()
         .create_contact(w.a, "Corrida", None, None, 0)
         .await
         .unwrap();
@@ -270,7 +285,11 @@ async fn races(w: &World, raw: &Raw) {
             for transition in ["finish", "transfer"] {
                 let c = in_progress(w, w.vendas, w.ana, 100 + round).await;
                 let id = access::ConversationId(c);
-                w.store.tag(w.a, id, "urgente", None, 100).await.unwrap();
+                w.store
+                    .inbox()
+                    .tag(w.a, id, "urgente", None, 100)
+                    .await
+                    .unwrap();
                 let before = raw
                     .scalar(&format!(
                         "SELECT COALESCE(MAX(id), 0) FROM events WHERE conversation_id = {c}"

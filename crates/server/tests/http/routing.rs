@@ -120,6 +120,7 @@ async fn setup(w: &World, nodes: usize) -> (Routing, Vec<(String, access::UserId
     // Suporte's agents: bia (seeded), caio and duda.
     let agent = w
         .store
+        .directory()
         .account_config(w.a)
         .await
         .unwrap()
@@ -309,7 +310,14 @@ pub async fn two_nodes_story(w: World) {
     // Going online took some of the seeded waiting conversations: what is left of each limit.
     let mut capacity = 0;
     for (_, id) in &agents {
-        capacity += 2 - w.store.agent_routing(w.a, *id).await.unwrap().open.min(2);
+        capacity += 2 - w
+            .store
+            .routing()
+            .agent_routing(w.a, *id)
+            .await
+            .unwrap()
+            .open
+            .min(2);
     }
     let before: Vec<i64> = suporte(&w, &r).await.iter().map(|c| c.0).collect();
     let mut arrivals = tokio::task::JoinSet::new();
@@ -328,7 +336,13 @@ pub async fn two_nodes_story(w: World) {
     let assigned = fresh.iter().filter(|c| c.2.is_some()).count();
     assert_eq!(assigned, capacity as usize, "{all:?}");
     for (_, id) in &agents {
-        let open = w.store.agent_routing(w.a, *id).await.unwrap().open;
+        let open = w
+            .store
+            .routing()
+            .agent_routing(w.a, *id)
+            .await
+            .unwrap()
+            .open;
         assert_eq!(open, 2, "agent {id:?}: {all:?}");
     }
     assert_eq!(

@@ -43,6 +43,7 @@ async fn me_status(w: &World, cookie: &str) -> u16 {
 /// A role's id by its built-in kind.
 async fn builtin(w: &World, role: BuiltinRole) -> i64 {
     w.store
+        .directory()
         .account_config(w.a)
         .await
         .unwrap()

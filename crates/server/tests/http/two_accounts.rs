@@ -296,7 +296,13 @@ pub(crate) async fn setup(w: &World) -> Ctx {
     for e in audit["items"].as_array().unwrap() {
         put(&mut b, Kind::Audit, id_of(e));
     }
-    for e in w.store.account_events_after(w.b, 0, 10_000).await.unwrap() {
+    for e in w
+        .store
+        .events()
+        .account_events_after(w.b, 0, 10_000)
+        .await
+        .unwrap()
+    {
         put(&mut b, Kind::Event, e.id);
     }
     // The webhook worker turns B's events into deliveries (failing: nothing listens there).
@@ -455,12 +461,13 @@ async fn snapshot(
     out.push(("token".to_owned(), json!(me.status)));
     let events = w
         .store
+        .events()
         .account_events_after(account, 0, 100_000)
         .await
         .unwrap();
     out.push(("events".to_owned(), json!(events.len())));
     if audit {
-        let rows = w.store.audit_log(account, None, 10_000).await.unwrap();
+        let rows = w.store.audit().page(account, None, 10_000).await.unwrap();
         out.push(("audit rows".to_owned(), json!(rows.len())));
     }
     out

@@ -139,9 +139,14 @@ pub(crate) async fn webhook_principal_story(w: World, raw: Raw) {
         hide_details_until_assumed: true,
         ..Settings::default()
     };
-    w.store.set_settings(w.a, &hidden).await.unwrap();
+    w.store
+        .directory()
+        .set_settings(w.a, &hidden)
+        .await
+        .unwrap();
     let role = w
         .store
+        .directory()
         .create_role(
             w.a,
             &format!("Integrações {}", w.tag),
@@ -168,7 +173,7 @@ pub(crate) async fn webhook_principal_story(w: World, raw: Raw) {
     let wally = login(&w, "wally").await;
     // The company's tags the story attaches ("vip" exists in every world).
     for tag in ["sentinela", "inativo"] {
-        w.store.create_tag(w.a, tag).await.unwrap();
+        w.store.inbox().create_tag(w.a, tag).await.unwrap();
     }
     // What wally may not see is 404 to him.
     for c in [w.w_suporte, w.p_bia] {

@@ -117,23 +117,29 @@ async fn build(store: Store, seed: u64) -> (Rand, Rng) {
         satisfaction_survey: rng.chance(50),
     };
     let account = store
+        .directory()
         .create_account(&format!("Mundo {tag}"), &settings, "Geral", 0)
         .await
         .unwrap();
     // The company's tags t0..t3 (t4 is never created: attaching it is refused).
     for i in 0..4 {
-        store.create_tag(account, &format!("t{i}")).await.unwrap();
+        store
+            .inbox()
+            .create_tag(account, &format!("t{i}"))
+            .await
+            .unwrap();
     }
-    let mut depts = vec![store.default_department(account).await.unwrap()];
+    let mut depts = vec![store.directory().default_department(account).await.unwrap()];
     for name in ["Vendas", "Suporte", "Financeiro", "Pós-venda"] {
         let parent = rng.chance(40).then(|| rng.pick(&depts));
         let d = store
+            .directory()
             .create_department(account, name, parent, rng.pick(AccessOption::ALL))
             .await
             .unwrap();
         depts.push(d);
     }
-    let config = store.account_config(account).await.unwrap();
+    let config = store.directory().account_config(account).await.unwrap();
     let mut roles: Vec<RoleId> = BuiltinRole::ALL
         .iter()
         .map(|b| config.builtin_role(*b).unwrap())
@@ -145,6 +151,7 @@ async fn build(store: Store, seed: u64) -> (Rand, Rng) {
         .enumerate()
     {
         let r = store
+            .directory()
             .create_role(
                 account,
                 &format!("Papel {i}"),
@@ -163,6 +170,7 @@ async fn build(store: Store, seed: u64) -> (Rand, Rng) {
         let email = format!("u{i}.{tag}@w.example");
         let active = i == 0 || rng.chance(90);
         let id = store
+            .directory()
             .create_user(
                 account,
                 &NewUser {
@@ -206,13 +214,18 @@ async fn build(store: Store, seed: u64) -> (Rand, Rng) {
             memberships,
             bindings,
         };
-        store.set_user_access(account, &user).await.unwrap();
+        store
+            .directory()
+            .set_user_access(account, &user)
+            .await
+            .unwrap();
         users.push(id);
         emails.insert(id, email);
     }
     let mut contacts = Vec::new();
     for (i, name) in NAMES.iter().enumerate() {
         let c = store
+            .inbox()
             .create_contact(
                 account,
                 &format!("Cliente {name}"),
@@ -236,6 +249,7 @@ async fn build(store: Store, seed: u64) -> (Rand, Rng) {
         // Some activity times repeat: ties are ordered by id.
         let at = 1_000 + 10 * (i / 2);
         let id = store
+            .conversations()
             .create_conversation(&NewConversation {
                 account,
                 department: rng.pick(&depts),
@@ -248,6 +262,7 @@ async fn build(store: Store, seed: u64) -> (Rand, Rng) {
             .await
             .unwrap();
         store
+            .inbox()
             .add_message(account, id, store::MessageKind::In, None, "Oi", None, at)
             .await
             .unwrap();
@@ -255,14 +270,16 @@ async fn build(store: Store, seed: u64) -> (Rand, Rng) {
     }
     // Another account, whose conversations nobody here may see.
     let other = store
+        .directory()
         .create_account(&format!("Outra {tag}"), &Settings::default(), "Geral", 0)
         .await
         .unwrap();
-    let od = store.default_department(other).await.unwrap();
+    let od = store.directory().default_department(other).await.unwrap();
     let mut foreign = Vec::new();
     for status in [Status::Waiting, Status::Finished] {
         foreign.push(
             store
+                .conversations()
                 .create_conversation(&NewConversation {
                     account: other,
                     department: od,
@@ -366,17 +383,32 @@ impl Rand {
     }
 
     async fn account(&self) -> Account {
-        self.store.account(self.account).await.unwrap()
+        self.store.directory().account(self.account).await.unwrap()
     }
 
     async fn principal(&self, u: UserId) -> Principal {
-        let config = self.store.account_config(self.account).await.unwrap();
-        let user = self.store.user(self.account, u).await.unwrap().unwrap();
+        let config = self
+            .store
+            .directory()
+            .account_config(self.account)
+            .await
+            .unwrap();
+        let user = self
+            .store
+            .directory()
+            .user(self.account, u)
+            .await
+            .unwrap()
+            .unwrap();
         Principal::resolve(&config, &user, HERE)
     }
 
     async fn conversations(&self) -> Vec<(Conversation, i64)> {
-        self.store.bench_all(self.account).await.unwrap()
+        self.store
+            .conversations()
+            .bench_all(self.account)
+            .await
+            .unwrap()
     }
 
     async fn call(&self, cookie: &str, method: &str, path: &str, body: Option<Value>) -> Value {

@@ -19,11 +19,22 @@ const NOWHERE: i64 = 9_000_000_000_002;
 /// activity, messages, tags) and the account's events and audit rows.
 async fn state_of(w: &World, conv: i64) -> String {
     let id = access::ConversationId(conv);
-    let c = w.store.conversation(w.a, id).await.unwrap().unwrap();
-    let messages = w.store.messages(w.a, id, 0, 1000).await.unwrap();
-    let tags = w.store.tags(w.a, id).await.unwrap();
-    let events = w.store.account_events_after(w.a, 0, 100_000).await.unwrap();
-    let audit = w.store.audit_log(w.a, None, 10_000).await.unwrap();
+    let c = w
+        .store
+        .conversations()
+        .conversation(w.a, id)
+        .await
+        .unwrap()
+        .unwrap();
+    let messages = w.store.inbox().messages(w.a, id, 0, 1000).await.unwrap();
+    let tags = w.store.inbox().tags(w.a, id).await.unwrap();
+    let events = w
+        .store
+        .events()
+        .account_events_after(w.a, 0, 100_000)
+        .await
+        .unwrap();
+    let audit = w.store.audit().page(w.a, None, 10_000).await.unwrap();
     format!(
         "{:?} {} {:?} {:?} events {} audit {}",
         c.conversation,
@@ -48,6 +59,7 @@ async fn writes_story(w: World) {
     let ana = login(&w, "ana").await;
     let contact = w
         .store
+        .inbox()
         .create_contact(w.a, "Cliente de A", None, None, 0)
         .await
         .unwrap();
@@ -59,15 +71,18 @@ async fn writes_story(w: World) {
     );
     let k = w
         .store
+        .inbox()
         .create_contact(w.a, secret_name, Some(secret_phone), None, 0)
         .await
         .unwrap();
     let p_bia = access::ConversationId(w.p_bia);
     w.store
+        .inbox()
         .link_contact(w.a, p_bia, Some(k), None, 20)
         .await
         .unwrap();
     w.store
+        .inbox()
         .add_message(
             w.a,
             p_bia,

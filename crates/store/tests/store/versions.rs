@@ -8,8 +8,9 @@ use access::{AccountId, ConversationId, Settings, Status, Transition, UserId};
 use store::{MessageKind, NewConversation, Store, StoreError};
 
 async fn fresh_conversation(store: &Store, a: AccountId, agent: UserId) -> ConversationId {
-    let d = store.default_department(a).await.unwrap();
+    let d = store.directory().default_department(a).await.unwrap();
     store
+        .conversations()
         .create_conversation(&NewConversation {
             account: a,
             department: d,
@@ -24,7 +25,7 @@ async fn fresh_conversation(store: &Store, a: AccountId, agent: UserId) -> Conve
 }
 
 async fn count(store: &Store, a: AccountId, c: ConversationId) -> usize {
-    store.messages(a, c, 0, 100).await.unwrap().len()
+    store.inbox().messages(a, c, 0, 100).await.unwrap().len()
 }
 
 fn conflict<T: std::fmt::Debug>(r: store::Result<T>, what: &str) {
@@ -37,13 +38,19 @@ fn conflict<T: std::fmt::Debug>(r: store::Result<T>, what: &str) {
 pub(crate) async fn versioned_writes(store: &Store) {
     store.migrate().await.unwrap();
     let a = store
+        .directory()
         .create_account("versions", &Settings::default(), "Geral", 0)
         .await
         .unwrap();
-    store.create_tag(a, "vip").await.unwrap();
-    let contact = store.create_contact(a, "K", None, None, 0).await.unwrap();
+    store.inbox().create_tag(a, "vip").await.unwrap();
+    let contact = store
+        .inbox()
+        .create_contact(a, "K", None, None, 0)
+        .await
+        .unwrap();
     let email = format!("agente.{}.{}@versions.example", std::process::id(), a.0);
     let agent = store
+        .directory()
         .create_user(
             a,
             &store::NewUser {
@@ -57,14 +64,21 @@ pub(crate) async fn versioned_writes(store: &Store) {
         .await
         .unwrap();
     let c = fresh_conversation(store, a, agent).await;
-    let decided = store.conversation(a, c).await.unwrap().unwrap();
+    let decided = store
+        .conversations()
+        .conversation(a, c)
+        .await
+        .unwrap()
+        .unwrap();
     let v = Some(decided.version);
     // A customer's message meanwhile does not move the version.
     store
+        .inbox()
         .add_message(a, c, MessageKind::In, None, "oi", None, 2)
         .await
         .unwrap();
     store
+        .inbox()
         .add_message(a, c, MessageKind::Out, Some(agent), "olá", v, 3)
         .await
         .unwrap();
@@ -74,47 +88,68 @@ pub(crate) async fn versioned_writes(store: &Store) {
         assignee: decided.conversation.assignee,
         department: decided.conversation.department,
     };
-    store.apply_transition(&decided, &finish, 4).await.unwrap();
+    store
+        .conversations()
+        .apply_transition(&decided, &finish, 4)
+        .await
+        .unwrap();
     let before = count(store, a, c).await;
     conflict(
         store
+            .inbox()
             .add_message(a, c, MessageKind::Out, Some(agent), "tarde", v, 5)
             .await,
         "reply",
     );
     conflict(
         store
+            .inbox()
             .add_message(a, c, MessageKind::Note, Some(agent), "nota", v, 5)
             .await,
         "note",
     );
-    conflict(store.tag(a, c, "vip", v, 5).await, "tag");
-    conflict(store.untag(a, c, "vip", v, 5).await, "untag");
-    conflict(store.link_contact(a, c, Some(contact), v, 5).await, "link");
+    conflict(store.inbox().tag(a, c, "vip", v, 5).await, "tag");
+    conflict(store.inbox().untag(a, c, "vip", v, 5).await, "untag");
+    conflict(
+        store.inbox().link_contact(a, c, Some(contact), v, 5).await,
+        "link",
+    );
     assert_eq!(count(store, a, c).await, before, "a refused write wrote");
-    assert!(store.tags(a, c).await.unwrap().is_empty());
-    assert!(store.conversation_contact(a, c).await.unwrap().is_none());
+    assert!(store.inbox().tags(a, c).await.unwrap().is_empty());
+    assert!(
+        store
+            .inbox()
+            .conversation_contact(a, c)
+            .await
+            .unwrap()
+            .is_none()
+    );
     // Decided again on the current version: written.
     let now = Some(decided.version + 1);
-    store.tag(a, c, "vip", now, 6).await.unwrap();
+    store.inbox().tag(a, c, "vip", now, 6).await.unwrap();
     store
+        .inbox()
         .add_message(a, c, MessageKind::Note, Some(agent), "nota", now, 6)
         .await
         .unwrap();
-    assert_eq!(store.tags(a, c).await.unwrap(), vec!["vip".to_owned()]);
+    assert_eq!(
+        store.inbox().tags(a, c).await.unwrap(),
+        vec!["vip".to_owned()]
+    );
     // A tag that is not the company's is never created by attaching it.
     assert!(matches!(
-        store.tag(a, c, "nova", now, 7).await,
+        store.inbox().tag(a, c, "nova", now, 7).await,
         Err(StoreError::NotFound("tag"))
     ));
     // No such conversation: not found, not a conflict.
     let nowhere = ConversationId(987_654_321);
     assert!(matches!(
-        store.tag(a, nowhere, "vip", Some(1), 7).await,
+        store.inbox().tag(a, nowhere, "vip", Some(1), 7).await,
         Err(StoreError::NotFound(_))
     ));
     assert!(matches!(
         store
+            .inbox()
             .add_message(a, nowhere, MessageKind::Note, None, "x", Some(1), 7)
             .await,
         Err(StoreError::NotFound(_))

@@ -62,7 +62,7 @@ pub(super) async fn accounts_story(store: Store) {
     }
     let email = format!("dona.{tag}@contas.example");
     // Bad input: a clear 400, nothing created.
-    let before = store.accounts().await.unwrap().len();
+    let before = store.directory().accounts().await.unwrap().len();
     for (body, code) in [
         (json!({"name": " ", "owner_email": email}), "bad_name"),
         (
@@ -86,7 +86,7 @@ pub(super) async fn accounts_story(store: Store) {
             r.body
         );
     }
-    assert_eq!(store.accounts().await.unwrap().len(), before);
+    assert_eq!(store.directory().accounts().await.unwrap().len(), before);
     let created = op(
         "POST",
         "/api/v1/accounts",
@@ -112,7 +112,10 @@ pub(super) async fn accounts_story(store: Store) {
         "{}",
         again.body
     );
-    assert_eq!(store.accounts().await.unwrap().len(), before + 1);
+    assert_eq!(
+        store.directory().accounts().await.unwrap().len(),
+        before + 1
+    );
     let listed = op("GET", "/api/v1/accounts", None).await.json();
     let mine = listed
         .as_array()

@@ -229,18 +229,21 @@ pub(super) async fn story(w: &World) -> Carried {
     };
     let w1 = w
         .store
+        .conversations()
         .create_conversation(&conv(Status::Waiting, None, 10))
         .await
         .unwrap()
         .0;
     let p1 = w
         .store
+        .conversations()
         .create_conversation(&conv(Status::InProgress, Some(w.ana), 11))
         .await
         .unwrap()
         .0;
     let f1 = w
         .store
+        .conversations()
         .create_conversation(&conv(Status::Finished, Some(w.ana), 12))
         .await
         .unwrap()
@@ -537,7 +540,7 @@ pub(super) async fn story(w: &World) -> Carried {
             .await;
         assert_eq!(r.status, 400, "{}", r.body);
     }
-    let stored_b = w.store.user(w.a, w.b_user).await.unwrap();
+    let stored_b = w.store.directory().user(w.a, w.b_user).await.unwrap();
     assert!(stored_b.is_none(), "nothing crossed accounts");
 
     // Deactivating a user ends their session.

@@ -410,7 +410,7 @@ pub(super) async fn story_rest(w: &World, c: Carried) {
     assert_eq!(statuses, [200, 403], "{} / {}", a.body, b.body);
     let refused = if a.status == 403 { &a } else { &b };
     assert_denied(refused, 403, "last_account_manager");
-    let account = w.store.account(w.a).await.unwrap();
+    let account = w.store.directory().account(w.a).await.unwrap();
     assert_eq!(account.account_managers(), 1);
     let owner = if a.status == 403 { dona } else { dono2 };
 
