@@ -167,6 +167,10 @@ pub async fn whatsapp_delivery(
             format!("not a WhatsApp webhook payload: {e}"),
         )
     })?;
+    for p in &notification.problems {
+        // The path and the problem only, never a customer's content.
+        tracing::warn!(path = %p.path, problem = %p.problem, "WhatsApp delivery: a part could not be read (kept as unsupported, or left out)");
+    }
     let now = state.clock.now_micros();
     let mut accepted = Accepted::default();
     let mut texts = Vec::new();

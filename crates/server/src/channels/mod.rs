@@ -3,6 +3,7 @@
 pub mod committer;
 pub mod graph;
 pub mod inbound;
+pub mod json_reader;
 pub mod replies;
 pub mod sender;
 pub mod whatsapp;

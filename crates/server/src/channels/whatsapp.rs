@@ -11,7 +11,7 @@
 use std::fmt::Write as _;
 
 use hmac::{Hmac, KeyInit as _, Mac as _};
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 use sha2::{Digest as _, Sha256};
 
 // --- Signature and handshake --------------------------------------------------------------
@@ -145,6 +145,9 @@ pub fn handshake(h: &Handshake<'_>, expected: &str) -> Result<String, HandshakeE
 pub struct Notification {
     /// Every message and status of every `messages` change of every entry.
     pub items: Vec<Item>,
+    /// What could not be read, each with its path: a message kept as unsupported or with the
+    /// arrival time, or a part left out (see [`parse`]). For the log; never a refusal.
+    pub problems: Vec<ParseError>,
 }
 
 /// One thing that happened.
@@ -167,7 +170,8 @@ pub struct Inbound {
     pub from: String,
     /// `contacts[].profile.name` of the contact whose `wa_id` is `from`.
     pub profile_name: Option<String>,
-    /// `messages[].timestamp`, Unix seconds.
+    /// `messages[].timestamp`, Unix seconds; 0 when absent or unreadable (the arrival time is
+    /// used).
     pub timestamp: i64,
     /// What was sent.
     pub content: Content,
@@ -371,153 +375,16 @@ impl DeliveryStatus {
     }
 }
 
-/// A webhook body that is not a Cloud API notification: what is wrong, and where (a JSON path
-/// such as `entry[0].changes[1].value.messages[0].timestamp`; empty for the body itself).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ParseError {
-    /// Where, from the root of the body.
-    pub path: String,
-    /// What is wrong.
-    pub problem: String,
-}
-
-impl std::fmt::Display for ParseError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        if self.path.is_empty() {
-            write!(f, "{}", self.problem)
-        } else {
-            write!(f, "{}: {}", self.path, self.problem)
-        }
-    }
-}
-
-impl std::error::Error for ParseError {}
-
-/// A JSON value and its path from the root, for error messages.
-struct Node<'v> {
-    value: &'v Value,
-    path: String,
-}
-
-impl<'v> Node<'v> {
-    fn err(&self, problem: impl Into<String>) -> ParseError {
-        ParseError {
-            path: self.path.clone(),
-            problem: problem.into(),
-        }
-    }
-
-    fn child_path(&self, key: &str) -> String {
-        if self.path.is_empty() {
-            key.to_owned()
-        } else {
-            format!("{}.{key}", self.path)
-        }
-    }
-
-    fn object(&self) -> Result<&'v Map<String, Value>, ParseError> {
-        self.value
-            .as_object()
-            .ok_or_else(|| self.err(format!("expected an object, found {}", kind(self.value))))
-    }
-
-    /// The member `key` of this object; absent and `null` are `None`.
-    fn opt(&self, key: &str) -> Result<Option<Node<'v>>, ParseError> {
-        Ok(match self.object()?.get(key) {
-            None | Some(Value::Null) => None,
-            Some(value) => Some(Node {
-                value,
-                path: self.child_path(key),
-            }),
-        })
-    }
-
-    fn get(&self, key: &str) -> Result<Node<'v>, ParseError> {
-        self.opt(key)?.ok_or_else(|| ParseError {
-            path: self.child_path(key),
-            problem: "missing".to_owned(),
-        })
-    }
-
-    fn str(&self) -> Result<&'v str, ParseError> {
-        self.value
-            .as_str()
-            .ok_or_else(|| self.err(format!("expected a string, found {}", kind(self.value))))
-    }
-
-    /// A required string member.
-    fn string(&self, key: &str) -> Result<String, ParseError> {
-        Ok(self.get(key)?.str()?.to_owned())
-    }
-
-    /// A required string member that must not be empty (ids).
-    fn id(&self, key: &str) -> Result<String, ParseError> {
-        let node = self.get(key)?;
-        match node.str()? {
-            "" => Err(node.err("empty")),
-            s => Ok(s.to_owned()),
-        }
-    }
-
-    fn opt_string(&self, key: &str) -> Result<Option<String>, ParseError> {
-        self.opt(key)?
-            .map(|n| n.str().map(str::to_owned))
-            .transpose()
-    }
-
-    fn items(&self) -> Result<Vec<Node<'v>>, ParseError> {
-        let array = self
-            .value
-            .as_array()
-            .ok_or_else(|| self.err(format!("expected an array, found {}", kind(self.value))))?;
-        Ok(array
-            .iter()
-            .enumerate()
-            .map(|(i, value)| Node {
-                value,
-                path: format!("{}[{i}]", self.path),
-            })
-            .collect())
-    }
-
-    /// The elements of an optional array member (absent: none).
-    fn opt_items(&self, key: &str) -> Result<Vec<Node<'v>>, ParseError> {
-        self.opt(key)?.map_or_else(|| Ok(Vec::new()), |n| n.items())
-    }
-
-    fn number(&self, key: &str) -> Result<f64, ParseError> {
-        let node = self.get(key)?;
-        node.value
-            .as_f64()
-            .ok_or_else(|| node.err(format!("expected a number, found {}", kind(node.value))))
-    }
-
-    /// Unix seconds: a string of digits (what Meta sends) or a JSON integer.
-    fn timestamp(&self, key: &str) -> Result<i64, ParseError> {
-        let node = self.get(key)?;
-        match node.value {
-            Value::String(s) => s.parse::<i64>().ok(),
-            Value::Number(n) => n.as_i64(),
-            _ => None,
-        }
-        .ok_or_else(|| node.err("expected Unix seconds (a string of digits)"))
-    }
-}
-
-fn kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
-}
+use super::json_reader::Node;
+pub use super::json_reader::ParseError;
 
 /// Parses one webhook POST body. Changes of fields other than `messages` are ignored, and so
-/// are unknown members and status strings; a missing required member is an error naming its
-/// path.
+/// are unknown members and status strings. A body that is not JSON, or not of a WhatsApp
+/// Business Account, is an error naming what is wrong; inside a real delivery nothing is: Meta
+/// retries a refused delivery for days, so a message whose content cannot be read is kept as
+/// [`Content::Unsupported`] with its raw `type`, one without a readable timestamp gets the
+/// arrival time, and what cannot be stored at all (a message without `id` or `from`, an
+/// unreadable status or change) is left out; each of these is in [`Notification::problems`].
 pub fn parse(body: &[u8]) -> Result<Notification, ParseError> {
     let value: Value = serde_json::from_slice(body).map_err(|e| ParseError {
         path: String::new(),
@@ -532,58 +399,106 @@ pub fn parse(body: &[u8]) -> Result<Notification, ParseError> {
         return Err(object.err("expected \"whatsapp_business_account\""));
     }
     let mut items = Vec::new();
+    let mut problems = Vec::new();
     for entry in root.get("entry")?.items()? {
-        for change in entry.get("changes")?.items()? {
-            if change.get("field")?.str()? == "messages" {
-                read_value(&change.get("value")?, &mut items)?;
+        let changes = match entry.get("changes").and_then(|c| c.items()) {
+            Ok(changes) => changes,
+            Err(e) => {
+                problems.push(e);
+                continue;
+            }
+        };
+        for change in changes {
+            let read = change.get("field").and_then(|f| {
+                if f.str()? == "messages" {
+                    read_value(&change.get("value")?, &mut items, &mut problems)
+                } else {
+                    Ok(())
+                }
+            });
+            if let Err(e) = read {
+                problems.push(e);
             }
         }
     }
-    Ok(Notification { items })
+    Ok(Notification { items, problems })
 }
 
-fn read_value(value: &Node<'_>, items: &mut Vec<Item>) -> Result<(), ParseError> {
+fn read_value(
+    value: &Node<'_>,
+    items: &mut Vec<Item>,
+    problems: &mut Vec<ParseError>,
+) -> Result<(), ParseError> {
     let phone_number_id = value.get("metadata")?.id("phone_number_id")?;
-    let contacts = value.opt_items("contacts")?;
+    let contacts = value.opt_items("contacts").unwrap_or_default();
     for message in value.opt_items("messages")? {
-        let from = message.id("from")?;
-        let mut profile_name = None;
-        for contact in &contacts {
-            if contact.opt_string("wa_id")?.as_deref() == Some(from.as_str()) {
-                if let Some(profile) = contact.opt("profile")? {
-                    profile_name = profile.opt_string("name")?;
-                }
-                break;
+        // Without its id (the key of Meta's retries) or its sender a message cannot be stored.
+        let (external_id, from) = match (message.id("id"), message.id("from")) {
+            (Ok(id), Ok(from)) => (id, from),
+            (Err(e), _) | (_, Err(e)) => {
+                problems.push(e);
+                continue;
             }
-        }
+        };
+        let profile_name = contacts
+            .iter()
+            .find(|c| c.opt_string("wa_id").ok().flatten().as_deref() == Some(from.as_str()))
+            .and_then(|c| c.opt("profile").ok().flatten())
+            .and_then(|p| p.opt_string("name").ok().flatten());
+        let content = content(&message).unwrap_or_else(|e| {
+            problems.push(e);
+            Content::Unsupported {
+                kind: message
+                    .opt_string("type")
+                    .ok()
+                    .flatten()
+                    .unwrap_or_else(|| "unknown".to_owned()),
+            }
+        });
         items.push(Item::Inbound(Inbound {
             phone_number_id: phone_number_id.clone(),
-            external_id: message.id("id")?,
-            timestamp: message.timestamp("timestamp")?,
-            content: content(&message)?,
+            external_id,
+            // Unreadable: 0, which the arrival replaces by the time it arrived.
+            timestamp: message.timestamp("timestamp").unwrap_or_else(|e| {
+                problems.push(e);
+                0
+            }),
+            content,
             from,
             profile_name,
         }));
     }
     for status in value.opt_items("statuses")? {
-        let external_id = status.id("id")?;
-        let Some(state) = DeliveryStatus::from_id(status.get("status")?.str()?) else {
-            continue;
-        };
-        let error = match status.opt_items("errors")?.first() {
-            Some(e) => Some(status_error(e)?),
-            None => None,
-        };
-        items.push(Item::Status(StatusUpdate {
-            phone_number_id: phone_number_id.clone(),
-            external_id,
-            status: state,
-            timestamp: status.timestamp("timestamp")?,
-            recipient: status.opt_string("recipient_id")?,
-            error,
-        }));
+        match read_status(&status, &phone_number_id) {
+            Ok(Some(update)) => items.push(Item::Status(update)),
+            Ok(None) => {}
+            Err(e) => problems.push(e),
+        }
     }
     Ok(())
+}
+
+/// One status update (`None`: a status string we do not follow).
+fn read_status(
+    status: &Node<'_>,
+    phone_number_id: &str,
+) -> Result<Option<StatusUpdate>, ParseError> {
+    let external_id = status.id("id")?;
+    let Some(state) = DeliveryStatus::from_id(status.get("status")?.str()?) else {
+        return Ok(None);
+    };
+    let error = match status.opt_items("errors")?.first() {
+        Some(e) => Some(status_error(e)?),
+        None => None,
+    };
+    Ok(Some(StatusUpdate {
+        phone_number_id: phone_number_id.to_owned(),
+        external_id,
+        status: state,
+        timestamp: status.timestamp("timestamp")?,
+        recipient: status.opt_string("recipient_id")?,
+        error,
+    }))
 }
 
 fn content(message: &Node<'_>) -> Result<Content, ParseError> {

@@ -61,6 +61,16 @@ fn error_of(body: &[u8]) -> String {
     parse(body).unwrap_err().to_string()
 }
 
+/// The first thing of a real delivery that could not be read (the delivery itself is accepted).
+fn problem_of(body: &[u8]) -> String {
+    parse(body)
+        .unwrap()
+        .problems
+        .first()
+        .map(ToString::to_string)
+        .unwrap_or_default()
+}
+
 // --- fixtures --------------------------------------------------------------------------------
 
 #[test]
@@ -359,8 +369,8 @@ fn other_fields_unknown_statuses_and_empty_values_are_skipped() {
 // --- parse errors ----------------------------------------------------------------------------
 
 #[test]
-fn errors_name_the_path() {
-    let msg = |m: Value| error_of(&with_message(m));
+fn problems_name_the_path() {
+    let msg = |m: Value| problem_of(&with_message(m));
     let text =
         json!({ "from": MARIANA, "id": "wamid.X", "type": "text", "text": { "body": "oi" } });
     assert_eq!(
@@ -408,11 +418,11 @@ fn errors_name_the_path() {
     );
 
     assert_eq!(
-        error_of(&with_value(json!({ "metadata": {}, "messages": [] }))),
+        problem_of(&with_value(json!({ "metadata": {}, "messages": [] }))),
         "entry[0].changes[0].value.metadata.phone_number_id: missing"
     );
     let statuses = |s: Value| {
-        error_of(&with_value(
+        problem_of(&with_value(
             json!({ "metadata": { "phone_number_id": "1" }, "statuses": [s] }),
         ))
     };
@@ -429,7 +439,7 @@ fn errors_name_the_path() {
         "entry[0].changes[0].value.statuses[0].timestamp: missing"
     );
     assert_eq!(
-        error_of(&with_value(
+        problem_of(&with_value(
             json!({ "metadata": { "phone_number_id": "1" }, "messages": {} })
         )),
         "entry[0].changes[0].value.messages: expected an array, found an object"
@@ -437,9 +447,68 @@ fn errors_name_the_path() {
     let second_change = json!({ "object": "whatsapp_business_account", "entry": [{ "changes": [
         { "field": "statuses" }, { "value": {} } ] }] });
     assert_eq!(
-        error_of(second_change.to_string().as_bytes()),
+        problem_of(second_change.to_string().as_bytes()),
         "entry[0].changes[1].field: missing"
     );
+}
+
+#[test]
+fn a_real_delivery_is_read_whatever_a_message_holds() {
+    // An `interactive` message without its `interactive` object (seen in real-world test data
+    // of a public library): kept as unsupported with its raw type, the delivery read.
+    let broken =
+        json!({ "from": MARIANA, "id": "wamid.I", "timestamp": "1", "type": "interactive" });
+    let fine = json!({ "from": MARIANA, "id": "wamid.T", "timestamp": "2", "type": "text", "text": { "body": "oi" } });
+    let n = parse(&with_value(json!({
+        "metadata": { "phone_number_id": OUR_NUMBER },
+        "messages": [broken, fine],
+    })))
+    .unwrap();
+    let contents: Vec<(String, Content)> = n
+        .items
+        .iter()
+        .map(|i| match i {
+            Item::Inbound(m) => (m.external_id.clone(), m.content.clone()),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(
+        contents,
+        vec![
+            (
+                "wamid.I".to_owned(),
+                Content::Unsupported {
+                    kind: "interactive".to_owned()
+                }
+            ),
+            ("wamid.T".to_owned(), Content::Text("oi".to_owned())),
+        ]
+    );
+    assert_eq!(
+        n.problems
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>(),
+        vec!["entry[0].changes[0].value.messages[0].interactive: missing"]
+    );
+    // Without a timestamp: kept, with 0 (the arrival time is used when it is stored).
+    let n = parse(&with_message(
+        json!({ "from": MARIANA, "id": "wamid.N", "type": "text", "text": { "body": "oi" } }),
+    ))
+    .unwrap();
+    assert!(matches!(&n.items[..], [Item::Inbound(m)] if m.timestamp == 0));
+    // Without an id (nothing to deduplicate Meta's retries by): left out, the rest read.
+    let n = parse(&with_value(json!({
+        "metadata": { "phone_number_id": OUR_NUMBER },
+        "messages": [{ "from": MARIANA, "timestamp": "1", "type": "text", "text": { "body": "a" } }],
+        "statuses": [{ "id": "wamid.S", "status": "read", "timestamp": "3", "recipient_id": MARIANA }],
+    })))
+    .unwrap();
+    assert!(
+        matches!(&n.items[..], [Item::Status(s)] if s.external_id == "wamid.S"),
+        "{n:?}"
+    );
+    assert_eq!(n.problems.len(), 1);
 }
 
 #[test]

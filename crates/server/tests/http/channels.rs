@@ -381,22 +381,28 @@ pub async fn channels_story(w: World) {
     assert_eq!(msgs.as_array().unwrap().len(), 1, "{msgs}");
     let seen = s_ana.drain(QUIET).await;
     assert!(seen.is_empty(), "ana (Vendas) saw {seen:?}");
-    // A malformed payload with a good signature: 400 naming what is wrong.
-    let broken = text.replace("\"timestamp\"", "\"when\"");
-    let r = webhook(
-        addr,
-        channel,
-        &broken,
-        Some(&signed("segredo-do-app", &broken)),
-    )
-    .await;
+    // A real delivery whose message cannot be read (an `interactive` without its object, and
+    // no timestamp): acknowledged, not refused for Meta to retry for days; kept as unsupported
+    // with its raw type, at the time it arrived.
+    let odd = text
+        .replace("\"timestamp\": \"1749416383\",", "")
+        .replace("\"type\": \"text\"", "\"type\": \"interactive\"")
+        .replace("wamid.HBgN", "wamid.ODD");
+    assert_ne!(odd, text);
+    let r = webhook(addr, channel, &odd, Some(&signed("segredo-do-app", &odd))).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.json()["received"], 1, "{}", r.body);
+    let m = s_bia.expect("message", WAIT).await;
+    assert_eq!(m.data["message"]["body"], "[unsupported: interactive]");
+    // What is not a WhatsApp delivery at all, even signed, is still refused.
+    let alien = r#"{"object": "page", "entry": []}"#;
+    let r = webhook(addr, channel, alien, Some(&signed("segredo-do-app", alien))).await;
     assert_eq!(
         (r.status, r.code()),
         (400, "bad_payload".into()),
         "{}",
         r.body
     );
-    assert!(r.body.contains("timestamp"), "{}", r.body);
 
     // bia assumes and replies: the reply goes to the Graph API with the channel's token.
     let r = call(
