@@ -129,7 +129,9 @@ test('ana assumes, replies and notes; bruno sees it live', async () => {
   assert.equal(await pane.getByRole('textbox', { name: 'Responder' }).inputValue(), '', 'the box is emptied');
 
   // A note, shown apart from the replies.
-  const noteText = `Cliente pediu retorno até amanhã (${stamp}).`;
+  // With an address in it: shown as a link (https only, new tab, no opener), the rest as text.
+  const mapUrl = `https://www.openstreetmap.org/?mlat=-3.7319&mlon=-38.5267#map=17/-3.7319/-38.5267`;
+  const noteText = `Cliente pediu retorno até amanhã (${stamp}). Endereço: ${mapUrl}.`;
   await pane.getByRole('radio', { name: 'Nota interna' }).check();
   await pane.getByRole('textbox', { name: 'Nota interna' }).fill(noteText);
   await pane.getByRole('textbox', { name: 'Nota interna' }).press('Control+Enter');
@@ -137,6 +139,10 @@ test('ana assumes, replies and notes; bruno sees it live', async () => {
   await note.waitFor();
   assert.ok((await note.textContent()).includes('Nota interna'), 'labelled as an internal note');
   assert.equal(await pane.locator('.msg-out', { hasText: noteText }).count(), 0);
+  const link = note.locator('.msg-body a');
+  assert.equal(await link.getAttribute('href'), mapUrl);
+  assert.equal(await link.getAttribute('rel'), 'noopener noreferrer');
+  assert.equal(await link.getAttribute('target'), '_blank');
 
   // Bruno sees both messages appear, each in its kind.
   await bruno.page.locator('.pane .msg-out', { hasText: replyText }).waitFor();

@@ -4,7 +4,7 @@
 // and whether the log follows the newest message. It does not fetch: the callbacks
 // (conversation-actions.js) do.
 
-import { h, nextId, replace, toast } from './dom.js';
+import { h, linkified, nextId, replace, toast } from './dom.js';
 import { fullTime, lang, shortTime, t, tOr } from './i18n.js';
 import { templateForm } from './conversation-template.js';
 import { backLink, headContent } from './conversation-head.js';
@@ -198,7 +198,7 @@ export function createView(ctx, cb) {
         ' · ',
         h('time', { datetime: new Date(m.at / 1000).toISOString(), title: fullTime(m.at) }, shortTime(m.at)),
       ),
-      h('p', { class: 'msg-body' }, m.body),
+      h('p', { class: 'msg-body' }, linkified(m.body ?? '')),
       delivery,
     );
   }

@@ -71,3 +71,21 @@ export function nextId(prefix = 'id') {
   uid += 1;
   return `${prefix}-${uid}`;
 }
+
+/**
+ * A text with its `https://` addresses as links (a shared location's map, a link a customer
+ * sent): the rest stays text. Only https, opened in a new tab without the opener or a referrer;
+ * trailing punctuation stays outside the link.
+ */
+export function linkified(text) {
+  const parts = [];
+  let last = 0;
+  for (const m of String(text).matchAll(/https:\/\/[^\s<>"']+/g)) {
+    const url = m[0].replace(/[.,;:!?)\]]+$/, '');
+    if (m.index > last) parts.push(text.slice(last, m.index));
+    parts.push(h('a', { href: url, target: '_blank', rel: 'noopener noreferrer' }, url));
+    last = m.index + url.length;
+  }
+  if (last < text.length) parts.push(text.slice(last));
+  return parts;
+}

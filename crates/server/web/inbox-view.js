@@ -95,7 +95,15 @@ export function createView(s, pane, cb) {
         { class: 'topbar-right' },
         h('span', { class: 'user-name', title: t('header.user', { name: s.me.name }) }, s.me.name),
         toggle,
-        hasAdmin(s.me) ? h('a', { class: 'btn btn-ghost', href: '#/admin' }, t('adm.title')) : null,
+        // On a phone the way in is an icon (its name stays "Administração" for assistive technology).
+        hasAdmin(s.me)
+          ? h(
+              'a',
+              { class: 'btn btn-ghost admin-link', href: '#/admin', 'aria-label': t('adm.title'), title: t('adm.title') },
+              h('span', { class: 'admin-link-icon', 'aria-hidden': 'true' }, '⚙'),
+              h('span', { class: 'admin-link-label' }, t('adm.title')),
+            )
+          : null,
         langSwitch(),
         h('button', { type: 'button', class: 'btn btn-ghost', onclick: cb.logout }, t('header.logout')),
       ),

@@ -163,6 +163,8 @@ pub(super) const FOLLOW_UPS: &[&str] = &[
     "Perfeito, muito obrigado!",
     "Ok, vou verificar aqui e te retorno.",
     "Pode ser, pode seguir assim.",
+    // A shared location, as the inbox shows one that arrives through WhatsApp (with its map).
+    "[location] Minha casa, Rua das Flores, 120 (-3.7319, -38.5267) https://www.openstreetmap.org/?mlat=-3.7319&mlon=-38.5267#map=17/-3.7319/-38.5267",
 ];
 
 /// What a waiting customer writes while nobody answers.

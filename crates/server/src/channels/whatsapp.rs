@@ -257,6 +257,8 @@ pub enum Content {
         /// What the customer saw and tapped.
         title: String,
     },
+    /// Contact cards the customer shared (`type: contacts`): each card's name and phones.
+    Contacts(Vec<SharedContact>),
     /// A reaction to a message; an empty `emoji` removes the reaction.
     Reaction {
         /// The `wamid` reacted to.
@@ -264,7 +266,7 @@ pub enum Content {
         /// The emoji, or empty when the reaction is removed.
         emoji: String,
     },
-    /// Any other `type` (`contacts`, `order`, `system`, `unsupported`, …); other
+    /// Any other `type` (`order`, `system`, `unsupported`, …); other
     /// `interactive` kinds are `interactive:<kind>`.
     Unsupported {
         /// The type.
@@ -272,10 +274,27 @@ pub enum Content {
     },
 }
 
+/// One shared contact card (a vCard in WhatsApp's JSON form).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SharedContact {
+    /// `name.formatted_name`, else first and last name.
+    pub name: String,
+    /// `phones[].phone` (else `wa_id`), as the customer's phone showed them.
+    pub phones: Vec<String>,
+}
+
+/// A map at a point, on OpenStreetMap (no account, no key, no tracking script needed to open).
+fn map_link(latitude: f64, longitude: f64) -> String {
+    format!(
+        "https://www.openstreetmap.org/?mlat={latitude}&mlon={longitude}#map=17/{latitude}/{longitude}"
+    )
+}
+
 impl Content {
     /// What an agent reads in the inbox, in plain text: the text itself; `[image] caption`,
     /// `[document] name.pdf — caption`, `[audio: audio/ogg]` for media; `[location] name,
-    /// address (lat, lon)`; the tapped title for replies; `[reaction] 👍`; `[unsupported: kind]`.
+    /// address (lat, lon) <map link>`; `[contact] Name: phone, phone` for shared cards; the
+    /// tapped title for replies; `[reaction] 👍`; `[unsupported: kind]`.
     pub fn display_text(&self) -> String {
         match self {
             Content::Text(t) => t.clone(),
@@ -310,12 +329,28 @@ impl Content {
                     .map(|s| s.trim())
                     .filter(|s| !s.is_empty())
                     .collect();
-                let coords = format!("({latitude}, {longitude})");
+                let coords = format!(
+                    "({latitude}, {longitude}) {}",
+                    map_link(*latitude, *longitude)
+                );
                 if place.is_empty() {
                     format!("[location] {coords}")
                 } else {
                     format!("[location] {} {coords}", place.join(", "))
                 }
+            }
+            Content::Contacts(cards) => {
+                let cards: Vec<String> = cards
+                    .iter()
+                    .map(|c| {
+                        if c.phones.is_empty() {
+                            c.name.clone()
+                        } else {
+                            format!("{}: {}", c.name, c.phones.join(", "))
+                        }
+                    })
+                    .collect();
+                format!("[contact] {}", cards.join("; "))
             }
             Content::Reply { title, .. } => title.clone(),
             Content::Reaction { emoji, .. } if emoji.is_empty() => "[reaction removed]".to_owned(),
@@ -548,6 +583,14 @@ fn content(message: &Node<'_>) -> Result<Content, ParseError> {
                 title,
             }
         }
+        "contacts" => Content::Contacts(
+            message
+                .get("contacts")?
+                .items()?
+                .iter()
+                .map(shared_contact)
+                .collect::<Result<_, _>>()?,
+        ),
         "reaction" => {
             let r = message.get("reaction")?;
             Content::Reaction {
@@ -562,6 +605,34 @@ fn content(message: &Node<'_>) -> Result<Content, ParseError> {
 }
 
 /// `code: title` (or message), then `(details)`.
+fn shared_contact(card: &Node<'_>) -> Result<SharedContact, ParseError> {
+    let name = match card.opt("name")? {
+        Some(n) => match n.opt_string("formatted_name")? {
+            Some(f) if !f.trim().is_empty() => f,
+            _ => [n.opt_string("first_name")?, n.opt_string("last_name")?]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(" "),
+        },
+        None => String::new(),
+    };
+    let mut phones = Vec::new();
+    for p in card.opt_items("phones")? {
+        if let Some(phone) = p.opt_string("phone")?.or(p.opt_string("wa_id")?) {
+            phones.push(phone);
+        }
+    }
+    Ok(SharedContact {
+        name: if name.trim().is_empty() {
+            "?".to_owned()
+        } else {
+            name.trim().to_owned()
+        },
+        phones,
+    })
+}
+
 fn status_error(e: &Node<'_>) -> Result<String, ParseError> {
     let code = e.opt("code")?.map(|c| match c.value {
         Value::String(s) => s.clone(),

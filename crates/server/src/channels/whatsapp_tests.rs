@@ -283,12 +283,35 @@ fn list_reply_template_button_and_other_types() {
             kind: "interactive:nfm_reply".to_owned()
         }
     );
-    let contacts = json!([{ "name": { "formatted_name": "Zé" } }]);
+    // Shared contact cards: each card's name and phones (WhatsApp's JSON vCard).
+    let contacts = json!([
+        { "name": { "formatted_name": "Zé" } },
+        { "name": { "first_name": "Ana", "last_name": "Lima" },
+          "phones": [{ "phone": "+55 11 98765-4321", "type": "CELL", "wa_id": "5511987654321" },
+                     { "wa_id": "5511912345678" }] },
+        { "phones": [{ "phone": "+1 555 0100" }] },
+    ]);
+    let shared = content_of(message("contacts", "contacts", contacts));
     assert_eq!(
-        content_of(message("contacts", "contacts", contacts)),
-        Content::Unsupported {
-            kind: "contacts".to_owned()
-        }
+        shared,
+        Content::Contacts(vec![
+            SharedContact {
+                name: "Zé".to_owned(),
+                phones: vec![]
+            },
+            SharedContact {
+                name: "Ana Lima".to_owned(),
+                phones: vec!["+55 11 98765-4321".to_owned(), "5511912345678".to_owned()],
+            },
+            SharedContact {
+                name: "?".to_owned(),
+                phones: vec!["+1 555 0100".to_owned()]
+            },
+        ])
+    );
+    assert_eq!(
+        shared.display_text(),
+        "[contact] Zé; Ana Lima: +55 11 98765-4321, 5511912345678; ?: +1 555 0100"
     );
     assert_eq!(
         content_of(message(
@@ -616,9 +639,14 @@ fn display_text_of_every_kind() {
     };
     assert_eq!(
         location(Some("MASP"), Some("Av. Paulista, 1578")),
-        "[location] MASP, Av. Paulista, 1578 (-23.561414, -46.655881)"
+        "[location] MASP, Av. Paulista, 1578 (-23.561414, -46.655881) \
+         https://www.openstreetmap.org/?mlat=-23.561414&mlon=-46.655881#map=17/-23.561414/-46.655881"
     );
-    assert_eq!(location(None, None), "[location] (-23.561414, -46.655881)");
+    assert_eq!(
+        location(None, None),
+        "[location] (-23.561414, -46.655881) \
+         https://www.openstreetmap.org/?mlat=-23.561414&mlon=-46.655881#map=17/-23.561414/-46.655881"
+    );
     assert_eq!(
         Content::Reply {
             id: "x".to_owned(),
