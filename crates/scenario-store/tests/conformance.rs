@@ -22,28 +22,9 @@ use scenario::Scenario;
 use scenario_store::{StoreBackend, load};
 use store::Store;
 
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-}
-
-fn postgres_url() -> Option<String> {
-    match std::env::var("ATENDE_TEST_POSTGRES_URL") {
-        Ok(url) if !url.is_empty() => Some(url),
-        _ => {
-            assert!(
-                std::env::var("CI").is_err(),
-                "under CI the PostgreSQL tests need ATENDE_TEST_POSTGRES_URL"
-            );
-            eprintln!(
-                "ATENDE_TEST_POSTGRES_URL is not set: skipping the PostgreSQL half (scripts/pg-test-server starts one)"
-            );
-            None
-        }
-    }
-}
+#[path = "../../store/tests/store/support.rs"]
+mod support;
+use support::{fresh_sqlite_memory, postgres, postgres_url, runtime};
 
 fn scenarios() -> Vec<(PathBuf, Scenario)> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../scenarios");
@@ -62,18 +43,6 @@ fn scenarios() -> Vec<(PathBuf, Scenario)> {
             (p, s)
         })
         .collect()
-}
-
-async fn fresh_sqlite_memory() -> Store {
-    let s = Store::open_sqlite_memory().await.unwrap();
-    s.migrate().await.unwrap();
-    s
-}
-
-async fn postgres(url: &str) -> Store {
-    let s = Store::open_postgres(url).await.unwrap();
-    s.migrate().await.unwrap();
-    s
 }
 
 /// Runs every file through `store`; `fresh` opens a new database per file when given.

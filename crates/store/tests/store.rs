@@ -11,46 +11,14 @@
 )]
 
 use store::Store;
+use support::{fresh_sqlite_memory, postgres, postgres_url, runtime};
 
 #[path = "store/schema.rs"]
 mod schema;
+#[path = "store/support.rs"]
+mod support;
 #[path = "store/versions.rs"]
 mod versions;
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-}
-
-fn postgres_url() -> Option<String> {
-    match std::env::var("ATENDE_TEST_POSTGRES_URL") {
-        Ok(url) if !url.is_empty() => Some(url),
-        _ => {
-            assert!(
-                std::env::var("CI").is_err(),
-                "under CI the PostgreSQL tests need ATENDE_TEST_POSTGRES_URL"
-            );
-            eprintln!(
-                "ATENDE_TEST_POSTGRES_URL is not set: skipping the PostgreSQL half (scripts/pg-test-server starts one)"
-            );
-            None
-        }
-    }
-}
-
-async fn fresh_sqlite_memory() -> Store {
-    let s = Store::open_sqlite_memory().await.unwrap();
-    s.migrate().await.unwrap();
-    s
-}
-
-async fn postgres(url: &str) -> Store {
-    let s = Store::open_postgres(url).await.unwrap();
-    s.migrate().await.unwrap();
-    s
-}
-
 /// Arrivals: one batch with a duplicate inside it, two messages of one customer, and a known
 /// customer; then a finished conversation, after which the customer's next message starts a new
 /// one; statuses move forward only; old events are pruned but never the newest.
