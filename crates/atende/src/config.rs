@@ -196,6 +196,11 @@ impl Config {
             None => DatabaseTarget::Sqlite(self.data_dir.join("atende.sqlite")),
         }
     }
+
+    /// Where the files of messages are kept: `<data_dir>/files`.
+    pub fn files(&self) -> server::files::Location {
+        server::files::Location::Directory(self.data_dir.join("files"))
+    }
 }
 
 /// What the command-line flags give; `None` / `false` means "not given".

@@ -15,6 +15,7 @@ use access::{
 use anyhow::{Context, Result, anyhow};
 use store::{MessageKind, NewConversation, NewUser, Store};
 
+pub mod media;
 mod text;
 
 use text::*;
@@ -46,6 +47,9 @@ pub struct DemoSummary {
     pub conversations: usize,
     /// The demo WhatsApp channel's id (its webhook is `/webhooks/whatsapp/{id}`).
     pub channel: Option<i64>,
+    /// Conversations in progress created now, newest last, with their last message's time:
+    /// where [`media::add`] puts the demo's photos, voice notes and documents.
+    pub in_progress: Vec<(access::ConversationId, i64)>,
 }
 
 /// The demo WhatsApp channel's phone number id: the one of the recorded payloads in
@@ -450,6 +454,7 @@ pub async fn fill(store: &Store, password_hash: &str, now_micros: i64) -> Result
     let mut rng = Rng::new();
     let total_weight: u64 = DEPARTMENTS.iter().map(|d| d.weight).sum();
     let mut contacts: Vec<(i64, String)> = Vec::new();
+    let mut in_progress = Vec::new();
     for n in 0..CONVERSATIONS {
         let spec = pick_department(&mut rng, total_weight)?;
         let department = dept_id(&depts, spec.name)?;
@@ -547,6 +552,9 @@ pub async fn fill(store: &Store, password_hash: &str, now_micros: i64) -> Result
                 .await
                 .context("adding a demo message")?;
         }
+        if status == Status::InProgress {
+            in_progress.push((conversation, times.last().copied().unwrap_or(start)));
+        }
         for tag in tags(&mut rng, spec) {
             store
                 .inbox()
@@ -583,6 +591,7 @@ pub async fn fill(store: &Store, password_hash: &str, now_micros: i64) -> Result
         logins: logins(),
         conversations: CONVERSATIONS,
         channel: Some(channel),
+        in_progress,
     })
 }
 
@@ -611,6 +620,7 @@ async fn existing_account(store: &Store) -> Result<Option<DemoSummary>> {
             account: owner.account,
             logins: logins(),
             conversations: 0,
+            in_progress: Vec::new(),
             channel: store
                 .channels()
                 .list(owner.account)
@@ -629,6 +639,7 @@ async fn existing_account(store: &Store) -> Result<Option<DemoSummary>> {
             account,
             logins: Vec::new(),
             conversations: 0,
+            in_progress: Vec::new(),
             channel: None,
         }))
 }

@@ -134,7 +134,7 @@ fn run(command: Command) -> Result<ExitCode> {
             let config = load(&flags, true)?;
             runtime()?.block_on(async {
                 let store = serve::open(&config).await?;
-                serve::fill_demo(&store, &server::clock::SystemClock).await?;
+                serve::fill_demo(&store, &server::clock::SystemClock, &config).await?;
                 if let Some(total) = conversations {
                     match demo::scale(&store, total).await? {
                         Some(n) => println!("The demo account has {n} conversations."),

@@ -49,7 +49,7 @@ pub async fn open(config: &Config) -> Result<Store> {
 }
 
 /// Fills the demo account when the database is empty and prints how to log in.
-pub async fn fill_demo(store: &Store, clock: &dyn Clock) -> Result<()> {
+pub async fn fill_demo(store: &Store, clock: &dyn Clock, config: &Config) -> Result<()> {
     let hash = tokio::task::spawn_blocking(|| server::secret::hash_password(demo::PASSWORD))
         .await?
         .map_err(|e| anyhow::anyhow!("hashing the demo password: {e}"))?;
@@ -61,8 +61,11 @@ pub async fn fill_demo(store: &Store, clock: &dyn Clock) -> Result<()> {
         return Ok(());
     }
     if summary.created {
+        let files = files::Files::open(&config.files())
+            .with_context(|| "opening the file store for the demo's files")?;
+        let added = demo::media::add(store, &files, summary.account, &summary.in_progress).await?;
         println!(
-            "Demo account \"{}\" created with {} conversations.",
+            "Demo account \"{}\" created with {} conversations ({added} with photos, voice notes and documents).",
             demo::ACCOUNT_NAME,
             summary.conversations
         );
@@ -89,7 +92,7 @@ pub async fn serve(config: Config) -> Result<()> {
     let store = open(&config).await?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     if config.demo {
-        fill_demo(&store, clock.as_ref()).await?;
+        fill_demo(&store, clock.as_ref(), &config).await?;
     }
     let server_config = ServerConfig {
         trusted_proxies: config.trusted_proxies.clone(),
@@ -106,11 +109,18 @@ pub async fn serve(config: Config) -> Result<()> {
             body_timeout: Duration::from_secs(u64::from(config.body_timeout_seconds)),
             per_address: usize::try_from(config.connections_per_address).unwrap_or(usize::MAX),
         },
+        files: config.files(),
         ..ServerConfig::default()
     };
     let state = tokio::task::spawn_blocking(move || AppState::new(store, clock, server_config))
         .await?
         .map_err(|e| anyhow::anyhow!("preparing the server: {e}"))?;
+    // A wrong bucket or a read-only directory is reported now, not at the first photo.
+    state
+        .files
+        .check()
+        .await
+        .with_context(|| format!("the file store does not work ({})", state.files))?;
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .with_context(|| {
@@ -124,8 +134,11 @@ pub async fn serve(config: Config) -> Result<()> {
         DatabaseTarget::Sqlite(path) => format!("SQLite at {}", path.display()),
         DatabaseTarget::Postgres(_) => "PostgreSQL".to_owned(),
     };
-    println!("Atende is listening on http://{addr} ({db}). API: http://{addr}/api/openapi.json");
-    tracing::info!(address = %addr, database = %db, "listening");
+    println!(
+        "Atende is listening on http://{addr} ({db}, {}). API: http://{addr}/api/openapi.json",
+        state.files
+    );
+    tracing::info!(address = %addr, database = %db, files = %state.files, "listening");
     server::launch_with_listener(listener, state, async {
         let _ = tokio::signal::ctrl_c().await;
         println!("Stopping: finishing the requests in flight.");

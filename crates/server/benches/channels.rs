@@ -374,6 +374,7 @@ async fn main() {
                     profile_name: None,
                     body: "Olá",
                     at: 1,
+                    media: None,
                 })
                 .collect();
             store

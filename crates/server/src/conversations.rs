@@ -118,6 +118,9 @@ pub struct MessageView {
     /// Why the channel refused it (with `failed`), or the last attempt's failure.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub delivery_error: Option<String>,
+    /// Its files (photos, voice notes, documents...); the text is then their caption.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<crate::media::view::AttachmentView>,
 }
 
 /// A message as the API shows it.
@@ -130,6 +133,7 @@ pub(crate) fn message_view(m: store::Message) -> MessageView {
         at: m.at,
         delivery: m.delivery,
         delivery_error: m.delivery_error,
+        attachments: m.attachments.into_iter().map(Into::into).collect(),
     }
 }
 

@@ -30,6 +30,10 @@ pub mod json;
 #[cfg(test)]
 mod layers_tests;
 pub mod limits;
+pub mod media;
+
+/// The file store (re-exported for the binary and the tests).
+pub use files;
 pub mod openapi;
 pub mod outbound_webhooks;
 pub mod people;
@@ -65,6 +69,7 @@ fn capabilities() -> OpenApiRouter<AppState> {
         .merge(auth::routes())
         .merge(conversations::routes())
         .merge(channels::routes())
+        .merge(media::routes())
         .merge(routing::routes())
         .merge(events::routes())
         .merge(people::routes())
@@ -160,6 +165,10 @@ pub async fn launch_with_listener(
     );
     let hooks =
         tokio::spawn(outbound_webhooks::run(state.clone()).instrument(info_span!("webhooks")));
+    let downloads = tokio::spawn(
+        media::download::run(state.clone(), Arc::clone(&state.downloads))
+            .instrument(info_span!("downloads")),
+    );
     let committer = tokio::spawn(
         channels::committer::run(state.store.clone(), Arc::clone(&state.committer))
             .instrument(info_span!("committer")),
@@ -172,6 +181,7 @@ pub async fn launch_with_listener(
     sender.abort();
     committer.abort();
     hooks.abort();
+    downloads.abort();
     tracing::info!("stopped");
     served
 }

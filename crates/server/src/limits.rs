@@ -23,3 +23,15 @@ pub const MAX_TEMPLATE_LANGUAGE: usize = 15;
 pub const MAX_TEMPLATE_PARAMETERS: usize = 20;
 /// One template parameter, bytes.
 pub const MAX_TEMPLATE_PARAMETER: usize = 1024;
+
+/// The largest file of each kind, bytes: WhatsApp's own limits (Cloud API "Supported media
+/// types"), for files that arrive and files agents send alike.
+pub fn media_bytes(kind: store::AttachmentKind) -> u64 {
+    const MB: u64 = 1024 * 1024;
+    match kind {
+        store::AttachmentKind::Image => 5 * MB,
+        store::AttachmentKind::Audio | store::AttachmentKind::Video => 16 * MB,
+        store::AttachmentKind::Document => 100 * MB,
+        store::AttachmentKind::Sticker => 500 * 1024,
+    }
+}

@@ -37,6 +37,8 @@ pub struct ServerConfig {
     pub hashing_threads: usize,
     /// How long a login waits for a free hashing thread before it is answered 503 `busy`.
     pub hashing_wait: std::time::Duration,
+    /// Where the files of messages are kept (the binary: `<data_dir>/files` or a bucket).
+    pub files: files::Location,
 }
 
 impl Default for ServerConfig {
@@ -53,6 +55,7 @@ impl Default for ServerConfig {
             connections: serve::Limits::default(),
             hashing_threads: hashing::default_threads(),
             hashing_wait: std::time::Duration::from_secs(5),
+            files: files::Location::Directory(std::path::PathBuf::from("./data/files")),
         }
     }
 }
@@ -83,6 +86,10 @@ pub struct AppState {
     pub committer: Arc<Committer>,
     /// The bounded pool every password hash of a request runs on.
     pub hasher: Arc<hashing::Hasher>,
+    /// The files of messages.
+    pub files: files::Files,
+    /// Wakes this node's downloader when a file is announced.
+    pub downloads: Arc<tokio::sync::Notify>,
 }
 
 impl AppState {
@@ -94,6 +101,8 @@ impl AppState {
     ) -> Result<AppState, String> {
         let dummy = secret::random_token("")?;
         let egress = egress::Egress::new(egress::EgressPolicy::new(config.outbound_allow.clone()))?;
+        let files = files::Files::open(&config.files)
+            .map_err(|e| format!("cannot open the file store: {e}"))?;
         let hasher = hashing::Hasher::new(config.hashing_threads, config.hashing_wait)
             .map_err(|e| format!("cannot start the password hashing threads: {e}"))?;
         Ok(AppState {
@@ -108,6 +117,8 @@ impl AppState {
             outbox: Arc::default(),
             committer: Arc::default(),
             hasher: Arc::new(hasher),
+            files,
+            downloads: Arc::default(),
         })
     }
 }
@@ -122,6 +133,7 @@ impl AppState {
             outbox: &self.outbox,
             cache: &self.cache,
             committer: self.config.group_commit.then_some(&*self.committer),
+            downloads: &self.downloads,
         }
     }
 }

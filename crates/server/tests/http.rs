@@ -52,6 +52,8 @@ mod egress;
 mod explorer;
 #[path = "http/explorer_users.rs"]
 mod explorer_users;
+#[path = "http/fake_graph.rs"]
+mod fake_graph;
 #[path = "http/forwarded.rs"]
 mod forwarded;
 #[path = "http/headers.rs"]
@@ -64,6 +66,8 @@ mod load;
 mod login_flood;
 #[path = "http/malformed.rs"]
 mod malformed;
+#[path = "http/media.rs"]
+mod media;
 #[path = "http/networks.rs"]
 mod networks;
 #[path = "http/passwords.rs"]
@@ -480,6 +484,23 @@ async fn channels_on_postgres() {
     };
     let _alone = AHEAD_OF_TIME.lock().await;
     channels::channels_story(start(store).await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn media_on_sqlite() {
+    let (store, dir) = on_sqlite("media").await;
+    media::media_story(start(store).await).await;
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn media_on_postgres() {
+    let Some(store) = on_postgres().await else {
+        return;
+    };
+    // Its retries must not be claimed by a node running ahead of time.
+    let _alone = AHEAD_OF_TIME.lock().await;
+    media::media_story(start(store).await).await;
 }
 
 /// Held by the PostgreSQL stories whose nodes run on clocks ahead of the system's (channels:

@@ -4,6 +4,7 @@
 // and whether the log follows the newest message. It does not fetch: the callbacks
 // (conversation-actions.js) do.
 
+import { attachmentsEl, attachmentsSig } from './conversation-media.js';
 import { h, linkified, nextId, replace, toast } from './dom.js';
 import { fullTime, lang, shortTime, t, tOr } from './i18n.js';
 import { templateForm } from './conversation-template.js';
@@ -146,7 +147,7 @@ export function createView(ctx, cb) {
     let prev = null;
     for (const m of list) {
       keep.add(m.id);
-      const sig = [m.body, m.delivery, m.delivery_error, lang()].join('|');
+      const sig = [m.body, m.delivery, m.delivery_error, attachmentsSig(m), lang()].join('|');
       let node = messageNodes.get(m.id);
       if (!node || node.sig !== sig) {
         const li = messageEl(m);
@@ -198,7 +199,8 @@ export function createView(ctx, cb) {
         ' · ',
         h('time', { datetime: new Date(m.at / 1000).toISOString(), title: fullTime(m.at) }, shortTime(m.at)),
       ),
-      h('p', { class: 'msg-body' }, linkified(m.body ?? '')),
+      attachmentsEl(m),
+      m.body ? h('p', { class: 'msg-body' }, linkified(m.body)) : null,
       delivery,
     );
   }

@@ -138,6 +138,8 @@ pub struct Inbound<'a> {
     pub body: &'a str,
     /// When it arrived, µs since the epoch.
     pub at: i64,
+    /// A file the channel announced with it, fetched later (stored `pending`).
+    pub media: Option<crate::InboundMedia<'a>>,
 }
 
 /// What storing an inbound message did.
@@ -407,6 +409,22 @@ impl crate::Channels<'_> {
                     .get(&(*channel, m.external_id.to_owned()))
                     .ok_or_else(|| StoreError::corrupt("messages", "a message just stored is missing"))?;
                 events.push((*account, EventKind::Message, *conversation, Some(message), m.at));
+                if let Some(media) = &m.media {
+                    sqlx::query(crate::attachments::INSERT_PENDING)
+                        .bind(*account)
+                        .bind(*conversation)
+                        .bind(message)
+                        .bind(media.kind.id())
+                        .bind(i64::from(media.voice))
+                        .bind(media.mime_type)
+                        .bind(media.file_name)
+                        .bind(media.sha256)
+                        .bind(*channel)
+                        .bind(media.source)
+                        .bind(m.at)
+                        .execute(&mut *tx)
+                        .await?;
+                }
                 if let Some(r) = out.get_mut(*slot) {
                     *r = Received::Stored { conversation: ConversationId(*conversation), message, created: *created };
                 }

@@ -67,6 +67,8 @@ pub struct Message {
     pub delivery: Option<String>,
     /// Why the channel refused it, or the last retry's failure.
     pub delivery_error: Option<String>,
+    /// Its files (images, audio, documents...), oldest first.
+    pub attachments: Vec<crate::Attachment>,
 }
 
 const MESSAGE_COLUMNS: &str = "id, kind, author_id, body, created_at, delivery, delivery_error";
@@ -85,6 +87,7 @@ where
         at: r.try_get(4)?,
         delivery: r.try_get(5)?,
         delivery_error: r.try_get(6)?,
+        attachments: Vec::new(),
     })
 }
 
@@ -98,10 +101,33 @@ impl crate::Inbox<'_> {
         let sql = format!(
             "SELECT {MESSAGE_COLUMNS}, conversation_id FROM messages WHERE id = $1 AND account_id = $2"
         );
-        with_pool!(self, pool => {
+        let found = with_pool!(self, pool => {
             let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).bind(account.0).fetch_optional(pool).await?;
-            row.map(|r| Ok((ConversationId(r.try_get(7)?), message_from(&r)?))).transpose()
-        })
+            row.map(|r| Ok::<_, StoreError>((ConversationId(r.try_get(7)?), message_from(&r)?))).transpose()?
+        });
+        match found {
+            Some((conversation, m)) => {
+                let mut list = vec![m];
+                self.attach(account, &mut list).await?;
+                Ok(list.pop().map(|m| (conversation, m)))
+            }
+            None => Ok(None),
+        }
+    }
+
+    /// Fills in the messages' attachments (one query).
+    async fn attach(&self, account: AccountId, list: &mut [Message]) -> Result<()> {
+        if list.is_empty() {
+            return Ok(());
+        }
+        let ids: Vec<i64> = list.iter().map(|m| m.id).collect();
+        let mut files = self.store.attachments().of_messages(account, &ids).await?;
+        for m in list {
+            if let Some(a) = files.remove(&m.id) {
+                m.attachments = a;
+            }
+        }
+        Ok(())
     }
 
     /// Creates a contact.
@@ -278,7 +304,7 @@ impl crate::Inbox<'_> {
         let sql = format!(
             "SELECT {MESSAGE_COLUMNS} FROM messages WHERE conversation_id = $1 AND account_id = $2 AND id > $3 ORDER BY id LIMIT $4"
         );
-        with_pool!(self, pool => {
+        let mut list: Vec<Message> = with_pool!(self, pool => {
             let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
                 .bind(conversation.0)
                 .bind(account.0)
@@ -286,8 +312,10 @@ impl crate::Inbox<'_> {
                 .bind(i64::from(limit))
                 .fetch_all(pool)
                 .await?;
-            rows.iter().map(message_from).collect()
-        })
+            rows.iter().map(message_from).collect::<Result<Vec<_>>>()?
+        });
+        self.attach(account, &mut list).await?;
+        Ok(list)
     }
 
     /// A conversation's newest messages before message id `before`, at most `limit`, oldest
@@ -313,6 +341,7 @@ impl crate::Inbox<'_> {
             rows.iter().map(message_from).collect::<Result<Vec<_>>>()?
         });
         list.reverse();
+        self.attach(account, &mut list).await?;
         Ok(list)
     }
 

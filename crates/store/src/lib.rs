@@ -7,6 +7,7 @@
 //! both SQLite and PostgreSQL read.
 
 mod admin;
+mod attachments;
 mod audit;
 mod auth;
 mod channels;
@@ -32,6 +33,10 @@ use sqlx::sqlite::{
 };
 
 pub use admin::AdminTx;
+pub use attachments::{
+    Attachment, AttachmentKind, AttachmentState, Download, DownloadOutcome, InboundMedia, NewFile,
+    StoredFile,
+};
 pub use audit::AuditEntry;
 pub use auth::{Credentials, Profile, SessionContext, SessionOwner};
 pub use channels::{Channel, ChannelKind, ChannelWrite, Inbound, Received};
@@ -120,6 +125,8 @@ aggregates! {
     webhooks => Webhooks;
     /// The append-only audit log.
     audit => Audit;
+    /// The files of messages: announced, fetched, stored, served.
+    attachments => Attachments;
 }
 
 /// Runs the same body against whichever pool the store has; the body is compiled once per

@@ -13,6 +13,8 @@
 use store::Store;
 use support::{fresh_sqlite_memory, postgres, postgres_url, runtime};
 
+#[path = "store/attachments.rs"]
+mod attachments;
 #[path = "store/schema.rs"]
 mod schema;
 #[path = "store/support.rs"]
@@ -60,6 +62,7 @@ async fn arrivals(store: &Store) {
         profile_name: name,
         body: "oi",
         at,
+        media: None,
     };
     let got = store
         .channels()
@@ -242,6 +245,17 @@ fn arrivals_on_sqlite_and_postgres() {
         arrivals(&fresh_sqlite_memory().await).await;
         if let Some(url) = postgres_url() {
             arrivals(&postgres(&url).await).await;
+        }
+    });
+}
+
+#[test]
+fn attachments_on_sqlite_and_postgres() {
+    let rt = runtime();
+    rt.block_on(async {
+        attachments::attachments(&fresh_sqlite_memory().await).await;
+        if let Some(url) = postgres_url() {
+            attachments::attachments(&postgres(&url).await).await;
         }
     });
 }

@@ -44,6 +44,8 @@ pub struct Ctx<'a> {
     pub cache: &'a AccessCache,
     /// Group commit of arrivals (`None`: each delivery in its own transaction).
     pub committer: Option<&'a Committer>,
+    /// Wakes this node's downloader when an arrival announces a file.
+    pub downloads: &'a tokio::sync::Notify,
 }
 
 /// Who acts: a user, with the principal the engine decides with (resolved for the address

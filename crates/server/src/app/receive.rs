@@ -20,22 +20,17 @@ pub async fn receive(
     if arrivals.is_empty() {
         return Ok(Vec::new());
     }
+    let files = arrivals.iter().any(|a| a.media.is_some());
     let stored = if let Some(committer) = ctx.committer {
         committer.submit(channel.clone(), arrivals).await?
     } else {
-        let items: Vec<Inbound<'_>> = arrivals
-            .iter()
-            .map(|a| Inbound {
-                external_id: &a.external_id,
-                from: &a.from,
-                profile_name: a.profile_name.as_deref(),
-                body: &a.body,
-                at: a.at,
-            })
-            .collect();
+        let items: Vec<Inbound<'_>> = arrivals.iter().map(Arrival::inbound).collect();
         ctx.store.channels().receive(channel, &items).await?
     };
     ctx.hub.poke();
+    if files {
+        ctx.downloads.notify_one();
+    }
     // A conversation started by the arrival is offered at once; one that was already open
     // was offered when it started (and again whenever an agent goes online).
     for r in &stored {

@@ -30,16 +30,44 @@ pub struct Arrival {
     pub body: String,
     /// See [`Inbound::at`].
     pub at: i64,
+    /// See [`Inbound::media`].
+    pub media: Option<ArrivalMedia>,
+}
+
+/// A file announced with an arrival (see [`store::InboundMedia`]).
+#[derive(Clone, Debug)]
+pub struct ArrivalMedia {
+    /// Its kind.
+    pub kind: store::AttachmentKind,
+    /// Voice note.
+    pub voice: bool,
+    /// The channel's id of the file.
+    pub source: String,
+    /// MIME type.
+    pub mime_type: String,
+    /// File name.
+    pub file_name: Option<String>,
+    /// The announced SHA-256.
+    pub sha256: Option<String>,
 }
 
 impl Arrival {
-    fn inbound(&self) -> Inbound<'_> {
+    /// The store's view of it.
+    pub(crate) fn inbound(&self) -> Inbound<'_> {
         Inbound {
             external_id: &self.external_id,
             from: &self.from,
             profile_name: self.profile_name.as_deref(),
             body: &self.body,
             at: self.at,
+            media: self.media.as_ref().map(|m| store::InboundMedia {
+                kind: m.kind,
+                voice: m.voice,
+                source: &m.source,
+                mime_type: &m.mime_type,
+                file_name: m.file_name.as_deref(),
+                sha256: m.sha256.as_deref(),
+            }),
         }
     }
 }

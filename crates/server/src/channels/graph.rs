@@ -1,5 +1,5 @@
-//! The Graph API client (WhatsApp Cloud API): sending a message and proving a channel's number,
-//! every request through the egress policy ([`crate::egress`]). A leaf: the state holds one, the
+//! The Graph API client (WhatsApp Cloud API): sending a message, proving a channel's number and
+//! fetching a file a customer sent, every request through the egress policy ([`crate::egress`]). A leaf: the state holds one, the
 //! sender and the channel settings use it.
 
 use serde_json::Value;
@@ -119,4 +119,96 @@ impl GraphClient {
             .map_err(|_| failure("the Graph API's answer was cut off".to_owned(), true))?;
         whatsapp::send_result(status, &bytes)
     }
+
+    /// Starts fetching a file a customer sent: `GET {base}/{media_id}` gives its (short-lived)
+    /// URL, MIME type, SHA-256 and size; `GET {url}` with the same token gives the bytes, which
+    /// the caller reads as a stream from the answer. Errors say why in words and whether trying
+    /// again later may help.
+    pub async fn media(
+        &self,
+        channel: &Channel,
+        media_id: &str,
+    ) -> Result<(MediaInfo, reqwest::Response), (String, bool)> {
+        let Some(token) = &channel.access_token else {
+            return Err((
+                "the channel has no access token: set it in its settings".to_owned(),
+                false,
+            ));
+        };
+        let base = channel
+            .graph_base_url
+            .as_deref()
+            .unwrap_or(DEFAULT_GRAPH_BASE_URL)
+            .trim_end_matches('/');
+        let unreachable = || {
+            (
+                format!("the Graph API could not be reached: {UNREACHABLE}"),
+                true,
+            )
+        };
+        let id: String = media_id
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-')
+            .collect();
+        let request = self
+            .egress
+            .request(reqwest::Method::GET, &format!("{base}/{id}"))
+            .map_err(|_| unreachable())?
+            .bearer_auth(token);
+        let answer = self.egress.send(request).await.map_err(|_| unreachable())?;
+        let status = answer.status().as_u16();
+        let bytes = body_prefix(answer, ANSWER_LIMIT)
+            .await
+            .map_err(|_| ("the Graph API's answer was cut off".to_owned(), true))?;
+        let body: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        let text = |k: &str| body.get(k).and_then(Value::as_str).map(str::to_owned);
+        let url = match (status, text("url")) {
+            (200, Some(url)) => url,
+            _ => {
+                let e = match whatsapp::send_result(status, &bytes) {
+                    Err(e) => e.to_string(),
+                    Ok(_) => format!("the Graph API answered HTTP {status} without the file's URL"),
+                };
+                // The media id is unknown or not ours (HTTP 4xx with a Graph error): waiting
+                // does not help, except for rate limits.
+                let retryable = status == 429 || status >= 500;
+                return Err((e, retryable));
+            }
+        };
+        let info = MediaInfo {
+            mime_type: text("mime_type"),
+            sha256: text("sha256"),
+            file_size: body.get("file_size").and_then(|v| {
+                v.as_u64()
+                    .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
+            }),
+        };
+        // Up to 100 MiB (a document): ten minutes for the whole file instead of the usual 15 s.
+        let request = self
+            .egress
+            .request(reqwest::Method::GET, &url)
+            .map_err(|_| unreachable())?
+            .bearer_auth(token)
+            .timeout(std::time::Duration::from_secs(600));
+        let answer = self.egress.send(request).await.map_err(|_| unreachable())?;
+        let status = answer.status().as_u16();
+        if status != 200 {
+            return Err((
+                format!("the file's URL answered HTTP {status}"),
+                status == 429 || status >= 500 || status == 404,
+            ));
+        }
+        Ok((info, answer))
+    }
+}
+
+/// What the Graph API says of a file before it is fetched.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct MediaInfo {
+    /// `mime_type`.
+    pub mime_type: Option<String>,
+    /// `sha256` (hex or base64).
+    pub sha256: Option<String>,
+    /// `file_size`, bytes.
+    pub file_size: Option<u64>,
 }

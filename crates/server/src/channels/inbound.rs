@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use store::{Channel, ChannelKind, Received};
 use utoipa::ToSchema;
 
-use super::committer::Arrival;
+use super::committer::{Arrival, ArrivalMedia};
 use super::whatsapp::{self, Content, Handshake, Item};
 use crate::error::ApiError;
 use crate::json::{Json, Validate};
@@ -45,6 +45,40 @@ fn arrival(timestamp_seconds: i64, now: i64) -> i64 {
         at
     } else {
         now
+    }
+}
+
+/// What an arriving WhatsApp message becomes: its text (a media message: its caption, the
+/// file itself fetched later) and the file it announces. A reaction is not a message to answer:
+/// shown as text like the rest.
+fn arriving(content: &Content) -> (String, Option<ArrivalMedia>) {
+    match content {
+        Content::Text(t) => (t.clone(), None),
+        Content::Media {
+            kind,
+            media_id,
+            mime_type,
+            caption,
+            filename,
+            sha256,
+            voice,
+        } => match store::AttachmentKind::from_id(kind.id()) {
+            Some(k) => (
+                caption.clone().unwrap_or_default(),
+                Some(ArrivalMedia {
+                    kind: k,
+                    voice: *voice,
+                    source: media_id.clone(),
+                    mime_type: mime_type
+                        .clone()
+                        .unwrap_or_else(|| "application/octet-stream".to_owned()),
+                    file_name: filename.clone(),
+                    sha256: sha256.clone(),
+                }),
+            ),
+            None => (content.display_text(), None),
+        },
+        other => (other.display_text(), None),
     }
 }
 
@@ -185,25 +219,19 @@ pub async fn whatsapp_delivery(
             continue;
         }
         match item {
-            Item::Inbound(m) => {
-                // A reaction is not a message to answer: shown as text like the rest.
-                let text = match &m.content {
-                    Content::Text(t) => t.clone(),
-                    other => other.display_text(),
-                };
-                texts.push((m, text));
-            }
+            Item::Inbound(m) => texts.push((m, arriving(&m.content))),
             Item::Status(s) => statuses.push(s),
         }
     }
     let inbound: Vec<Arrival> = texts
         .iter()
-        .map(|(m, text)| Arrival {
+        .map(|(m, (text, media))| Arrival {
             external_id: m.external_id.clone(),
             from: m.from.clone(),
             profile_name: m.profile_name.clone(),
             body: text.clone(),
             at: arrival(m.timestamp, now),
+            media: media.clone(),
         })
         .collect();
     let stored = crate::app::receive::receive(&state.ctx(), &channel, inbound).await?;
@@ -342,6 +370,7 @@ pub async fn generic_message(
             profile_name: name.map(str::to_owned),
             body: m.text.clone(),
             at: now,
+            media: None,
         }],
     )
     .await?;

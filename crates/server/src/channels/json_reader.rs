@@ -92,6 +92,17 @@ impl<'v> Node<'v> {
         }
     }
 
+    /// An optional boolean member (absent: `false`).
+    pub(crate) fn flag(&self, key: &str) -> Result<bool, ParseError> {
+        match self.opt(key)? {
+            None => Ok(false),
+            Some(n) => n
+                .value
+                .as_bool()
+                .ok_or_else(|| n.err(format!("expected a boolean, found {}", kind(n.value)))),
+        }
+    }
+
     pub(crate) fn opt_string(&self, key: &str) -> Result<Option<String>, ParseError> {
         self.opt(key)?
             .map(|n| n.str().map(str::to_owned))

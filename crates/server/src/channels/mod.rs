@@ -7,6 +7,7 @@ pub mod json_reader;
 pub mod replies;
 pub mod sender;
 pub mod whatsapp;
+pub mod whatsapp_send;
 
 /// The channels' routes: what they post to us and the template sender, registered once in
 /// [`crate::router`].

@@ -11,7 +11,7 @@
 use std::fmt::Write as _;
 
 use hmac::{Hmac, KeyInit as _, Mac as _};
-use serde_json::{Value, json};
+use serde_json::Value;
 use sha2::{Digest as _, Sha256};
 
 // --- Signature and handshake --------------------------------------------------------------
@@ -236,6 +236,10 @@ pub enum Content {
         caption: Option<String>,
         /// The file name (document).
         filename: Option<String>,
+        /// `sha256` of the file as Meta announces it (base64), checked on download.
+        sha256: Option<String>,
+        /// An audio recorded as a voice note (`voice: true`).
+        voice: bool,
     },
     /// A shared location.
     Location {
@@ -546,6 +550,8 @@ fn content(message: &Node<'_>) -> Result<Content, ParseError> {
             mime_type: m.opt_string("mime_type")?,
             caption: m.opt_string("caption")?,
             filename: m.opt_string("filename")?,
+            sha256: m.opt_string("sha256")?,
+            voice: m.flag("voice")?,
         });
     }
     Ok(match kind {
@@ -658,126 +664,7 @@ fn status_error(e: &Node<'_>) -> Result<String, ParseError> {
     Ok(out)
 }
 
-// --- Sending ------------------------------------------------------------------------------
-
-/// The "Send messages" body of a text message (link previews off).
-pub fn text_body(to: &str, text: &str) -> Value {
-    json!({
-        "messaging_product": "whatsapp",
-        "recipient_type": "individual",
-        "to": to,
-        "type": "text",
-        "text": { "preview_url": false, "body": text },
-    })
-}
-
-/// The "Send messages" body of a template message; `parameters` fill the body's `{{1}}`,
-/// `{{2}}`, … in order (no `components` when there are none).
-pub fn template_body(to: &str, name: &str, language: &str, parameters: &[String]) -> Value {
-    let mut template = json!({ "name": name, "language": { "code": language } });
-    if !parameters.is_empty() {
-        let params: Vec<Value> = parameters
-            .iter()
-            .map(|p| json!({ "type": "text", "text": p }))
-            .collect();
-        if let Some(t) = template.as_object_mut() {
-            t.insert(
-                "components".to_owned(),
-                json!([{ "type": "body", "parameters": params }]),
-            );
-        }
-    }
-    json!({
-        "messaging_product": "whatsapp",
-        "recipient_type": "individual",
-        "to": to,
-        "type": "template",
-        "template": template,
-    })
-}
-
-/// Graph error codes that are rate limits or temporary failures: worth retrying later.
-pub const RETRYABLE_CODES: [i64; 7] = [4, 80007, 130429, 131000, 131016, 131048, 131056];
-
-/// A send that failed.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct GraphError {
-    /// The HTTP status of the answer.
-    pub status: u16,
-    /// `error.code` (e.g. 131047: outside the 24-hour window; 190: token expired).
-    pub code: Option<i64>,
-    /// `error.error_subcode`.
-    pub subcode: Option<i64>,
-    /// `error.message`, `error.error_data.details` appended; or what was wrong with the answer.
-    pub message: String,
-    /// `error.fbtrace_id`, for Meta's support.
-    pub fbtrace_id: Option<String>,
-    /// Whether sending again later may succeed: HTTP 429 and 5xx, and [`RETRYABLE_CODES`].
-    pub retryable: bool,
-}
-
-impl std::fmt::Display for GraphError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "WhatsApp Graph API error (HTTP {}", self.status)?;
-        if let Some(code) = self.code {
-            write!(f, ", code {code}")?;
-        }
-        write!(f, "): {}", self.message)
-    }
-}
-
-impl std::error::Error for GraphError {}
-
-/// Reads the Graph API's answer to a send: the new message's `wamid` from
-/// `{"messages":[{"id":…}]}`, or the error of `{"error":{…}}` or of an unexpected answer.
-pub fn send_result(http_status: u16, body: &[u8]) -> Result<String, GraphError> {
-    let by_status = http_status == 429 || (500..=599).contains(&http_status);
-    let failure = |message: String| GraphError {
-        status: http_status,
-        code: None,
-        subcode: None,
-        message,
-        fbtrace_id: None,
-        retryable: by_status,
-    };
-    let Ok(value) = serde_json::from_slice::<Value>(body) else {
-        let text = String::from_utf8_lossy(body);
-        let excerpt: String = text.trim().chars().take(200).collect();
-        return Err(failure(if excerpt.is_empty() {
-            "empty answer".to_owned()
-        } else {
-            format!("unexpected answer: {excerpt}")
-        }));
-    };
-    if let Some(error) = value.get("error").filter(|e| e.is_object()) {
-        let int = |key: &str| error.get(key).and_then(Value::as_i64);
-        let text = |v: Option<&Value>| v.and_then(Value::as_str).map(str::to_owned);
-        let code = int("code");
-        let mut message = text(error.get("message")).unwrap_or_else(|| "unknown error".to_owned());
-        if let Some(d) = text(error.pointer("/error_data/details")) {
-            message.push_str(&format!(" ({d})"));
-        }
-        // Kept short: it is shown on the message.
-        let message: String = message.chars().take(300).collect();
-        return Err(GraphError {
-            status: http_status,
-            code,
-            subcode: int("error_subcode"),
-            message,
-            fbtrace_id: text(error.get("fbtrace_id")),
-            retryable: by_status || code.is_some_and(|c| RETRYABLE_CODES.contains(&c)),
-        });
-    }
-    if !(200..=299).contains(&http_status) {
-        return Err(failure(format!(
-            "HTTP {http_status} without an error object"
-        )));
-    }
-    match value.pointer("/messages/0/id").and_then(Value::as_str) {
-        Some(id) if !id.is_empty() => Ok(id.to_owned()),
-        _ => Err(failure("no message id in the answer".to_owned())),
-    }
-}
+pub use super::whatsapp_send::{GraphError, send_result, template_body, text_body};
 
 #[cfg(test)]
 #[path = "whatsapp_tests.rs"]

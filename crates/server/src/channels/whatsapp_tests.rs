@@ -1,4 +1,5 @@
 use proptest::prelude::*;
+use serde_json::json;
 
 use super::*;
 
@@ -102,6 +103,8 @@ fn image_fixture() {
                 mime_type: Some("image/jpeg".to_owned()),
                 caption: Some("Foto da caixa amassada".to_owned()),
                 filename: None,
+                sha256: Some("ZK4fKQ7ivv1gTQyS6Oq+vG4S3C8DTMR0mBXD3Cqk9Ns=".to_owned()),
+                voice: false,
             },
         )]
     );
@@ -230,6 +233,8 @@ fn every_media_kind_and_document_filename() {
                 mime_type: None,
                 caption: None,
                 filename: None,
+                sha256: None,
+                voice: false,
             }
         );
     }
@@ -242,12 +247,14 @@ fn every_media_kind_and_document_filename() {
             mime_type: Some("application/pdf".to_owned()),
             caption: None,
             filename: Some("boleto.pdf".to_owned()),
+            sha256: Some("x".to_owned()),
+            voice: false,
         }
     );
     let voice = json!({ "id": "8", "mime_type": "audio/ogg; codecs=opus", "voice": true });
     assert!(matches!(
         content_of(message("audio", "audio", voice)),
-        Content::Media { kind: MediaKind::Audio, mime_type: Some(m), .. } if m == "audio/ogg; codecs=opus"
+        Content::Media { kind: MediaKind::Audio, mime_type: Some(m), voice: true, .. } if m == "audio/ogg; codecs=opus"
     ));
 }
 
@@ -602,6 +609,8 @@ fn display_text_of_every_kind() {
             mime_type: mime.map(str::to_owned),
             caption: caption.map(str::to_owned),
             filename: filename.map(str::to_owned),
+            sha256: None,
+            voice: false,
         }
         .display_text()
     };

@@ -20,6 +20,8 @@ pub struct Response {
     pub status: u16,
     pub headers: Vec<(String, String)>,
     pub body: String,
+    /// The body's bytes (files).
+    pub raw: Vec<u8>,
 }
 
 impl Response {
@@ -84,8 +86,9 @@ pub async fn request_bytes(
     stream.write_all(&bytes).await.unwrap();
     let mut raw = Vec::new();
     stream.read_to_end(&mut raw).await.unwrap();
-    let text = String::from_utf8(raw).unwrap();
-    let (head, rest) = text.split_once("\r\n\r\n").unwrap();
+    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+    let head = String::from_utf8(raw[..split].to_vec()).unwrap();
+    let rest = &raw[split + 4..];
     let mut lines = head.lines();
     let status: u16 = lines
         .next()
@@ -104,29 +107,66 @@ pub async fn request_bytes(
     let chunked = headers
         .iter()
         .any(|(k, v)| k.eq_ignore_ascii_case("transfer-encoding") && v.contains("chunked"));
-    let body = if chunked {
+    let raw = if chunked {
         dechunk(rest)
     } else {
-        rest.to_owned()
+        rest.to_vec()
     };
     Response {
         status,
         headers,
-        body,
+        body: String::from_utf8(raw.clone()).unwrap_or_default(),
+        raw,
     }
 }
 
-fn dechunk(mut s: &str) -> String {
-    let mut out = String::new();
-    while let Some((size, rest)) = s.split_once("\r\n") {
+fn dechunk(mut s: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    while let Some(eol) = s.windows(2).position(|w| w == b"\r\n") {
+        let size = std::str::from_utf8(&s[..eol]).unwrap();
         let n = usize::from_str_radix(size.trim(), 16).unwrap();
         if n == 0 {
             break;
         }
-        out.push_str(&rest[..n]);
+        let rest = &s[eol + 2..];
+        out.extend_from_slice(&rest[..n]);
         s = &rest[n + 2..];
     }
     out
+}
+
+/// Where the tests' nodes keep files: on PostgreSQL, where the nodes of every story share one
+/// database (and claim each other's downloads), the S3-compatible server of the run
+/// (`ATENDE_TEST_S3_URL`, `http://KEY:SECRET@HOST:PORT/BUCKET`; required under CI); on SQLite,
+/// and on PostgreSQL without one, a directory shared by every node of this process.
+pub fn test_files(store: &Store) -> server::files::Location {
+    let s3 = std::env::var("ATENDE_TEST_S3_URL")
+        .ok()
+        .filter(|u| !u.is_empty());
+    if store.backend() == store::Backend::Postgres {
+        assert!(
+            s3.is_some() || std::env::var("CI").is_err(),
+            "under CI the PostgreSQL tests keep files in S3: ATENDE_TEST_S3_URL"
+        );
+    }
+    match s3 {
+        Some(url) if store.backend() == store::Backend::Postgres => {
+            let rest = url.strip_prefix("http://").unwrap();
+            let (creds, rest) = rest.split_once('@').unwrap();
+            let (key, secret) = creds.split_once(':').unwrap();
+            let (host, bucket) = rest.split_once('/').unwrap();
+            server::files::Location::S3(server::files::S3Settings {
+                bucket: bucket.to_owned(),
+                endpoint: Some(format!("http://{host}")),
+                region: "us-east-1".to_owned(),
+                access_key_id: key.to_owned(),
+                secret_access_key: secret.to_owned(),
+            })
+        }
+        _ => server::files::Location::Directory(
+            std::env::temp_dir().join(format!("atende-test-files-{}", std::process::id())),
+        ),
+    }
 }
 
 /// Starts a server on port 0 over `store` (loopback trusted as a proxy, so tests can give each
@@ -154,6 +194,9 @@ pub async fn launch_clocked(
     // stories share: a node pruning "old" events would take theirs (the store's tests cover
     // pruning).
     config.event_retention_micros = None;
+    if config.files == ServerConfig::default().files {
+        config.files = test_files(&store);
+    }
     let state = AppState::new(store, clock, config).unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();

@@ -6,125 +6,14 @@
 //! generic channel, and routing.
 
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
-use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::IntoResponse;
 use serde_json::{Value, json};
 use server::clock::ManualClock;
 
 use super::*;
 
-/// What the fake Graph API received, and what it will answer next.
-#[derive(Default)]
-pub(crate) struct Fake {
-    pub(crate) received: Mutex<Vec<(String, String, Value)>>,
-    /// Answers to give, in order (status, body); when empty: 200 with a new wamid.
-    pub(crate) script: Mutex<Vec<(u16, String)>>,
-    /// (phone number id, access token) pairs the fake confirms (`GET /v21.0/{number}`).
-    pub(crate) grants: Mutex<Vec<(String, String)>>,
-    /// Every `GET` of a number: (number, `Authorization`).
-    pub(crate) asked: Mutex<Vec<(String, String)>>,
-}
-
-impl Fake {
-    /// Lets `token` use `number` (the proof asked when a channel is connected).
-    pub(crate) fn grant(&self, number: &str, token: &str) {
-        self.grants
-            .lock()
-            .unwrap()
-            .push((number.to_owned(), token.to_owned()));
-    }
-}
-
-/// `GET /v21.0/{number}?fields=id,display_phone_number`: the number with a granted token, else
-/// Meta's answer for an object the token may not read.
-async fn fake_number(
-    State(fake): State<Arc<Fake>>,
-    axum::extract::Path(number): axum::extract::Path<String>,
-    headers: HeaderMap,
-) -> axum::response::Response {
-    let auth = headers
-        .get("authorization")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
-    fake.asked
-        .lock()
-        .unwrap()
-        .push((number.clone(), auth.clone()));
-    let granted = fake
-        .grants
-        .lock()
-        .unwrap()
-        .iter()
-        .any(|(n, t)| *n == number && auth == format!("Bearer {t}"));
-    if granted {
-        axum::Json(json!({"id": number, "display_phone_number": "+55 11 4000-0000"}))
-            .into_response()
-    } else {
-        (
-            StatusCode::BAD_REQUEST,
-            axum::Json(json!({"error": {"message": format!("Unsupported get request. Object with ID '{number}' does not exist, cannot be loaded due to missing permissions"), "type": "GraphMethodException", "code": 100, "error_subcode": 33}})),
-        )
-            .into_response()
-    }
-}
-
-async fn fake_graph(
-    State(fake): State<Arc<Fake>>,
-    uri: axum::http::Uri,
-    headers: HeaderMap,
-    body: String,
-) -> axum::response::Response {
-    let auth = headers
-        .get("authorization")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
-    let n = {
-        let mut r = fake.received.lock().unwrap();
-        r.push((
-            uri.path().to_owned(),
-            auth,
-            serde_json::from_str(&body).unwrap(),
-        ));
-        r.len()
-    };
-    let next = {
-        let mut s = fake.script.lock().unwrap();
-        (!s.is_empty()).then(|| s.remove(0))
-    };
-    match next {
-        Some((status, body)) => (StatusCode::from_u16(status).unwrap(), body).into_response(),
-        None => axum::Json(json!({
-            "messaging_product": "whatsapp",
-            "contacts": [{"input": "x", "wa_id": "x"}],
-            "messages": [{"id": format!("wamid.fake.{n}")}]
-        }))
-        .into_response(),
-    }
-}
-
-/// A fake Graph API on 127.0.0.1 (which the tests' nodes allow); its base URL is
-/// `http://{addr}/v21.0`.
-pub(crate) async fn start_fake() -> (SocketAddr, Arc<Fake>) {
-    start_fake_on("127.0.0.1").await
-}
-
-/// [`start_fake`] on another loopback address.
-pub(crate) async fn start_fake_on(ip: &str) -> (SocketAddr, Arc<Fake>) {
-    let fake = Arc::new(Fake::default());
-    let app = axum::Router::new()
-        .route("/v21.0/{number}/messages", axum::routing::post(fake_graph))
-        .route("/v21.0/{number}", axum::routing::get(fake_number))
-        .with_state(Arc::clone(&fake));
-    let listener = tokio::net::TcpListener::bind((ip, 0)).await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    (addr, fake)
-}
+pub(crate) use super::fake_graph::{start_fake, start_fake_on};
 
 fn signed(secret: &str, body: &str) -> String {
     server::channels::whatsapp::sign(secret, body.as_bytes())

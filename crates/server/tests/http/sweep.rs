@@ -204,6 +204,7 @@ const PROBES: &[(&str, &str, &str, Use, &str, &str)] = {
     ("POST", "/api/v1/conversations", "body:department_id", Id(Department), "/api/v1/conversations", r#"{"department_id":X,"contact_name":"Varredura"}"#),
     ("GET", "/api/v1/conversations/{id}", "path:id", Id(Conversation), "/api/v1/conversations/X", ""),
     ("GET", "/api/v1/conversations/{id}/transfer_targets", "path:id", Id(Conversation), "/api/v1/conversations/X/transfer_targets", ""),
+    ("GET", "/api/v1/attachments/{id}", "path:id", Id(Attachment), "/api/v1/attachments/X", ""),
     ("GET", "/api/v1/conversations/{id}/messages", "path:id", Id(Conversation), "/api/v1/conversations/X/messages", ""),
     ("GET", "/api/v1/conversations/{id}/messages", "query:after", Cursor(Message), "/api/v1/conversations/CONV/messages?after=X", ""),
     ("GET", "/api/v1/conversations/{id}/messages", "query:before", Cursor(Message), "/api/v1/conversations/CONV/messages?before=X", ""),

@@ -21,6 +21,7 @@ pub(crate) enum Kind {
     Token,
     Contact,
     Message,
+    Attachment,
     Audit,
     Delivery,
     Event,
@@ -260,6 +261,23 @@ pub(crate) async fn setup(w: &World) -> Ctx {
         "{}",
         r.body
     );
+    // A photo a customer sent B on WhatsApp, fetched from the fake Graph API with B's token.
+    let photo = include_bytes!("../fixtures/media/photo.jpg");
+    fake.file(&format!("b-photo-{tag}"), photo, "image/jpeg", &b_access);
+    let body = include_str!("../fixtures/whatsapp/image.json")
+        .replace("106540352242922", &format!("b{tag}"))
+        .replace("1003383421387256", &format!("b-photo-{tag}"))
+        .replace("ZK4fKQ7ivv1gTQyS6Oq+vG4S3C8DTMR0mBXD3Cqk9Ns=", "");
+    let sig = server::channels::whatsapp::sign(&b_app, body.as_bytes());
+    let r = request(
+        w.addr,
+        "POST",
+        &format!("/webhooks/whatsapp/{}", id_of(&wa)),
+        &[("X-Hub-Signature-256", &sig)],
+        Some(&body),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.body);
     let waiting = call(
         w,
         bc,
@@ -288,6 +306,33 @@ pub(crate) async fn setup(w: &World) -> Ctx {
         for m in msgs.as_array().unwrap() {
             put(&mut b, Kind::Message, id_of(m));
         }
+    }
+    // The photo, once fetched.
+    let mut tries = 0;
+    while !b.contains_key(&Kind::Attachment) {
+        for conv in b[&Kind::Conversation].clone() {
+            let msgs = call(
+                w,
+                bc,
+                "GET",
+                &format!("/api/v1/conversations/{conv}/messages"),
+                Value::Null,
+            )
+            .await;
+            for a in msgs
+                .as_array()
+                .unwrap()
+                .iter()
+                .flat_map(|m| m["attachments"].as_array().cloned().unwrap_or_default())
+            {
+                if a["state"] == "ready" {
+                    put(&mut b, Kind::Attachment, id_of(&a));
+                }
+            }
+        }
+        tries += 1;
+        assert!(tries < 500, "B's photo was never fetched");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
     let t = call(w, bc, "POST", "/api/v1/me/tokens", json!({"name": "b"})).await;
     let b_token = t["token"].as_str().unwrap().to_owned();

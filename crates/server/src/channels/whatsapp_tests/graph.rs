@@ -1,6 +1,7 @@
 //! The Graph API's side of the channel: signatures, handshakes, send bodies and results.
 
 use super::*;
+use crate::channels::whatsapp_send::RETRYABLE_CODES;
 
 // --- signature and handshake -----------------------------------------------------------------
 
