@@ -4,7 +4,7 @@
 //! `./atende.toml` when it exists. The environment is read through a function so that tests never
 //! touch the process environment. Every error says what is wrong, where it was written (file and
 //! line, environment variable) and how to fix it. The database URL is a [`Secret`]: it prints as
-//! `***`, so a PostgreSQL password never reaches a log.
+//! `***`, so a PostgreSQL password never reaches a log. The `files_s3_*` keys: `config_files.rs`.
 
 use std::fmt;
 use std::io;
@@ -17,6 +17,10 @@ use serde::Deserialize;
 use toml::Spanned;
 
 pub use crate::logging::{LogFilter, LogFormat};
+pub use file_store::FilesS3;
+
+#[path = "config_files.rs"]
+mod file_store;
 
 /// The file read when `--config` is not given, if it exists (relative to the working directory).
 pub const DEFAULT_FILE: &str = "atende.toml";
@@ -67,6 +71,11 @@ pub const KEYS: &[&str] = &[
     "listen",
     "data_dir",
     "database_url",
+    "files_s3_bucket",
+    "files_s3_endpoint",
+    "files_s3_region",
+    "files_s3_access_key_id",
+    "files_s3_secret_access_key",
     "trusted_proxies",
     "outbound_allow",
     "session_hours",
@@ -115,7 +124,7 @@ impl fmt::Display for Secret {
     }
 }
 
-/// The configuration of `atende serve`. `Debug` redacts the database URL.
+/// The configuration of `atende serve`. `Debug` redacts the database URL and the other secrets.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Config {
     /// Address and port the HTTP server listens on.
@@ -124,6 +133,8 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// PostgreSQL URL; `None` for SQLite under `data_dir`.
     pub database_url: Option<Secret>,
+    /// The S3-compatible bucket of the files (`files_s3_*`); no bucket: `<data_dir>/files`.
+    pub files_s3: FilesS3,
     /// Proxies trusted to give the client's address.
     pub trusted_proxies: Vec<IpNet>,
     /// Exceptions to the egress policy (networks and host names).
@@ -160,6 +171,7 @@ impl Default for Config {
             listen: SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::LOCALHOST, 8080)),
             data_dir: PathBuf::from("./data"),
             database_url: None,
+            files_s3: FilesS3::default(),
             trusted_proxies: Vec::new(),
             outbound_allow: Vec::new(),
             session_hours: 12,
@@ -197,9 +209,10 @@ impl Config {
         }
     }
 
-    /// Where the files of messages are kept: `<data_dir>/files`.
+    /// Where the files of messages are kept: the S3 bucket when `files_s3_bucket` is set, else
+    /// `<data_dir>/files`.
     pub fn files(&self) -> server::files::Location {
-        server::files::Location::Directory(self.data_dir.join("files"))
+        file_store::location(self)
     }
 }
 
@@ -305,6 +318,12 @@ pub enum ConfigError {
         /// What the parser said.
         message: String,
     },
+    /// The files' S3 bucket without its credentials, or credentials without a bucket.
+    #[error("{message}")]
+    Incomplete {
+        /// What is set, what is missing (with its environment variable) and how to fix it.
+        message: String,
+    },
     /// A value of the right type that is not acceptable (an address, a network, a number out of
     /// range, a boolean written otherwise).
     #[error("{origin}: {key}: {message}")]
@@ -374,6 +393,7 @@ fn load_with_default_file(
     if overrides.demo {
         config.demo = true;
     }
+    file_store::check(&config)?;
     Ok(config)
 }
 
@@ -384,6 +404,11 @@ struct FileConfig {
     listen: Option<Spanned<String>>,
     data_dir: Option<PathBuf>,
     database_url: Option<Spanned<String>>,
+    files_s3_bucket: Option<Spanned<String>>,
+    files_s3_endpoint: Option<Spanned<String>>,
+    files_s3_region: Option<Spanned<String>>,
+    files_s3_access_key_id: Option<Spanned<String>>,
+    files_s3_secret_access_key: Option<Spanned<String>>,
     trusted_proxies: Option<Vec<Spanned<String>>>,
     outbound_allow: Option<Vec<Spanned<String>>>,
     session_hours: Option<Spanned<i64>>,
@@ -456,6 +481,7 @@ fn apply_file(config: &mut Config, path: &Path, text: &str) -> Result<(), Config
         path: path.to_path_buf(),
         line: Some(line_of(text, span.start)),
     };
+    file_store::apply_file(&mut config.files_s3, &file, &origin)?;
     if let Some(listen) = file.listen {
         config.listen = parse_listen(listen.get_ref(), || origin(listen.span()))?;
     }
@@ -653,6 +679,7 @@ fn apply_env(config: &mut Config, env: &dyn Fn(&str) -> Option<String>) -> Resul
     HEADER_TIMEOUT.read_env(get, &mut config.header_timeout_seconds)?;
     BODY_TIMEOUT.read_env(get, &mut config.body_timeout_seconds)?;
     CONNECTIONS_PER_ADDRESS.read_env(get, &mut config.connections_per_address)?;
+    file_store::apply_env(&mut config.files_s3, get)?;
     for (var, key, field) in [
         (
             ENV_SECURE_COOKIES,

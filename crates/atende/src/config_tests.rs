@@ -5,11 +5,12 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::*;
 
-/// A directory under the system's temporary directory, removed on drop.
-struct TempDir(PathBuf);
+/// A directory under the system's temporary directory, removed on drop (also used by the tests
+/// of `config_files.rs`).
+pub(super) struct TempDir(pub(super) PathBuf);
 
 impl TempDir {
-    fn new() -> TempDir {
+    pub(super) fn new() -> TempDir {
         static N: AtomicUsize = AtomicUsize::new(0);
         let dir = std::env::temp_dir().join(format!(
             "atende-config-test-{}-{}",
@@ -20,7 +21,7 @@ impl TempDir {
         TempDir(dir)
     }
 
-    fn file(&self, name: &str, text: &str) -> PathBuf {
+    pub(super) fn file(&self, name: &str, text: &str) -> PathBuf {
         let path = self.0.join(name);
         std::fs::write(&path, text).unwrap();
         path
@@ -33,7 +34,7 @@ impl Drop for TempDir {
     }
 }
 
-fn env_of(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> + use<> {
+pub(super) fn env_of(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> + use<> {
     let map: BTreeMap<String, String> = pairs
         .iter()
         .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
@@ -41,12 +42,12 @@ fn env_of(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> + use<> {
     move |k| map.get(k).cloned()
 }
 
-fn no_env(_: &str) -> Option<String> {
+pub(super) fn no_env(_: &str) -> Option<String> {
     None
 }
 
 /// Loads with `./atende.toml` replaced by a path that does not exist.
-fn load_isolated(
+pub(super) fn load_isolated(
     overrides: &Overrides,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Config, ConfigError> {
@@ -54,7 +55,7 @@ fn load_isolated(
     load_with_default_file(overrides, env, &dir.0.join("atende.toml"))
 }
 
-fn with_file(path: &Path) -> Overrides {
+pub(super) fn with_file(path: &Path) -> Overrides {
     Overrides {
         config: Some(path.to_path_buf()),
         ..Overrides::default()
