@@ -22,11 +22,22 @@ const KINDS = [
 ];
 
 /** A fake Graph API: confirms the number for the token, serves the files by media id. */
-async function fakeGraph(number, token, files) {
+async function fakeGraph(number, token, files, sent = []) {
   const server = createServer((req, res) => {
     const auth = req.headers.authorization === `Bearer ${token}`;
-    const [, version, id] = req.url.split('?')[0].split('/');
+    const [, version, id, what] = req.url.split('?')[0].split('/');
     if (!auth) return res.writeHead(401).end();
+    if (req.method === 'POST' && id === number) {
+      const chunks = [];
+      req.on('data', (c) => chunks.push(c));
+      req.on('end', () => {
+        const body = Buffer.concat(chunks);
+        sent.push({ what, type: req.headers['content-type'], body });
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(what === 'media' ? { id: `up-${sent.length}` } : { messages: [{ id: `wamid.sent.${sent.length}` }] }));
+      });
+      return;
+    }
     if (version === 'v21.0' && id === number) {
       res.writeHead(200, { 'content-type': 'application/json' });
       return res.end(JSON.stringify({ id: number, display_phone_number: '+55 11 4000-0000' }));
@@ -56,7 +67,8 @@ test('media: every kind a customer sends is viewable, playable or downloadable, 
     const bytes = await readFile(new URL(`media/${file}`, FIXTURES));
     files.set(`${kind}-${STAMP}`, { bytes, mime, sha: createHash('sha256').update(bytes).digest('base64') });
   }
-  const graph = await fakeGraph(number, token, files);
+  const sent = [];
+  const graph = await fakeGraph(number, token, files, sent);
   try {
     const { context, page } = await loggedIn('owner@demo.example', { viewport: DESKTOP });
     const departments = await apiJson(context, '/api/v1/departments');
@@ -133,10 +145,34 @@ test('media: every kind a customer sends is viewable, playable or downloadable, 
     assert.equal(hidden.status(), 404);
     assert.equal(await hidden.text(), await missing.text());
 
+    // The agent answers with a photo, picked with the button: uploaded to WhatsApp, then sent
+    // as an image with its caption; a file over WhatsApp's limit is refused before any upload.
+    await page.getByRole('button', { name: 'Assumir' }).click();
+    await page.locator('.composer-attach label').waitFor();
+    await page.locator('.composer-attach input[type=file]').setInputFiles({ name: 'enorme.png', mimeType: 'image/png', buffer: Buffer.alloc(5 * 1024 * 1024 + 1, 1) });
+    await page.locator('.toast', { hasText: 'passa do limite do WhatsApp' }).waitFor();
+    assert.equal(await page.locator('.composer-file').count(), 0, 'a refused file is not kept');
+    const photo = files.get(`image-${STAMP}`).bytes;
+    await page.locator('.composer-attach input[type=file]').setInputFiles({ name: 'troca.jpg', mimeType: 'image/jpeg', buffer: photo });
+    await page.locator('.composer-file', { hasText: 'troca.jpg' }).waitFor();
+    await page.screenshot({ path: `${SHOTS}media-composer-desktop.png` });
+    await page.locator('.composer textarea').fill('Segue a foto da troca');
+    await page.getByRole('button', { name: 'Enviar' }).click();
+    const mine = page.locator('.msg-out .attachment-image[data-state="ready"] img');
+    await mine.waitFor();
+    await page.waitForFunction(() => document.querySelector('.msg-out [data-delivery="sent"]'));
+    const upload = sent.find((x) => x.what === 'media');
+    assert.ok(upload.type.startsWith('multipart/form-data') && upload.body.includes(photo), 'the photo was uploaded to WhatsApp');
+    const message = JSON.parse(sent.find((x) => x.what === 'messages').body);
+    assert.equal(message.type, 'image');
+    assert.equal(message.image.caption, 'Segue a foto da troca');
+    assert.equal(await page.locator('.composer-file').count(), 0, 'the composer is empty again');
+    noProblems(page);
+
     // On a phone.
     const phone = await loggedIn('owner@demo.example', { viewport: PHONE });
-    await phone.page.goto(`/#/waiting/${id}`);
-    await phone.page.waitForFunction(() => document.querySelectorAll('.attachment[data-state="ready"]').length === 5);
+    await phone.page.goto(`/#/mine/${id}`);
+    await phone.page.waitForFunction(() => document.querySelectorAll('.attachment[data-state="ready"]').length === 6);
     await phone.page.locator('.attachment-audio').scrollIntoViewIfNeeded();
     await phone.page.screenshot({ path: `${SHOTS}media-phone.png` });
     noProblems(phone.page);

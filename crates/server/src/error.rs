@@ -141,6 +141,11 @@ impl ApiError {
         )
     }
 
+    /// A body over a limit of its own (a file over its kind's limit), with the reason.
+    pub fn payload_too_large_because(code: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, code, message)
+    }
+
     /// A body that is not JSON.
     pub fn unsupported_media_type() -> ApiError {
         ApiError::new(

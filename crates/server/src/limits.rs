@@ -11,6 +11,8 @@ pub const MAX_PHONE: usize = 32;
 pub const MAX_CONTACT_KEY: usize = 64;
 /// An integration's id of a message, bytes.
 pub const MAX_EXTERNAL_ID: usize = 128;
+/// A file's name as an agent sends it, bytes.
+pub const MAX_FILE_NAME: usize = 255;
 /// An API token's name, bytes.
 pub const MAX_TOKEN_NAME: usize = 100;
 /// The email and the password of a login, bytes each.

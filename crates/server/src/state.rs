@@ -134,6 +134,7 @@ impl AppState {
             cache: &self.cache,
             committer: self.config.group_commit.then_some(&*self.committer),
             downloads: &self.downloads,
+            files: &self.files,
         }
     }
 }

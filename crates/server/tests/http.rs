@@ -68,6 +68,8 @@ mod login_flood;
 mod malformed;
 #[path = "http/media.rs"]
 mod media;
+#[path = "http/media_out.rs"]
+mod media_out;
 #[path = "http/networks.rs"]
 mod networks;
 #[path = "http/passwords.rs"]
@@ -501,6 +503,21 @@ async fn media_on_postgres() {
     // Its retries must not be claimed by a node running ahead of time.
     let _alone = AHEAD_OF_TIME.lock().await;
     media::media_story(start(store).await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn media_out_on_sqlite() {
+    let (store, dir) = on_sqlite("media-out").await;
+    media_out::media_out_story(start(store).await).await;
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn media_out_on_postgres() {
+    let Some(store) = on_postgres().await else {
+        return;
+    };
+    media_out::media_out_story(start(store).await).await;
 }
 
 /// Held by the PostgreSQL stories whose nodes run on clocks ahead of the system's (channels:

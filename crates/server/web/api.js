@@ -96,6 +96,38 @@ export function describe(err) {
   return tOr(`error.${err.code}`, err.message || t('error.generic'));
 }
 
+/**
+ * Sends a file as a message (`mode`: reply or note) with its caption; `onProgress(fraction)`
+ * follows the upload. Resolves with the message; rejects with an ApiError as `request` does.
+ */
+export function upload(id, mode, file, caption, onProgress) {
+  const path = `/api/v1/conversations/${encodeURIComponent(id)}/files${query({ mode, name: file.name || undefined, caption })}`;
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open('POST', path);
+    xhr.setRequestHeader('Accept', 'application/json');
+    xhr.setRequestHeader('Content-Type', file.type || 'application/octet-stream');
+    xhr.upload.onprogress = (e) => {
+      if (e.lengthComputable) onProgress?.(e.loaded / e.total);
+    };
+    xhr.onerror = () => reject(new ApiError(0, 'network', t('error.network')));
+    xhr.onload = () => {
+      let data = null;
+      try {
+        data = JSON.parse(xhr.responseText);
+      } catch {
+        data = null;
+      }
+      if (xhr.status >= 200 && xhr.status < 300) return resolve(data);
+      const e = (data && data.error) || {};
+      const err = new ApiError(xhr.status, e.code || `http_${xhr.status}`, e.message || xhr.statusText, e.reasons || []);
+      if (xhr.status === 401) handlers.unauthorized(err);
+      reject(err);
+    };
+    xhr.send(file);
+  });
+}
+
 // The endpoints the page uses.
 export const api = {
   login: (email, password) => post('/api/v1/auth/login', { email, password }, { quiet: true }),

@@ -4,7 +4,8 @@
 // (200: the conversation as it is now; 204: it left the user's view). A late answer for a
 // conversation no longer open is dropped.
 
-import { ApiError, api, describe } from './api.js';
+import { ApiError, api, describe, upload } from './api.js';
+import { refusal } from './conversation-file.js';
 import { toast } from './dom.js';
 import { t } from './i18n.js';
 import {
@@ -73,6 +74,51 @@ export function createActions(ctx, view) {
     if (ok) {
       s.drafts[mode] = '';
       if (s.mode === mode) view.composerSent();
+    }
+  }
+
+  /** A file for the composer (null: none); refused at once when WhatsApp would refuse it. */
+  function pickFile(file) {
+    if (s.uploading) return;
+    const why = file ? refusal(file) : null;
+    if (why) {
+      toast(why, 'error');
+      return;
+    }
+    s.file = file;
+    view.composer(s);
+  }
+
+  /** Sends the composer's file with its caption; once it went, the file and the draft empty. */
+  async function sendFile(mode, caption) {
+    const id = s.id;
+    const file = s.file;
+    if (!id || !file || s.busy) return;
+    s.busy = true;
+    s.uploading = true;
+    view.composer(s);
+    try {
+      const m = await upload(id, mode, file, caption, (f) => view.uploadProgress(f));
+      if (s.id !== id) return;
+      s.busy = false;
+      s.uploading = false;
+      s.file = null;
+      s.drafts[mode] = '';
+      onMessage(m);
+      view.composer(s);
+      view.composerSent();
+    } catch (err) {
+      if (s.id !== id) return;
+      s.busy = false;
+      s.uploading = false;
+      view.composer(s);
+      if (err instanceof ApiError && err.status === 404) gone(t('pane.not_found'));
+      else if (err instanceof ApiError && err.code === 'outside_customer_window') {
+        s.template = blankTemplate();
+        s.templateFocus = true;
+        view.rebuildComposer();
+        view.composer(s);
+      } else toast(describe(err), 'error');
     }
   }
 
@@ -242,6 +288,8 @@ export function createActions(ctx, view) {
     state: () => s,
     act,
     send,
+    sendFile,
+    pickFile,
     setForm,
     redrawHead: () => view.head(s),
     chooseMode: chooseComposerMode,

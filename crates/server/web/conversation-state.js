@@ -30,6 +30,8 @@ export function blank(id) {
     older: false, // older messages than those shown exist
     loadingOlder: false,
     windowOffered: false, // the template form was opened for a closed customer window
+    file: null, // the File the composer will send
+    uploading: false, // the file is being sent
   };
 }
 

@@ -4,6 +4,7 @@
 // and whether the log follows the newest message. It does not fetch: the callbacks
 // (conversation-actions.js) do.
 
+import { acceptFiles, fileRow } from './conversation-file.js';
 import { attachmentsEl, attachmentsSig } from './conversation-media.js';
 import { h, linkified, nextId, replace, toast } from './dom.js';
 import { fullTime, lang, shortTime, t, tOr } from './i18n.js';
@@ -209,7 +210,8 @@ export function createView(ctx, cb) {
   function renderComposer(s) {
     const modes = composerModes(s);
     const template = s.template && allowed(s, 'reply');
-    const key = `${modes.join(',')}|${template ? 'template' : s.mode}|${t('composer.send')}`;
+    const fileKey = s.file ? `${s.file.name}:${s.file.size}:${s.uploading ? 'up' : ''}` : '';
+    const key = `${modes.join(',')}|${template ? 'template' : s.mode}|${t('composer.send')}|${fileKey}`;
     if (key === composerKey && composerEl.firstChild) {
       for (const b of composerEl.querySelectorAll('button[type=submit]')) b.setAttribute('aria-disabled', String(s.busy));
       return;
@@ -268,6 +270,10 @@ export function createView(ctx, cb) {
         onsubmit: (e) => {
           e.preventDefault();
           const text = textarea.value.trim();
+          if (s.file) {
+            cb.sendFile(s.mode, text);
+            return;
+          }
           if (!text) {
             toast(t('error.missing_text'), 'error');
             textarea.focus();
@@ -287,10 +293,12 @@ export function createView(ctx, cb) {
       h(
         'div',
         { class: 'composer-foot' },
-        h('span', { class: 'muted small' }, t('composer.hint')),
+        fileRow(s, cb),
+        h('span', { class: 'muted small composer-hint' }, t('composer.hint')),
         h('button', { type: 'submit', class: 'btn btn-primary', 'aria-disabled': s.busy ? 'true' : null }, t(s.mode === 'note' ? 'composer.send_note' : 'composer.send')),
       ),
     );
+    acceptFiles(form, textarea, cb);
     return form;
   }
 
@@ -314,6 +322,11 @@ export function createView(ctx, cb) {
     focusForm,
     focusSelect,
     composerSent,
+    /** Shows how much of the file went (0 to 1). */
+    uploadProgress: (fraction) => {
+      const bar = composerEl.querySelector('.file-progress');
+      if (bar) bar.value = fraction;
+    },
     /** The composer is built again at its next render (its modes or language changed). */
     rebuildComposer: () => (composerKey = ''),
     /** Forgets the messages shown (another conversation, or none); `follow`: from its end. */

@@ -26,6 +26,8 @@ export function createPane(ctx) {
   const view = createView(ctx, {
     act: (...args) => actions.act(...args),
     send: (mode, text) => actions.send(mode, text),
+    sendFile: (mode, caption) => actions.sendFile(mode, caption),
+    pickFile: (file) => actions.pickFile(file),
     setForm: (form) => actions.setForm(form),
     redrawHead: () => actions.redrawHead(),
     loadOlder: () => actions.loadOlder(),

@@ -219,6 +219,29 @@ pub struct NewFile<'a> {
     pub storage_key: &'a str,
 }
 
+/// A message with a file, for [`Attachments::add_with_file`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MessageWithFile<'a> {
+    /// The account.
+    pub account: AccountId,
+    /// The conversation.
+    pub conversation: ConversationId,
+    /// In (the demo's customers), out or note.
+    pub kind: crate::MessageKind,
+    /// Who wrote it (out and note).
+    pub author: Option<access::UserId>,
+    /// The caption.
+    pub body: &'a str,
+    /// The channel to send it through (`None`: stored only).
+    pub channel: Option<i64>,
+    /// The conversation's version the decision was made on.
+    pub decided_on: Option<i64>,
+    /// When, µs.
+    pub at: i64,
+    /// The file.
+    pub file: NewFile<'a>,
+}
+
 /// The insert of an announced file, inside the arrival's transaction.
 pub(crate) const INSERT_PENDING: &str = "INSERT INTO attachments (account_id, conversation_id, message_id, kind, voice, mime_type, file_name, sha256, state, \
      channel_id, source, next_attempt_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'pending', $9, $10, $11, $11)";
@@ -312,28 +335,51 @@ impl crate::Attachments<'_> {
         })
     }
 
-    /// Attaches a stored file to a message of the account (`ready` at once), with a message
-    /// event; `NotFound` when the account has no such message.
-    pub async fn attach_stored(
-        &self,
-        account: AccountId,
-        message: i64,
-        file: &NewFile<'_>,
-        at: i64,
-    ) -> Result<i64> {
+    /// Adds a message with a file already in the file store (`ready` at once), in one
+    /// transaction with the conversation's activity (guarded by `decided_on`, the version the
+    /// decision was made on) and the message event. With `channel`, the message is queued for
+    /// the sender (`delivery: pending`), which uploads the file to the channel and sends it.
+    /// Returns the message and the attachment.
+    pub async fn add_with_file(&self, m: &MessageWithFile<'_>) -> Result<(i64, i64)> {
+        let (account, conversation, file) = (m.account, m.conversation, &m.file);
         with_pool!(self, pool, begin => {
             let mut tx = pool.begin_with(begin).await?;
-            let conversation: i64 = sqlx::query_scalar("SELECT conversation_id FROM messages WHERE id = $1 AND account_id = $2")
-                .bind(message)
-                .bind(account.0)
-                .fetch_optional(&mut *tx)
-                .await?
-                .ok_or(StoreError::NotFound("message"))?;
-            let id: i64 = sqlx::query_scalar(
-                "INSERT INTO attachments (account_id, conversation_id, message_id, kind, voice, mime_type, file_name, size, sha256,                  duration_ms, state, storage_key, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'ready', $11, $12) RETURNING id",
+            let touched = sqlx::query(
+                "UPDATE conversations SET last_activity = CASE WHEN last_activity > $1 THEN last_activity ELSE $1 END, \
+                 last_customer_message_at = CASE WHEN $2 THEN $1 ELSE last_customer_message_at END \
+                 WHERE id = $3 AND account_id = $4 AND ($5 IS NULL OR version = $5)",
+            )
+            .bind(m.at)
+            .bind(m.kind == crate::MessageKind::In)
+            .bind(conversation.0)
+            .bind(account.0)
+            .bind(m.decided_on)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if touched == 0 {
+                crate::version_miss!(&mut *tx, account, conversation)?;
+            }
+            let message: i64 = sqlx::query_scalar(
+                "INSERT INTO messages (account_id, conversation_id, kind, author_id, body, created_at, channel_id, delivery, next_attempt_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, CASE WHEN $7 IS NULL THEN NULL ELSE 'pending' END, CASE WHEN $7 IS NULL THEN NULL ELSE $6 END) \
+                 RETURNING id",
             )
             .bind(account.0)
-            .bind(conversation)
+            .bind(conversation.0)
+            .bind(m.kind.id())
+            .bind(m.author.map(|u| u.0))
+            .bind(m.body)
+            .bind(m.at)
+            .bind(m.channel)
+            .fetch_one(&mut *tx)
+            .await?;
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO attachments (account_id, conversation_id, message_id, kind, voice, mime_type, file_name, size, sha256, \
+                 duration_ms, state, storage_key, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'ready', $11, $12) RETURNING id",
+            )
+            .bind(account.0)
+            .bind(conversation.0)
             .bind(message)
             .bind(file.kind.id())
             .bind(i64::from(file.voice))
@@ -343,13 +389,26 @@ impl crate::Attachments<'_> {
             .bind(file.sha256)
             .bind(file.duration_ms)
             .bind(file.storage_key)
-            .bind(at)
+            .bind(m.at)
             .fetch_one(&mut *tx)
             .await?;
-            insert_event!(&mut *tx, account, EventKind::Message, Some(ConversationId(conversation)), Some(message), None, at)?;
+            insert_event!(&mut *tx, account, EventKind::Message, Some(conversation), Some(message), None, m.at)?;
             tx.commit().await?;
-            Ok(id)
+            Ok((message, id))
         })
+    }
+
+    /// Records the channel's id of a file uploaded to it (so that a retry does not upload it
+    /// again).
+    pub async fn set_uploaded(&self, id: i64, channel_media_id: &str) -> Result<()> {
+        with_pool!(self, pool => {
+            sqlx::query("UPDATE attachments SET source = $1 WHERE id = $2")
+                .bind(channel_media_id)
+                .bind(id)
+                .execute(pool)
+                .await?;
+        });
+        Ok(())
     }
 
     /// Claims up to `limit` pending downloads due at `now` for `lease` µs, the earliest due

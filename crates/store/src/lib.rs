@@ -34,8 +34,8 @@ use sqlx::sqlite::{
 
 pub use admin::AdminTx;
 pub use attachments::{
-    Attachment, AttachmentKind, AttachmentState, Download, DownloadOutcome, InboundMedia, NewFile,
-    StoredFile,
+    Attachment, AttachmentKind, AttachmentState, Download, DownloadOutcome, InboundMedia,
+    MessageWithFile, NewFile, StoredFile,
 };
 pub use audit::AuditEntry;
 pub use auth::{Credentials, Profile, SessionContext, SessionOwner};
@@ -46,7 +46,7 @@ pub use directory::{AccountSummary, NewUser};
 pub use error::StoreError;
 pub use events::{ConversationState, EventKind, EventListener, EventRecord};
 pub use inbox::{Contact, Message, MessageKind};
-pub use outbox::Outgoing;
+pub use outbox::{Outgoing, OutgoingFile};
 pub use routing::{AgentRouting, Assigned, Candidate};
 pub use webhooks::{
     DeliveryOutcome, DeliveryRecord, DueDelivery, NewDelivery, Webhook, WebhookWrite,

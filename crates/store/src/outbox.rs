@@ -29,6 +29,29 @@ pub struct Outgoing {
     pub template: Option<String>,
     /// Attempts made before this one.
     pub attempts: i64,
+    /// The file it carries (the text is then its caption).
+    pub file: Option<OutgoingFile>,
+}
+
+/// A file to send with a message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OutgoingFile {
+    /// The attachment.
+    pub id: i64,
+    /// Its kind (the channel's message type).
+    pub kind: crate::AttachmentKind,
+    /// A voice note.
+    pub voice: bool,
+    /// MIME type.
+    pub mime_type: String,
+    /// File name (documents).
+    pub file_name: Option<String>,
+    /// Bytes.
+    pub size: i64,
+    /// Where the file store keeps it.
+    pub storage_key: String,
+    /// The channel's id of the file once uploaded (a retry sends it without uploading again).
+    pub uploaded: Option<String>,
 }
 
 impl crate::Outbox<'_> {
@@ -88,8 +111,10 @@ impl crate::Outbox<'_> {
             Backend::Sqlite => "",
         };
         let sql = format!(
-            "SELECT m.id, m.account_id, m.conversation_id, m.channel_id, c.phone, m.body, m.template, m.attempts \
+            "SELECT m.id, m.account_id, m.conversation_id, m.channel_id, c.phone, m.body, m.template, m.attempts, \
+             a.id, a.kind, a.voice, a.mime_type, a.file_name, a.size, a.storage_key, a.source \
              FROM messages m JOIN conversations v ON v.id = m.conversation_id LEFT JOIN contacts c ON c.id = v.contact_id \
+             LEFT JOIN attachments a ON a.message_id = m.id AND a.state = 'ready' \
              WHERE m.delivery = 'pending' AND m.next_attempt_at <= $1 ORDER BY m.next_attempt_at LIMIT $2{lock}"
         );
         with_pool!(self, pool, begin => {
@@ -106,6 +131,24 @@ impl crate::Outbox<'_> {
                     body: r.try_get(5)?,
                     template: r.try_get(6)?,
                     attempts: r.try_get(7)?,
+                    file: match r.try_get::<Option<i64>, _>(8)? {
+                        None => None,
+                        Some(id) => {
+                            let kind: String = r.try_get(9)?;
+                            Some(OutgoingFile {
+                                id,
+                                kind: crate::AttachmentKind::from_id(&kind)
+                                    .ok_or_else(|| StoreError::corrupt("attachments", format!("unknown kind `{kind}`")))?,
+                                voice: r.try_get::<i64, _>(10)? != 0,
+                                mime_type: r.try_get(11)?,
+                                file_name: r.try_get(12)?,
+                                size: r.try_get::<Option<i64>, _>(13)?.unwrap_or(0),
+                                storage_key: r.try_get::<Option<String>, _>(14)?
+                                    .ok_or_else(|| StoreError::corrupt("attachments", "ready without a key"))?,
+                                uploaded: r.try_get(15)?,
+                            })
+                        }
+                    },
                 };
                 sqlx::query("UPDATE messages SET next_attempt_at = $1 WHERE id = $2")
                     .bind(now + lease)

@@ -6,7 +6,7 @@ use access::{AccountId, ConversationId};
 use anyhow::{Context, Result};
 use files::Files;
 use sha2::{Digest as _, Sha256};
-use store::{AttachmentKind, MessageKind, NewFile, Store};
+use store::{AttachmentKind, MessageKind, MessageWithFile, NewFile, Store};
 
 /// (kind, voice, MIME type, file name, caption, bytes, duration in ms)
 type DemoFile = (
@@ -92,29 +92,22 @@ pub async fn add(
             )
             .await
             .context("storing a demo file")?;
-        let message = store
-            .inbox()
-            .add_message(
-                account,
-                *conversation,
-                MessageKind::In,
-                None,
-                caption,
-                None,
-                at,
-            )
-            .await
-            .context("adding a demo message with a file")?;
         let sha: String = Sha256::digest(bytes)
             .iter()
             .map(|b| format!("{b:02x}"))
             .collect();
         store
             .attachments()
-            .attach_stored(
+            .add_with_file(&MessageWithFile {
                 account,
-                message,
-                &NewFile {
+                conversation: *conversation,
+                kind: MessageKind::In,
+                author: None,
+                body: caption,
+                channel: None,
+                decided_on: None,
+                at,
+                file: NewFile {
                     kind: *kind,
                     voice: *voice,
                     mime_type: mime,
@@ -124,10 +117,9 @@ pub async fn add(
                     duration_ms: *duration,
                     storage_key: &key,
                 },
-                at,
-            )
+            })
             .await
-            .context("attaching a demo file")?;
+            .context("adding a demo message with a file")?;
         added += 1;
     }
     Ok(added)

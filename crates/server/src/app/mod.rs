@@ -16,6 +16,7 @@
 //! module (`crate::conversations`, `crate::admin`, ...).
 
 pub mod conversations;
+pub mod files;
 pub mod principals;
 pub mod receive;
 pub mod routing;
@@ -46,6 +47,8 @@ pub struct Ctx<'a> {
     pub committer: Option<&'a Committer>,
     /// Wakes this node's downloader when an arrival announces a file.
     pub downloads: &'a tokio::sync::Notify,
+    /// The files of messages.
+    pub files: &'a ::files::Files,
 }
 
 /// Who acts: a user, with the principal the engine decides with (resolved for the address

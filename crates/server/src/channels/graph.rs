@@ -202,6 +202,91 @@ impl GraphClient {
     }
 }
 
+impl GraphClient {
+    /// Uploads a file for a channel's messages (`POST {base}/{phone_number_id}/media`,
+    /// multipart: `messaging_product`, `type`, `file`), streamed from the file store; the media
+    /// id to send it with.
+    pub async fn upload(
+        &self,
+        channel: &Channel,
+        file: &store::OutgoingFile,
+        files: &files::Files,
+    ) -> Result<String, GraphError> {
+        let failure = |message: String, retryable: bool| GraphError {
+            status: 0,
+            code: None,
+            subcode: None,
+            message,
+            fbtrace_id: None,
+            retryable,
+        };
+        let (Some(number), Some(token)) = (&channel.phone_number_id, &channel.access_token) else {
+            return Err(failure(
+                "the channel has no phone number id or access token: set them in its settings"
+                    .to_owned(),
+                false,
+            ));
+        };
+        let base = channel
+            .graph_base_url
+            .as_deref()
+            .unwrap_or(DEFAULT_GRAPH_BASE_URL)
+            .trim_end_matches('/');
+        let reading = files.get(&file.storage_key).await.map_err(|e| {
+            tracing::error!(error = %e, "reading a file to upload failed");
+            failure(
+                "the file could not be read from the file store".to_owned(),
+                true,
+            )
+        })?;
+        let name = file
+            .file_name
+            .clone()
+            .unwrap_or_else(|| format!("{}-{}", file.kind.id(), file.id));
+        let part = reqwest::multipart::Part::stream_with_length(
+            reqwest::Body::wrap_stream(reading.chunks),
+            reading.size,
+        )
+        .file_name(name)
+        .mime_str(&file.mime_type)
+        .map_err(|_| failure(format!("`{}` is not a MIME type", file.mime_type), false))?;
+        let form = reqwest::multipart::Form::new()
+            .text("messaging_product", "whatsapp")
+            .text("type", file.mime_type.clone())
+            .part("file", part);
+        let unreachable = || {
+            failure(
+                format!("the Graph API could not be reached: {UNREACHABLE}"),
+                true,
+            )
+        };
+        let request = self
+            .egress
+            .request(reqwest::Method::POST, &format!("{base}/{number}/media"))
+            .map_err(|_| unreachable())?
+            .bearer_auth(token)
+            .timeout(std::time::Duration::from_secs(600))
+            .multipart(form);
+        let answer = self.egress.send(request).await.map_err(|_| unreachable())?;
+        let status = answer.status().as_u16();
+        let bytes = body_prefix(answer, ANSWER_LIMIT)
+            .await
+            .map_err(|_| failure("the Graph API's answer was cut off".to_owned(), true))?;
+        let body: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        match (status, body.get("id").and_then(Value::as_str)) {
+            (200, Some(id)) => Ok(id.to_owned()),
+            _ => Err(whatsapp::send_result(status, &bytes)
+                .err()
+                .unwrap_or_else(|| {
+                    failure(
+                        format!("the Graph API answered HTTP {status} without a media id"),
+                        true,
+                    )
+                })),
+        }
+    }
+}
+
 /// What the Graph API says of a file before it is fetched.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct MediaInfo {

@@ -50,19 +50,52 @@ fn body_of(o: &Outgoing, to: &str) -> Result<Value, String> {
     }
 }
 
+/// The body of a message, its file uploaded first (once: a retry reuses the media id).
+async fn body_with_file(
+    state: &AppState,
+    channel: &store::Channel,
+    o: &Outgoing,
+    to: &str,
+) -> Result<Value, (String, bool)> {
+    let Some(file) = &o.file else {
+        return body_of(o, to).map_err(|e| (e, false));
+    };
+    let media_id = match &file.uploaded {
+        Some(id) => id.clone(),
+        None => {
+            let id = state
+                .graph
+                .upload(channel, file, &state.files)
+                .await
+                .map_err(|e| (e.to_string(), e.retryable))?;
+            if let Err(e) = state.store.attachments().set_uploaded(file.id, &id).await {
+                tracing::warn!(error = %e, "recording an uploaded file's media id failed");
+            }
+            id
+        }
+    };
+    Ok(whatsapp::media_body(
+        to,
+        file.kind.id(),
+        &media_id,
+        &o.body,
+        file.file_name.as_deref(),
+    ))
+}
+
 /// Delivers one claimed message and records the outcome.
 async fn deliver(state: &AppState, o: &Outgoing) -> store::Result<()> {
     let now = state.clock.now_micros();
     let channel = state.store.channels().channel(o.channel).await?;
     let outcome: Result<String, (String, bool)> = match (&channel, &o.to) {
         (Some(c), Some(to)) if c.kind == ChannelKind::WhatsApp && c.active => {
-            match body_of(o, to) {
+            match body_with_file(state, c, o, to).await {
                 Ok(body) => state
                     .graph
                     .send(c, &body)
                     .await
                     .map_err(|e| (e.to_string(), e.retryable)),
-                Err(e) => Err((e, false)),
+                Err(e) => Err(e),
             }
         }
         (Some(c), _) if !c.active => Err(("the channel is deactivated".to_owned(), false)),

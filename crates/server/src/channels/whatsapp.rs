@@ -664,7 +664,7 @@ fn status_error(e: &Node<'_>) -> Result<String, ParseError> {
     Ok(out)
 }
 
-pub use super::whatsapp_send::{GraphError, send_result, template_body, text_body};
+pub use super::whatsapp_send::{GraphError, media_body, send_result, template_body, text_body};
 
 #[cfg(test)]
 #[path = "whatsapp_tests.rs"]

@@ -14,6 +14,35 @@ pub fn text_body(to: &str, text: &str) -> Value {
     })
 }
 
+/// The "Send messages" body of a media message: `kind` is WhatsApp's type (`image`, `audio`,
+/// `video`, `document`, `sticker`), `media_id` the id the upload gave; the caption goes with
+/// images, videos and documents (WhatsApp refuses it on audio and stickers), the file name
+/// with documents.
+pub fn media_body(
+    to: &str,
+    kind: &str,
+    media_id: &str,
+    caption: &str,
+    file_name: Option<&str>,
+) -> Value {
+    let mut media = json!({ "id": media_id });
+    if let Some(m) = media.as_object_mut() {
+        if !caption.trim().is_empty() && matches!(kind, "image" | "video" | "document") {
+            m.insert("caption".to_owned(), json!(caption));
+        }
+        if let (Some(name), "document") = (file_name, kind) {
+            m.insert("filename".to_owned(), json!(name));
+        }
+    }
+    json!({
+        "messaging_product": "whatsapp",
+        "recipient_type": "individual",
+        "to": to,
+        "type": kind,
+        kind: media,
+    })
+}
+
 /// The "Send messages" body of a template message; `parameters` fill the body's `{{1}}`,
 /// `{{2}}`, … in order (no `components` when there are none).
 pub fn template_body(to: &str, name: &str, language: &str, parameters: &[String]) -> Value {

@@ -5,6 +5,8 @@
 //! - [`serve`]: `GET /api/v1/attachments/{id}`, a file streamed to a reader who may see its
 //!   conversation's details (anyone else: 404), with headers that keep a browser from running
 //!   it;
+//! - [`send`]: `POST /api/v1/conversations/{id}/files`, an agent's file to the customer or as
+//!   a note (the sender uploads it to the channel: `channels::sender`);
 //! - [`view`]: how a message's files look in the API.
 //!
 //! Access: an attachment is part of its message (ACCESS-MODEL v2, "Attachments and message
@@ -12,10 +14,13 @@
 //! engine through [`crate::app::conversations::visible`].
 
 pub mod download;
+pub mod send;
 pub mod serve;
 pub mod view;
 
 /// The media routes, registered once in [`crate::router`].
 pub(crate) fn routes() -> utoipa_axum::router::OpenApiRouter<crate::state::AppState> {
-    utoipa_axum::router::OpenApiRouter::new().routes(utoipa_axum::routes!(serve::attachment))
+    utoipa_axum::router::OpenApiRouter::new()
+        .routes(utoipa_axum::routes!(serve::attachment))
+        .routes(utoipa_axum::routes!(send::send_file))
 }

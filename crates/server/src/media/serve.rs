@@ -17,7 +17,8 @@ use crate::error::ApiError;
 use crate::input::Path;
 use crate::state::AppState;
 
-/// Types a browser may show inline: they cannot run script.
+/// Types a browser may show inline: they cannot run script. (The OpenAPI document of
+/// [`attachment`] lists the same types.)
 const INLINE: &[&str] = &[
     "image/jpeg",
     "image/png",
@@ -94,8 +95,8 @@ pub fn disposition(inline: bool, name: &str) -> String {
 #[utoipa::path(get, path = "/api/v1/attachments/{id}", tag = "conversations",
     params(("id" = i64, Path, description = "Attachment id")),
     responses(
-        (status = 200, description = "The file, streamed; pictures, audio and video inline, anything else as a download",
-         content_type = "application/octet-stream", body = Vec<u8>),
+        (status = 200, description = "The file, streamed; pictures, audio and video inline with their type (the list of `INLINE`), anything else as an `application/octet-stream` download",
+         content((crate::media::view::FileBytes = "application/octet-stream"), (crate::media::view::FileBytes = "image/jpeg"), (crate::media::view::FileBytes = "image/png"), (crate::media::view::FileBytes = "image/webp"), (crate::media::view::FileBytes = "image/gif"), (crate::media::view::FileBytes = "audio/ogg"), (crate::media::view::FileBytes = "audio/opus"), (crate::media::view::FileBytes = "audio/mpeg"), (crate::media::view::FileBytes = "audio/mp4"), (crate::media::view::FileBytes = "audio/aac"), (crate::media::view::FileBytes = "audio/amr"), (crate::media::view::FileBytes = "audio/webm"), (crate::media::view::FileBytes = "video/mp4"), (crate::media::view::FileBytes = "video/3gpp"), (crate::media::view::FileBytes = "video/webm"))),
         (status = 404, body = crate::error::ErrorBody, description = "No such file, not fetched yet, or its conversation's details are not visible")))]
 pub async fn attachment(
     State(state): State<AppState>,
@@ -181,6 +182,22 @@ mod tests {
             safe_type("audio/ogg; codecs=\"opus\r\nx\""),
             ("audio/ogg".to_owned(), true)
         );
+    }
+
+    #[test]
+    fn the_document_lists_every_type_answered() {
+        let doc = serde_json::to_value(crate::openapi_document()).unwrap_or_default();
+        let content =
+            &doc["paths"]["/api/v1/attachments/{id}"]["get"]["responses"]["200"]["content"];
+        let mut listed: Vec<&str> = content
+            .as_object()
+            .map(|o| o.keys().map(String::as_str).collect())
+            .unwrap_or_default();
+        listed.sort_unstable();
+        let mut answered: Vec<&str> = super::INLINE.to_vec();
+        answered.push("application/octet-stream");
+        answered.sort_unstable();
+        assert_eq!(listed, answered);
     }
 
     #[test]

@@ -50,3 +50,8 @@ impl From<store::Attachment> for AttachmentView {
         }
     }
 }
+
+/// A file's bytes, as sent or read (`type: string, format: binary` in the OpenAPI document).
+#[derive(ToSchema)]
+#[schema(value_type = String, format = Binary)]
+pub struct FileBytes(pub Vec<u8>);

@@ -59,7 +59,7 @@ pub async fn request(
     request_bytes(addr, method, path, headers, body.map(str::as_bytes)).await
 }
 
-/// [`request`] with a body of any bytes (sent as JSON).
+/// [`request`] with a body of any bytes (sent as JSON unless `headers` give a `Content-Type`).
 pub async fn request_bytes(
     addr: SocketAddr,
     method: &str,
@@ -73,19 +73,24 @@ pub async fn request_bytes(
         req.push_str(&format!("{k}: {v}\r\n"));
     }
     if let Some(b) = body {
-        req.push_str(&format!(
-            "Content-Type: application/json\r\nContent-Length: {}\r\n",
-            b.len()
-        ));
+        if !headers
+            .iter()
+            .any(|(k, _)| k.eq_ignore_ascii_case("content-type"))
+        {
+            req.push_str("Content-Type: application/json\r\n");
+        }
+        req.push_str(&format!("Content-Length: {}\r\n", b.len()));
     }
     req.push_str("\r\n");
     let mut bytes = req.into_bytes();
     if let Some(b) = body {
         bytes.extend_from_slice(b);
     }
-    stream.write_all(&bytes).await.unwrap();
+    // A server may answer (and close) before the whole body is sent (413 from the declared
+    // length): the answer is read all the same.
+    let _ = stream.write_all(&bytes).await;
     let mut raw = Vec::new();
-    stream.read_to_end(&mut raw).await.unwrap();
+    let _ = stream.read_to_end(&mut raw).await;
     let split = raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
     let head = String::from_utf8(raw[..split].to_vec()).unwrap();
     let rest = &raw[split + 4..];

@@ -41,6 +41,11 @@ const NOT_ADMINISTRATION: &[(&str, &str, &str)] = &[
     ),
     (
         "post",
+        "/api/v1/conversations/{id}/files",
+        "customer service",
+    ),
+    (
+        "post",
         "/api/v1/conversations/{id}/template",
         "customer service",
     ),

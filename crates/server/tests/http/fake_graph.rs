@@ -31,6 +31,8 @@ pub(crate) struct Fake {
     pub(crate) file_failures: Mutex<Vec<u16>>,
     /// File downloads served (bytes answered).
     pub(crate) files_served: Mutex<Vec<String>>,
+    /// Files uploaded (`POST /{number}/media`): (`Content-Type` of the request, its body).
+    pub(crate) uploads: Mutex<Vec<(String, Vec<u8>)>>,
     /// While closed, file downloads wait.
     pub(crate) gate: tokio::sync::Semaphore,
 }
@@ -45,6 +47,7 @@ impl Default for Fake {
             media: Mutex::default(),
             file_failures: Mutex::default(),
             files_served: Mutex::default(),
+            uploads: Mutex::default(),
             gate: tokio::sync::Semaphore::new(tokio::sync::Semaphore::MAX_PERMITS),
         }
     }
@@ -199,6 +202,25 @@ async fn fake_file(
     }
 }
 
+/// `POST /v21.0/{number}/media`: a file uploaded for sending (multipart, kept whole); its id.
+async fn fake_upload(
+    State(fake): State<Arc<Fake>>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> axum::response::Response {
+    let kind = headers
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let n = {
+        let mut u = fake.uploads.lock().unwrap();
+        u.push((kind, body.to_vec()));
+        u.len()
+    };
+    axum::Json(json!({"id": format!("uploaded-{n}")})).into_response()
+}
+
 /// A fake Graph API on 127.0.0.1 (which the tests' nodes allow); its base URL is
 /// `http://{addr}/v21.0`.
 pub(crate) async fn start_fake() -> (SocketAddr, Arc<Fake>) {
@@ -210,6 +232,7 @@ pub(crate) async fn start_fake_on(ip: &str) -> (SocketAddr, Arc<Fake>) {
     let fake = Arc::new(Fake::default());
     let app = axum::Router::new()
         .route("/v21.0/{number}/messages", axum::routing::post(fake_graph))
+        .route("/v21.0/{number}/media", axum::routing::post(fake_upload))
         .route("/v21.0/{number}", axum::routing::get(fake_number))
         .route("/files/{id}", axum::routing::get(fake_file))
         .with_state(Arc::clone(&fake));

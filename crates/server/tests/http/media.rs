@@ -18,18 +18,18 @@ use crate::common::{launch_with, request_bytes};
 use super::fake_graph::start_fake;
 use super::*;
 
-const PHOTO: &[u8] = include_bytes!("../fixtures/media/photo.jpg");
-const VOICE: &[u8] = include_bytes!("../fixtures/media/voice.ogg");
-const CLIP: &[u8] = include_bytes!("../fixtures/media/clip.mp4");
-const INVOICE: &[u8] = include_bytes!("../fixtures/media/invoice.pdf");
+pub(crate) const PHOTO: &[u8] = include_bytes!("../fixtures/media/photo.jpg");
+pub(crate) const VOICE: &[u8] = include_bytes!("../fixtures/media/voice.ogg");
+pub(crate) const CLIP: &[u8] = include_bytes!("../fixtures/media/clip.mp4");
+pub(crate) const INVOICE: &[u8] = include_bytes!("../fixtures/media/invoice.pdf");
 const STICKER: &[u8] = include_bytes!("../fixtures/media/sticker.webp");
 
-fn sha(bytes: &[u8]) -> String {
+pub(crate) fn sha(bytes: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(bytes))
 }
 
 /// A recorded payload for `number`, with the media id and the SHA-256 of the file served.
-fn payload(
+pub(crate) fn payload(
     fixture: &str,
     kind: &str,
     number: &str,
@@ -47,7 +47,7 @@ fn payload(
     v.to_string()
 }
 
-async fn login(w: &World, addr: SocketAddr, who: &str) -> String {
+pub(crate) async fn login(w: &World, addr: SocketAddr, who: &str) -> String {
     let r = request(
         addr,
         "POST",
@@ -66,7 +66,7 @@ async fn login(w: &World, addr: SocketAddr, who: &str) -> String {
 }
 
 /// The messages of the conversation the customer's deliveries went to.
-async fn messages(addr: SocketAddr, cookie: &str, conv: i64) -> Vec<Value> {
+pub(crate) async fn messages(addr: SocketAddr, cookie: &str, conv: i64) -> Vec<Value> {
     let r = request(
         addr,
         "GET",
@@ -80,7 +80,7 @@ async fn messages(addr: SocketAddr, cookie: &str, conv: i64) -> Vec<Value> {
 }
 
 /// Waits until the conversation's files (in order) satisfy `done`; their attachments.
-async fn files_when(
+pub(crate) async fn files_when(
     addr: SocketAddr,
     cookie: &str,
     conv: i64,

@@ -205,6 +205,7 @@ const PROBES: &[(&str, &str, &str, Use, &str, &str)] = {
     ("GET", "/api/v1/conversations/{id}", "path:id", Id(Conversation), "/api/v1/conversations/X", ""),
     ("GET", "/api/v1/conversations/{id}/transfer_targets", "path:id", Id(Conversation), "/api/v1/conversations/X/transfer_targets", ""),
     ("GET", "/api/v1/attachments/{id}", "path:id", Id(Attachment), "/api/v1/attachments/X", ""),
+    ("POST", "/api/v1/conversations/{id}/files", "path:id", Id(Conversation), "/api/v1/conversations/X/files?mode=note", ""),
     ("GET", "/api/v1/conversations/{id}/messages", "path:id", Id(Conversation), "/api/v1/conversations/X/messages", ""),
     ("GET", "/api/v1/conversations/{id}/messages", "query:after", Cursor(Message), "/api/v1/conversations/CONV/messages?after=X", ""),
     ("GET", "/api/v1/conversations/{id}/messages", "query:before", Cursor(Message), "/api/v1/conversations/CONV/messages?before=X", ""),
