@@ -103,7 +103,8 @@ test('media: every kind a customer sends is viewable, playable or downloadable, 
 
     await page.goto(`/#/waiting/${id}`);
     const ready = page.locator('.attachment[data-state="ready"]');
-    await page.waitForFunction(() => document.querySelectorAll('.attachment[data-state="ready"]').length === 5);
+    // Five downloads, each flushed to disk twice (file and directory): slow on a busy disk.
+    await page.waitForFunction(() => document.querySelectorAll('.attachment[data-state="ready"]').length === 5, null, { timeout: 30_000 });
     assert.equal(await ready.count(), 5);
 
     // The photo and the sticker are decoded pictures; the voice note and the video have loaded
@@ -167,6 +168,29 @@ test('media: every kind a customer sends is viewable, playable or downloadable, 
     assert.equal(message.type, 'image');
     assert.equal(message.image.caption, 'Segue a foto da troca');
     assert.equal(await page.locator('.composer-file').count(), 0, 'the composer is empty again');
+
+    // The customer reacts to that photo and answers quoting it: the reaction shows on the photo,
+    // the answer shows what it quotes.
+    const wamid = `wamid.sent.${sent.findIndex((x) => x.what === 'messages') + 1}`;
+    const deliver = async (message) => {
+      const body = JSON.stringify({ object: 'whatsapp_business_account', entry: [{ id: '1', changes: [{ field: 'messages', value: {
+        messaging_product: 'whatsapp', metadata: { display_phone_number: '1', phone_number_id: number },
+        contacts: [{ profile: { name: `Cliente Mídia ${STAMP}` }, wa_id: customer }],
+        messages: [{ from: customer, timestamp: '1749416600', ...message }] } }] }] });
+      const signature = `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
+      const r = await context.request.post(`${BASE}/webhooks/whatsapp/${channel.id}`, {
+        data: body, headers: { 'content-type': 'application/json', 'x-hub-signature-256': signature },
+      });
+      assert.equal(r.status(), 200);
+    };
+    await deliver({ id: `wamid.react.${STAMP}`, type: 'reaction', reaction: { message_id: wamid, emoji: '👍' } });
+    await page.locator('.msg-out .msg-reaction', { hasText: '👍' }).waitFor();
+    await deliver({ id: `wamid.quote.${STAMP}`, type: 'text', text: { body: 'Essa mesmo, obrigada!' }, context: { from: number, id: wamid } });
+    const quote = page.locator('.msg-in', { hasText: 'Essa mesmo, obrigada!' }).locator('.msg-quote');
+    await quote.waitFor();
+    assert.match(await quote.innerText(), /Segue a foto da troca/);
+    await quote.scrollIntoViewIfNeeded();
+    await page.screenshot({ path: `${SHOTS}media-reply-desktop.png` });
     noProblems(page);
 
     // On a phone.

@@ -245,6 +245,7 @@ async fn main() {
                     body: "Olá",
                     at: 1,
                     media: None,
+                    quoted: None,
                 })
                 .collect();
             store

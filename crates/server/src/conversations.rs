@@ -121,6 +121,23 @@ pub struct MessageView {
     /// Its files (photos, voice notes, documents...); the text is then their caption.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub attachments: Vec<crate::media::view::AttachmentView>,
+    /// The customer's reaction to it (an emoji).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reaction: Option<String>,
+    /// The message of this conversation it replies to (quotes).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub quoted: Option<QuotedView>,
+}
+
+/// The message a message quotes.
+#[derive(Serialize, ToSchema)]
+pub struct QuotedView {
+    /// Its id.
+    pub id: i64,
+    /// `in`, `out` or `note`.
+    pub kind: &'static str,
+    /// The start of its text (200 characters at most).
+    pub excerpt: String,
 }
 
 /// A message as the API shows it.
@@ -134,6 +151,12 @@ pub(crate) fn message_view(m: store::Message) -> MessageView {
         delivery: m.delivery,
         delivery_error: m.delivery_error,
         attachments: m.attachments.into_iter().map(Into::into).collect(),
+        reaction: m.reaction,
+        quoted: m.quoted.map(|q| QuotedView {
+            id: q.id,
+            kind: q.kind.id(),
+            excerpt: q.excerpt,
+        }),
     }
 }
 

@@ -148,7 +148,7 @@ export function createView(ctx, cb) {
     let prev = null;
     for (const m of list) {
       keep.add(m.id);
-      const sig = [m.body, m.delivery, m.delivery_error, attachmentsSig(m), lang()].join('|');
+      const sig = [m.body, m.delivery, m.delivery_error, attachmentsSig(m), m.reaction, m.quoted?.id, lang()].join('|');
       let node = messageNodes.get(m.id);
       if (!node || node.sig !== sig) {
         const li = messageEl(m);
@@ -200,8 +200,17 @@ export function createView(ctx, cb) {
         ' · ',
         h('time', { datetime: new Date(m.at / 1000).toISOString(), title: fullTime(m.at) }, shortTime(m.at)),
       ),
+      m.quoted
+        ? h(
+            'blockquote',
+            { class: 'msg-quote', 'data-quoted-id': m.quoted.id },
+            h('span', { class: 'msg-quote-who' }, t(`msg.${['in', 'out', 'note'].includes(m.quoted.kind) ? m.quoted.kind : 'in'}`)),
+            h('span', { class: 'msg-quote-text' }, m.quoted.excerpt || t('msg.quote_file')),
+          )
+        : null,
       attachmentsEl(m),
       m.body ? h('p', { class: 'msg-body' }, linkified(m.body)) : null,
+      m.reaction ? h('span', { class: 'msg-reaction', title: t('msg.reaction'), 'aria-label': `${t('msg.reaction')}: ${m.reaction}` }, m.reaction) : null,
       delivery,
     );
   }

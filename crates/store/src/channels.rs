@@ -140,6 +140,8 @@ pub struct Inbound<'a> {
     pub at: i64,
     /// A file the channel announced with it, fetched later (stored `pending`).
     pub media: Option<crate::InboundMedia<'a>>,
+    /// The channel's id of the message it replies to (quotes), when it quotes one.
+    pub quoted: Option<&'a str>,
 }
 
 /// What storing an inbound message did.
@@ -373,20 +375,26 @@ impl crate::Channels<'_> {
                 out.push(Received::Duplicate);
             }
             // The messages, in as few statements as the parameter limit allows; then their ids.
-            for chunk in stored.chunks(LOOKUP / 7) {
+            // A quoted message is looked up in the same channel and conversation (a customer may
+            // quote a message of an earlier conversation, which readers of this one may not see).
+            for chunk in stored.chunks(LOOKUP / 8) {
                 let rows = (0..chunk.len())
                     .map(|i| {
-                        let b = 6 * i;
-                        format!("(${}, ${}, 'in', NULL, ${}, ${}, ${}, ${})", b + 1, b + 2, b + 3, b + 4, b + 5, b + 6)
+                        let b = 7 * i;
+                        format!(
+                            "(${}, ${}, 'in', NULL, ${}, ${}, ${}, ${}, \
+                             (SELECT q.id FROM messages q WHERE q.channel_id = ${} AND q.external_id = ${} AND q.conversation_id = ${}))",
+                            b + 1, b + 2, b + 3, b + 4, b + 5, b + 6, b + 5, b + 7, b + 2
+                        )
                     })
                     .collect::<Vec<_>>()
                     .join(", ");
                 let sql = format!(
-                    "INSERT INTO messages (account_id, conversation_id, kind, author_id, body, created_at, channel_id, external_id) VALUES {rows}"
+                    "INSERT INTO messages (account_id, conversation_id, kind, author_id, body, created_at, channel_id, external_id, reply_to_id) VALUES {rows}"
                 );
                 let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
                 for (_, account, conversation, channel, m, _) in chunk {
-                    q = q.bind(*account).bind(*conversation).bind(m.body).bind(m.at).bind(*channel).bind(m.external_id);
+                    q = q.bind(*account).bind(*conversation).bind(m.body).bind(m.at).bind(*channel).bind(m.external_id).bind(m.quoted);
                 }
                 q.execute(&mut *tx).await?;
             }
@@ -504,6 +512,36 @@ impl crate::Channels<'_> {
             sqlx::query("UPDATE messages SET delivery = $1, delivery_error = $2 WHERE id = $3")
                 .bind(status)
                 .bind(error)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            insert_event!(&mut *tx, channel.account, EventKind::Message, Some(ConversationId(conversation)), Some(id), None, at)?;
+            tx.commit().await?;
+            Ok(true)
+        })
+    }
+
+    /// Records the customer's reaction to a message of the channel (by the channel's id of it;
+    /// an empty `emoji` removes it), with a message event for that message. `false` when the
+    /// channel has no such message (the caller then keeps the reaction as a message).
+    pub async fn react(
+        &self,
+        channel: &Channel,
+        external_id: &str,
+        emoji: &str,
+        at: i64,
+    ) -> Result<bool> {
+        with_pool!(self, pool, begin => {
+            let mut tx = pool.begin_with(begin).await?;
+            let row = sqlx::query("SELECT id, conversation_id FROM messages WHERE channel_id = $1 AND external_id = $2")
+                .bind(channel.id)
+                .bind(external_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+            let Some(r) = row else { return Ok(false) };
+            let (id, conversation): (i64, i64) = (r.try_get(0)?, r.try_get(1)?);
+            sqlx::query("UPDATE messages SET reaction = $1 WHERE id = $2")
+                .bind(Some(emoji).filter(|e| !e.is_empty()))
                 .bind(id)
                 .execute(&mut *tx)
                 .await?;

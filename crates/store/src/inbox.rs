@@ -69,9 +69,28 @@ pub struct Message {
     pub delivery_error: Option<String>,
     /// Its files (images, audio, documents...), oldest first.
     pub attachments: Vec<crate::Attachment>,
+    /// The customer's reaction to it (an emoji).
+    pub reaction: Option<String>,
+    /// The message of the same conversation it replies to (quotes).
+    pub quoted: Option<Quoted>,
 }
 
-const MESSAGE_COLUMNS: &str = "id, kind, author_id, body, created_at, delivery, delivery_error";
+/// What a message quotes: the quoted message's id, kind and the start of its text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Quoted {
+    /// The quoted message.
+    pub id: i64,
+    /// In, out or note.
+    pub kind: MessageKind,
+    /// Its first 200 characters.
+    pub excerpt: String,
+}
+
+/// A message's columns (`m`), with what it quotes (`q`, joined only within its conversation).
+const MESSAGE_COLUMNS: &str = "m.id, m.kind, m.author_id, m.body, m.created_at, m.delivery, m.delivery_error, m.reaction, \
+     q.id, q.kind, q.body";
+/// The messages and what they quote.
+const MESSAGES: &str = "messages m LEFT JOIN messages q ON q.id = m.reply_to_id AND q.conversation_id = m.conversation_id";
 
 fn message_from<R: Row>(r: &R) -> Result<Message>
 where
@@ -88,6 +107,15 @@ where
         delivery: r.try_get(5)?,
         delivery_error: r.try_get(6)?,
         attachments: Vec::new(),
+        reaction: r.try_get(7)?,
+        quoted: match r.try_get::<Option<i64>, _>(8)? {
+            None => None,
+            Some(id) => Some(Quoted {
+                id,
+                kind: MessageKind::from_id(&r.try_get::<String, _>(9)?)?,
+                excerpt: r.try_get::<String, _>(10)?.chars().take(200).collect(),
+            }),
+        },
     })
 }
 
@@ -99,11 +127,11 @@ impl crate::Inbox<'_> {
         id: i64,
     ) -> Result<Option<(ConversationId, Message)>> {
         let sql = format!(
-            "SELECT {MESSAGE_COLUMNS}, conversation_id FROM messages WHERE id = $1 AND account_id = $2"
+            "SELECT {MESSAGE_COLUMNS}, m.conversation_id FROM {MESSAGES} WHERE m.id = $1 AND m.account_id = $2"
         );
         let found = with_pool!(self, pool => {
             let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).bind(account.0).fetch_optional(pool).await?;
-            row.map(|r| Ok::<_, StoreError>((ConversationId(r.try_get(7)?), message_from(&r)?))).transpose()?
+            row.map(|r| Ok::<_, StoreError>((ConversationId(r.try_get(11)?), message_from(&r)?))).transpose()?
         });
         match found {
             Some((conversation, m)) => {
@@ -302,7 +330,7 @@ impl crate::Inbox<'_> {
         limit: u32,
     ) -> Result<Vec<Message>> {
         let sql = format!(
-            "SELECT {MESSAGE_COLUMNS} FROM messages WHERE conversation_id = $1 AND account_id = $2 AND id > $3 ORDER BY id LIMIT $4"
+            "SELECT {MESSAGE_COLUMNS} FROM {MESSAGES} WHERE m.conversation_id = $1 AND m.account_id = $2 AND m.id > $3 ORDER BY m.id LIMIT $4"
         );
         let mut list: Vec<Message> = with_pool!(self, pool => {
             let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
@@ -328,7 +356,7 @@ impl crate::Inbox<'_> {
         limit: u32,
     ) -> Result<Vec<Message>> {
         let sql = format!(
-            "SELECT {MESSAGE_COLUMNS} FROM messages WHERE conversation_id = $1 AND account_id = $2 AND id < $3 ORDER BY id DESC LIMIT $4"
+            "SELECT {MESSAGE_COLUMNS} FROM {MESSAGES} WHERE m.conversation_id = $1 AND m.account_id = $2 AND m.id < $3 ORDER BY m.id DESC LIMIT $4"
         );
         let mut list: Vec<Message> = with_pool!(self, pool => {
             let rows = sqlx::query(sqlx::AssertSqlSafe(sql))

@@ -45,7 +45,7 @@ pub use conversations::{ConversationRecord, ConversationRow, NewConversation};
 pub use directory::{AccountSummary, NewUser};
 pub use error::StoreError;
 pub use events::{ConversationState, EventKind, EventListener, EventRecord};
-pub use inbox::{Contact, Message, MessageKind};
+pub use inbox::{Contact, Message, MessageKind, Quoted};
 pub use outbox::{Outgoing, OutgoingFile};
 pub use routing::{AgentRouting, Assigned, Candidate};
 pub use webhooks::{

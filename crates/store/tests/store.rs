@@ -63,6 +63,7 @@ async fn arrivals(store: &Store) {
         body: "oi",
         at,
         media: None,
+        quoted: None,
     };
     let got = store
         .channels()

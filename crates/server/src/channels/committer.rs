@@ -32,6 +32,8 @@ pub struct Arrival {
     pub at: i64,
     /// See [`Inbound::media`].
     pub media: Option<ArrivalMedia>,
+    /// See [`Inbound::quoted`].
+    pub quoted: Option<String>,
 }
 
 /// A file announced with an arrival (see [`store::InboundMedia`]).
@@ -68,6 +70,7 @@ impl Arrival {
                 file_name: m.file_name.as_deref(),
                 sha256: m.sha256.as_deref(),
             }),
+            quoted: self.quoted.as_deref(),
         }
     }
 }

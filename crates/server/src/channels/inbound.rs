@@ -219,7 +219,20 @@ pub async fn whatsapp_delivery(
             continue;
         }
         match item {
-            Item::Inbound(m) => texts.push((m, arriving(&m.content))),
+            // A reaction goes on the message reacted to (one of this channel's), not in a
+            // message of its own; to a message the channel never had, it stays a message.
+            Item::Inbound(m) => match &m.content {
+                Content::Reaction { message_id, emoji }
+                    if state
+                        .store
+                        .channels()
+                        .react(&channel, message_id, emoji, now)
+                        .await? =>
+                {
+                    accepted.received += 1;
+                }
+                _ => texts.push((m, arriving(&m.content))),
+            },
             Item::Status(s) => statuses.push(s),
         }
     }
@@ -232,14 +245,16 @@ pub async fn whatsapp_delivery(
             body: text.clone(),
             at: arrival(m.timestamp, now),
             media: media.clone(),
+            quoted: m.quoted.clone(),
         })
         .collect();
     let stored = crate::app::receive::receive(&state.ctx(), &channel, inbound).await?;
-    accepted.received = stored
+    let new = stored
         .iter()
         .filter(|r| matches!(r, Received::Stored { .. }))
         .count();
-    accepted.duplicates = stored.len() - accepted.received;
+    accepted.received += new;
+    accepted.duplicates = stored.len() - new;
     for s in statuses {
         let changed = state
             .store
@@ -371,6 +386,7 @@ pub async fn generic_message(
             body: m.text.clone(),
             at: now,
             media: None,
+            quoted: None,
         }],
     )
     .await?;

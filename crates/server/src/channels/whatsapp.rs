@@ -175,6 +175,8 @@ pub struct Inbound {
     pub timestamp: i64,
     /// What was sent.
     pub content: Content,
+    /// `messages[].context.id`: the `wamid` of the message this one replies to (quotes).
+    pub quoted: Option<String>,
 }
 
 /// The kinds of media message.
@@ -505,6 +507,13 @@ fn read_value(
             content,
             from,
             profile_name,
+            // A forwarded message has a context without an id; an unreadable one quotes nothing.
+            quoted: message
+                .opt("context")
+                .ok()
+                .flatten()
+                .and_then(|c| c.opt_string("id").ok().flatten())
+                .filter(|id| !id.is_empty()),
         }));
     }
     for status in value.opt_items("statuses")? {

@@ -28,6 +28,7 @@ fn inbound(id: &str, from: &str, name: &str, timestamp: i64, content: Content) -
         profile_name: Some(name.to_owned()),
         timestamp,
         content,
+        quoted: None,
     })
 }
 
@@ -181,6 +182,7 @@ fn batch_fixture() {
                     id: "confirm-order-4821".to_owned(),
                     title: "Confirmar pedido".to_owned(),
                 },
+                quoted: None,
             }),
         ]
     );
@@ -349,6 +351,7 @@ fn profile_name_comes_from_the_matching_contact_only() {
             profile_name: None,
             timestamp: 1_700_000_000,
             content: Content::Text("oi".to_owned()),
+            quoted: None,
         })]
     );
 }

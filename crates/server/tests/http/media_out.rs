@@ -219,4 +219,79 @@ pub async fn media_out_story(w: World) {
         "a note is never sent"
     );
     assert_eq!(fake.uploads.lock().unwrap().len(), 4);
+
+    // The customer reacts to the photo sent (WhatsApp's id of it: the fake's first send), then
+    // replies quoting it: the reaction goes on the photo, not in a message of its own; the reply
+    // shows what it quotes; a reaction removed is gone.
+    let incoming = |id: &str, content: Value| {
+        let mut m = json!({"from": "5511987654321", "id": id, "timestamp": "1749416600"});
+        if let (Some(m), Some(c)) = (m.as_object_mut(), content.as_object()) {
+            m.extend(c.clone());
+        }
+        json!({"object": "whatsapp_business_account", "entry": [{"id": "1", "changes": [{"field": "messages", "value": {
+            "messaging_product": "whatsapp", "metadata": {"display_phone_number": "1", "phone_number_id": number},
+            "contacts": [{"profile": {"name": "Mariana Souza"}, "wa_id": "5511987654321"}], "messages": [m]}}]}]})
+        .to_string()
+    };
+    let deliver = |body: String| {
+        let sig = server::channels::whatsapp::sign("segredo-envio", body.as_bytes());
+        async move {
+            request(
+                addr,
+                "POST",
+                &format!("/webhooks/whatsapp/{channel}"),
+                &[("X-Hub-Signature-256", &sig)],
+                Some(&body),
+            )
+            .await
+        }
+    };
+    let photo_id = shown.iter().find(|m| m["body"] == "Segue a foto").unwrap()["id"].clone();
+    let count = messages(addr, &bia, conv).await.len();
+    let r = deliver(incoming(
+        &format!("wamid.react.{}", w.tag),
+        json!({"type": "reaction", "reaction": {"message_id": "wamid.fake.1", "emoji": "👍"}}),
+    ))
+    .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let now = messages(addr, &bia, conv).await;
+    assert_eq!(now.len(), count, "a reaction is not a message");
+    assert_eq!(
+        now.iter().find(|m| m["id"] == photo_id).unwrap()["reaction"],
+        "👍"
+    );
+    let r = deliver(incoming(&format!("wamid.quote.{}", w.tag), json!({"type": "text", "text": {"body": "Pode ser essa?"}, "context": {"from": "15550783881", "id": "wamid.fake.1"}}))).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let now = messages(addr, &bia, conv).await;
+    let reply = now.iter().find(|m| m["body"] == "Pode ser essa?").unwrap();
+    assert_eq!(reply["quoted"]["id"], photo_id, "{reply}");
+    assert_eq!(reply["quoted"]["excerpt"], "Segue a foto");
+    assert_eq!(reply["quoted"]["kind"], "out");
+    let r = deliver(incoming(
+        &format!("wamid.unreact.{}", w.tag),
+        json!({"type": "reaction", "reaction": {"message_id": "wamid.fake.1", "emoji": ""}}),
+    ))
+    .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let now = messages(addr, &bia, conv).await;
+    assert!(
+        now.iter()
+            .find(|m| m["id"] == photo_id)
+            .unwrap()
+            .get("reaction")
+            .is_none()
+    );
+    // A reaction to a message the channel never had stays a message, as before.
+    let r = deliver(incoming(
+        &format!("wamid.stray.{}", w.tag),
+        json!({"type": "reaction", "reaction": {"message_id": "wamid.nowhere", "emoji": "🙏"}}),
+    ))
+    .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(
+        messages(addr, &bia, conv)
+            .await
+            .iter()
+            .any(|m| m["body"] == "[reaction] 🙏")
+    );
 }

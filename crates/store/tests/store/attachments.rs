@@ -57,6 +57,7 @@ pub(crate) async fn attachments(store: &Store) {
                     body: "a caixa",
                     at: 100,
                     media: Some(media("media-1", AttachmentKind::Image)),
+                    quoted: None,
                 },
                 Inbound {
                     external_id: "m2",
@@ -65,6 +66,7 @@ pub(crate) async fn attachments(store: &Store) {
                     body: "",
                     at: 101,
                     media: Some(media("media-2", AttachmentKind::Audio)),
+                    quoted: None,
                 },
             ],
         )
