@@ -77,26 +77,7 @@ impl GraphClient {
 
     /// Sends one message body through a WhatsApp channel; the channel's id of it on success.
     pub async fn send(&self, channel: &Channel, body: &Value) -> Result<String, GraphError> {
-        let failure = |message: String, retryable: bool| GraphError {
-            status: 0,
-            code: None,
-            subcode: None,
-            message,
-            fbtrace_id: None,
-            retryable,
-        };
-        let (Some(number), Some(token)) = (&channel.phone_number_id, &channel.access_token) else {
-            return Err(failure(
-                "the channel has no phone number id or access token: set them in its settings"
-                    .to_owned(),
-                false,
-            ));
-        };
-        let base = channel
-            .graph_base_url
-            .as_deref()
-            .unwrap_or(DEFAULT_GRAPH_BASE_URL)
-            .trim_end_matches('/');
+        let (base, number, token) = sending_target(channel)?;
         // A refused address and a host that does not answer look the same (and are retried
         // the same way).
         let unreachable = || {
@@ -212,26 +193,7 @@ impl GraphClient {
         file: &store::OutgoingFile,
         files: &files::Files,
     ) -> Result<String, GraphError> {
-        let failure = |message: String, retryable: bool| GraphError {
-            status: 0,
-            code: None,
-            subcode: None,
-            message,
-            fbtrace_id: None,
-            retryable,
-        };
-        let (Some(number), Some(token)) = (&channel.phone_number_id, &channel.access_token) else {
-            return Err(failure(
-                "the channel has no phone number id or access token: set them in its settings"
-                    .to_owned(),
-                false,
-            ));
-        };
-        let base = channel
-            .graph_base_url
-            .as_deref()
-            .unwrap_or(DEFAULT_GRAPH_BASE_URL)
-            .trim_end_matches('/');
+        let (base, number, token) = sending_target(channel)?;
         let reading = files.get(&file.storage_key).await.map_err(|e| {
             tracing::error!(error = %e, "reading a file to upload failed");
             failure(
@@ -285,6 +247,35 @@ impl GraphClient {
                 })),
         }
     }
+}
+
+/// A failure before any answer from the Graph API.
+fn failure(message: String, retryable: bool) -> GraphError {
+    GraphError {
+        status: 0,
+        code: None,
+        subcode: None,
+        message,
+        fbtrace_id: None,
+        retryable,
+    }
+}
+
+/// Where a channel sends: its Graph API base URL, phone number id and access token.
+fn sending_target(channel: &Channel) -> Result<(&str, &str, &str), GraphError> {
+    let (Some(number), Some(token)) = (&channel.phone_number_id, &channel.access_token) else {
+        return Err(failure(
+            "the channel has no phone number id or access token: set them in its settings"
+                .to_owned(),
+            false,
+        ));
+    };
+    let base = channel
+        .graph_base_url
+        .as_deref()
+        .unwrap_or(DEFAULT_GRAPH_BASE_URL)
+        .trim_end_matches('/');
+    Ok((base, number, token))
 }
 
 /// What the Graph API says of a file before it is fetched.

@@ -111,6 +111,38 @@ async fn settled(addr: SocketAddr, cookie: &str, conv: i64, files: usize) -> Vec
     .await
 }
 
+/// A WhatsApp channel into Suporte, connected by the owner (`cookie`) with a token the fake
+/// Graph API at `graph` confirms; (channel id, phone number id, access token).
+pub(crate) async fn connect_channel(
+    w: &World,
+    addr: SocketAddr,
+    cookie: &str,
+    (graph, fake): (SocketAddr, &super::fake_graph::Fake),
+    prefix: &str,
+    app_secret: &str,
+) -> (i64, String, String) {
+    let number = format!("{prefix}{}", &w.tag[w.tag.len() - 11..]);
+    let token = format!("EAAG-{prefix}-{}", w.tag);
+    fake.grant(&number, &token);
+    let r = request(
+        addr,
+        "POST",
+        "/api/v1/channels",
+        &[("Cookie", cookie)],
+        Some(
+            &json!({
+                "kind": "whatsapp", "name": format!("WhatsApp {prefix}"), "department_id": w.suporte.0,
+                "phone_number_id": number, "verify_token": "v", "app_secret": app_secret,
+                "access_token": token, "graph_base_url": format!("http://{graph}/v21.0"),
+            })
+            .to_string(),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    (r.json()["id"].as_i64().unwrap(), number, token)
+}
+
 #[expect(clippy::too_many_lines, reason = "one story, told in order")]
 pub async fn media_story(w: World) {
     let (graph, fake) = start_fake().await;
@@ -125,26 +157,8 @@ pub async fn media_story(w: World) {
         login(&w, addr, "bia").await,
         login(&w, addr, "ana").await,
     );
-    let number = format!("2065{}", &w.tag[w.tag.len() - 11..]);
-    let token = format!("EAAG-{}", w.tag);
-    fake.grant(&number, &token);
-    let r = request(
-        addr,
-        "POST",
-        "/api/v1/channels",
-        &[("Cookie", &dona)],
-        Some(
-            &json!({
-                "kind": "whatsapp", "name": "WhatsApp Mídia", "department_id": w.suporte.0,
-                "phone_number_id": number, "verify_token": "v", "app_secret": "segredo-midia",
-                "access_token": token, "graph_base_url": format!("http://{graph}/v21.0"),
-            })
-            .to_string(),
-        ),
-    )
-    .await;
-    assert_eq!(r.status, 201, "{}", r.body);
-    let channel = r.json()["id"].as_i64().unwrap();
+    let (channel, number, token) =
+        connect_channel(&w, addr, &dona, (graph, &fake), "2065", "segredo-midia").await;
 
     // The five kinds, served by the fake with the channel's token; the gate holds the bytes.
     let t = &w.tag;

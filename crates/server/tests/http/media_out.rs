@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use crate::common::{launch_with, request_bytes};
 
 use super::fake_graph::start_fake;
-use super::media::{CLIP, INVOICE, PHOTO, VOICE, files_when, login, messages};
+use super::media::{CLIP, INVOICE, PHOTO, VOICE, connect_channel, files_when, login, messages};
 use super::*;
 
 #[expect(clippy::too_many_lines, reason = "one story, told in order")]
@@ -21,26 +21,8 @@ pub async fn media_out_story(w: World) {
         login(&w, addr, "bia").await,
         login(&w, addr, "ana").await,
     );
-    let number = format!("3065{}", &w.tag[w.tag.len() - 11..]);
-    let token = format!("EAAG-out-{}", w.tag);
-    fake.grant(&number, &token);
-    let r = request(
-        addr,
-        "POST",
-        "/api/v1/channels",
-        &[("Cookie", &dona)],
-        Some(
-            &json!({
-                "kind": "whatsapp", "name": "WhatsApp Envio", "department_id": w.suporte.0,
-                "phone_number_id": number, "verify_token": "v", "app_secret": "segredo-envio",
-                "access_token": token, "graph_base_url": format!("http://{graph}/v21.0"),
-            })
-            .to_string(),
-        ),
-    )
-    .await;
-    assert_eq!(r.status, 201, "{}", r.body);
-    let channel = r.json()["id"].as_i64().unwrap();
+    let (channel, number, _) =
+        connect_channel(&w, addr, &dona, (graph, &fake), "3065", "segredo-envio").await;
     // The customer writes: the 24-hour window is open.
     let body = include_str!("../fixtures/whatsapp/text.json").replace("106540352242922", &number);
     let sig = server::channels::whatsapp::sign("segredo-envio", body.as_bytes());
