@@ -148,6 +148,28 @@ fn statuses_fixture() {
 }
 
 #[test]
+fn a_reply_names_the_message_it_quotes_and_a_forward_quotes_nothing() {
+    let quoting = json!({ "from": MARIANA, "id": "wamid.Q", "timestamp": "1", "type": "text", "text": { "body": "essa" },
+        "context": { "from": "15550783881", "id": "wamid.ORIGINAL" } });
+    let forwarded = json!({ "from": MARIANA, "id": "wamid.F", "timestamp": "1", "type": "text", "text": { "body": "olha" },
+        "context": { "forwarded": true } });
+    let n = parse(&with_value(json!({
+        "metadata": { "phone_number_id": "1" },
+        "messages": [quoting, forwarded],
+    })))
+    .unwrap();
+    let quoted: Vec<Option<String>> = n
+        .items
+        .iter()
+        .map(|i| match i {
+            Item::Inbound(m) => m.quoted.clone(),
+            Item::Status(_) => None,
+        })
+        .collect();
+    assert_eq!(quoted, [Some("wamid.ORIGINAL".to_owned()), None]);
+}
+
+#[test]
 fn batch_fixture() {
     assert_eq!(
         items(BATCH),
@@ -182,7 +204,10 @@ fn batch_fixture() {
                     id: "confirm-order-4821".to_owned(),
                     title: "Confirmar pedido".to_owned(),
                 },
-                quoted: None,
+                // A button tapped answers (quotes) the message that carried it.
+                quoted: Some(
+                    "wamid.HBgNNTUzMTk4NzAwMTEyMhUCABEYEjRFMjA4QjBCMjY2RjdDRDY1MwA=".to_owned()
+                ),
             }),
         ]
     );
