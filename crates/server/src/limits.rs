@@ -37,3 +37,23 @@ pub fn media_bytes(kind: store::AttachmentKind) -> u64 {
         store::AttachmentKind::Sticker => 500 * 1024,
     }
 }
+
+/// A size limit in words: `5 MiB`, `100 MiB`, `500 KiB`.
+pub fn size_text(bytes: u64) -> String {
+    const MIB: u64 = 1024 * 1024;
+    if bytes >= MIB && bytes.is_multiple_of(MIB) {
+        format!("{} MiB", bytes / MIB)
+    } else {
+        format!("{} KiB", bytes.div_ceil(1024))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn sizes_in_words() {
+        assert_eq!(super::size_text(5 * 1024 * 1024), "5 MiB");
+        assert_eq!(super::size_text(500 * 1024), "500 KiB");
+        assert_eq!(super::size_text(1), "1 KiB");
+    }
+}

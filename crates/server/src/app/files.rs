@@ -60,9 +60,9 @@ fn too_large(kind: AttachmentKind, limit: u64) -> ApiError {
     ApiError::payload_too_large_because(
         "file_too_large",
         format!(
-            "the file is larger than WhatsApp's limit for a {} ({} MiB): send a smaller one",
+            "the file is larger than WhatsApp's limit for a {} ({}): send a smaller one",
             kind.id(),
-            limit / (1024 * 1024)
+            crate::limits::size_text(limit)
         ),
     )
 }

@@ -69,8 +69,8 @@ async fn fetch(state: &AppState, d: &Download) -> Result<Fetched, (String, bool)
     let too_large = || {
         (
             format!(
-                "the file is larger than WhatsApp's limit for this kind ({} MiB)",
-                limit as f64 / 1_048_576.0
+                "the file is larger than WhatsApp's limit for this kind ({})",
+                crate::limits::size_text(limit)
             ),
             false,
         )
