@@ -49,8 +49,8 @@ fn arrival(timestamp_seconds: i64, now: i64) -> i64 {
 }
 
 /// What an arriving WhatsApp message becomes: its text (a media message: its caption, the
-/// file itself fetched later) and the file it announces. A reaction is not a message to answer:
-/// shown as text like the rest.
+/// file itself fetched later) and the file it announces. Locations, contact cards, button
+/// replies and a reaction to a message the channel never had are shown as text.
 fn arriving(content: &Content) -> (String, Option<ArrivalMedia>) {
     match content {
         Content::Text(t) => (t.clone(), None),
@@ -82,8 +82,7 @@ fn arriving(content: &Content) -> (String, Option<ArrivalMedia>) {
     }
 }
 
-/// The WhatsApp channel `id`, active or not.
-/// The WhatsApp channel of a webhook path; a path value that is not an id names none (and is
+/// The WhatsApp channel of a webhook path, active or not; a path value that is not an id names none (and is
 /// then answered like an unknown channel, not with a different error).
 async fn whatsapp_channel(state: &AppState, id: &str) -> Result<Option<Channel>, ApiError> {
     let Ok(id) = id.parse::<i64>() else {
