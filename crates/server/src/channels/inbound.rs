@@ -82,8 +82,8 @@ fn arriving(content: &Content) -> (String, Option<ArrivalMedia>) {
     }
 }
 
-/// The WhatsApp channel of a webhook path, active or not; a path value that is not an id names none (and is
-/// then answered like an unknown channel, not with a different error).
+/// The WhatsApp channel of a webhook path, active or not; a path value that is not an id names
+/// none (and is then answered like an unknown channel, not with a different error).
 async fn whatsapp_channel(state: &AppState, id: &str) -> Result<Option<Channel>, ApiError> {
     let Ok(id) = id.parse::<i64>() else {
         return Ok(None);
