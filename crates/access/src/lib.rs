@@ -28,6 +28,7 @@ mod visibility;
 
 pub use action::{Action, ActionKind, Transition};
 pub use admin::{RoleChange, UserChange};
+pub use contact::ContactScope;
 pub use ids::{AccountId, ConversationId, DepartmentId, RoleId, UserId};
 pub use inbox::{Cursor, Inbox};
 pub use model::{

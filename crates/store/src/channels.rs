@@ -225,10 +225,16 @@ impl crate::Channels<'_> {
     async fn receive_many_once(&self, items: &[(&Channel, Inbound<'_>)]) -> Result<Vec<Received>> {
         // Lookups are made for the whole batch (a query per channel or account, not per
         // message); each new message then costs one insert, and the events one insert.
+        // A sender is found by its contact key: the E.164 form of its number (one contact per
+        // line, however the channel wrote it), or a generic channel's own id.
+        let keys: Vec<String> = items
+            .iter()
+            .map(|(_, m)| phone::contact_key(m.from))
+            .collect();
         let mut accounts: BTreeMap<i64, Vec<&str>> = BTreeMap::new();
         let mut channels: BTreeMap<i64, Vec<&str>> = BTreeMap::new();
-        for (channel, m) in items {
-            accounts.entry(channel.account.0).or_default().push(m.from);
+        for ((channel, m), key) in items.iter().zip(&keys) {
+            accounts.entry(channel.account.0).or_default().push(key);
             channels.entry(channel.id).or_default().push(m.external_id);
         }
         let finished = class_code(access::StatusClass::Finished);
@@ -291,19 +297,25 @@ impl crate::Channels<'_> {
             let mut out = Vec::with_capacity(items.len());
             // (answer slot, account, conversation, channel, message, conversation created)
             let mut stored: Vec<(usize, i64, i64, i64, &Inbound<'_>, bool)> = Vec::new();
-            for (channel, m) in items {
+            for ((channel, m), phone) in items.iter().zip(&keys) {
                 let account = channel.account.0;
                 if !seen.insert((channel.id, m.external_id.to_owned())) {
                     out.push(Received::Duplicate);
                     continue;
                 }
-                let key = (account, m.from.to_owned());
+                let key = (account, phone.clone());
                 let contact = match contacts.get(&key).copied() {
                     Some((id, placeholder)) => {
                         if let (Some(name), true) = (m.profile_name, placeholder) {
                             // The customer's own name replaces a placeholder (the phone), never an edited name.
-                            sqlx::query("UPDATE contacts SET name = $1 WHERE id = $2 AND name = phone")
+                            let (sort_name, _) = crate::contacts::search_text(name, None, Some(phone));
+                            sqlx::query(
+                                "UPDATE contacts SET name = $1, sort_name = $2, search = $3 || SUBSTR(search, LENGTH(sort_name) + 1) \
+                                 WHERE id = $4 AND name = phone",
+                            )
                                 .bind(name)
+                                .bind(&sort_name)
+                                .bind(&sort_name)
                                 .bind(id)
                                 .execute(&mut *tx)
                                 .await?;
@@ -312,10 +324,17 @@ impl crate::Channels<'_> {
                         id
                     }
                     None => {
-                        let id: i64 = sqlx::query_scalar("INSERT INTO contacts (account_id, name, phone, email, created_at) VALUES ($1, $2, $3, NULL, $4) RETURNING id")
+                        let name = m.profile_name.unwrap_or(phone);
+                        let (sort_name, search) = crate::contacts::search_text(name, None, Some(phone));
+                        let id: i64 = sqlx::query_scalar(
+                            "INSERT INTO contacts (account_id, name, phone, email, sort_name, search, created_at) \
+                             VALUES ($1, $2, $3, NULL, $4, $5, $6) RETURNING id",
+                        )
                             .bind(account)
-                            .bind(m.profile_name.unwrap_or(m.from))
-                            .bind(m.from)
+                            .bind(name)
+                            .bind(phone)
+                            .bind(sort_name)
+                            .bind(search)
                             .bind(m.at)
                             .fetch_one(&mut *tx)
                             .await?;

@@ -8,7 +8,7 @@
 //!
 //! Ids are typed integers, so department sets are written inline; everything else is bound.
 
-use access::{AssigneeFilter, Cursor, DeptSet, Plan, Term};
+use access::{AssigneeFilter, ContactScope, Cursor, DeptSet, Plan, Term};
 
 use crate::codec::class_code;
 
@@ -83,12 +83,81 @@ fn filter_conditions(b: &mut Builder, plan: &Plan, f: &Filter) -> Vec<String> {
         ));
     }
     if let Some(q) = &f.search {
-        let (a, pat) = (b.bind(plan.account.0), b.bind_text(&like_pattern(q)));
+        let (a, pat) = (b.bind(plan.account.0), b.bind_text(&search_pattern(q)));
         w.push(format!(
-            "contact_id IN (SELECT c.id FROM contacts c WHERE c.account_id = {a} AND (LOWER(c.name) LIKE {pat} ESCAPE '\\' OR c.phone LIKE {pat} ESCAPE '\\'))"
+            "contact_id IN (SELECT c.id FROM contacts c WHERE c.account_id = {a} AND c.search LIKE {pat} ESCAPE '\\')"
         ));
     }
     w
+}
+
+/// The `LIKE` pattern of a search in contacts' `search` keys: a phone in any format as its
+/// digits (`(85) 98851-1238` finds `+5585988511238`), anything else folded like the keys are
+/// (`joão` finds `João`).
+fn search_pattern(q: &str) -> String {
+    match phone::search_digits(q) {
+        Some(digits) => like_pattern(&digits),
+        None => like_pattern(&crate::contacts::fold(q)),
+    }
+}
+
+/// The contacts of `scope` (not erased), matching `search` when given, by folded name, after
+/// the cursor: up to `limit` rows of the contacts module's columns. The scope's conversation
+/// terms become one `OR` inside `id IN (SELECT contact_id FROM conversations …)`, each term the
+/// same conditions a listing branch has. `None` when the scope is empty.
+pub fn contact_listing(
+    scope: &ContactScope,
+    search: Option<&str>,
+    after: Option<&crate::ContactCursor>,
+    limit: u32,
+) -> Option<Compiled> {
+    if scope.is_empty() {
+        return None;
+    }
+    let mut b = Builder { binds: Vec::new() };
+    let mut w = vec![
+        format!("account_id = {}", b.bind(scope.account.0)),
+        "erased_at IS NULL".to_owned(),
+    ];
+    if !scope.all {
+        let mut terms = Vec::new();
+        for t in &scope.through.terms {
+            let mut c = term_conditions(&mut b, &scope.through, t, false);
+            if let DeptSet::Only(ds) = &t.departments {
+                c.push(format!("department_id IN ({})", in_list(ds)));
+            }
+            terms.push(format!("({})", c.join(" AND ")));
+        }
+        w.push(format!(
+            "id IN (SELECT contact_id FROM conversations WHERE contact_id IS NOT NULL AND ({}))",
+            terms.join(" OR ")
+        ));
+    }
+    if let Some(q) = search.map(str::trim).filter(|q| !q.is_empty()) {
+        w.push(format!(
+            "search LIKE {} ESCAPE '\\'",
+            b.bind_text(&search_pattern(q))
+        ));
+    }
+    if let Some(c) = after {
+        let (n1, i, n2) = (
+            b.bind_text(&c.sort_name),
+            b.bind(c.id),
+            b.bind_text(&c.sort_name),
+        );
+        w.push(format!(
+            "(sort_name > {n1} OR (sort_name = {n2} AND id > {i}))"
+        ));
+    }
+    let lim = b.bind(i64::from(limit));
+    Some(Compiled {
+        sql: format!(
+            "SELECT id, name, phone, email, attributes, created_at, updated_at, sort_name FROM contacts \
+             WHERE {} ORDER BY sort_name, id LIMIT {lim}",
+            w.join(" AND ")
+        ),
+        binds: b.binds,
+    })
 }
 
 fn in_list(ds: &[access::DepartmentId]) -> String {
@@ -274,6 +343,51 @@ mod tests {
     #[test]
     fn search_patterns_escape_wildcards() {
         assert_eq!(like_pattern("Ana_%"), "%ana\\_\\%%");
+        assert_eq!(search_pattern("(85) 98851-1238"), "%5585988511238%");
+        assert_eq!(search_pattern(" João_ "), "%joao\\_%");
+    }
+
+    #[test]
+    fn contacts_of_a_scope() {
+        let scope = |all, terms| ContactScope {
+            account: AccountId(7),
+            all,
+            through: plan(terms),
+        };
+        assert_eq!(contact_listing(&scope(false, vec![]), None, None, 10), None);
+        let c = contact_listing(&scope(true, vec![]), Some("ana"), None, 10).unwrap();
+        assert_eq!(
+            c.sql,
+            "SELECT id, name, phone, email, attributes, created_at, updated_at, sort_name FROM contacts \
+             WHERE account_id = $1 AND erased_at IS NULL AND search LIKE $2 ESCAPE '\\' ORDER BY sort_name, id LIMIT $3"
+        );
+        let through = scope(
+            false,
+            vec![Term {
+                class: StatusClass::Waiting,
+                departments: DeptSet::Only(vec![DepartmentId(3)]),
+                assignee: AssigneeFilter::Any,
+            }],
+        );
+        let after = crate::ContactCursor {
+            sort_name: "bia".to_owned(),
+            id: 4,
+        };
+        let c = contact_listing(&through, None, Some(&after), 10).unwrap();
+        assert!(
+            c.sql.contains(
+                "id IN (SELECT contact_id FROM conversations WHERE contact_id IS NOT NULL AND \
+                 ((account_id = $2 AND class = $3 AND department_id IN (3))))"
+            ),
+            "{}",
+            c.sql
+        );
+        assert!(
+            c.sql
+                .contains("(sort_name > $4 OR (sort_name = $6 AND id > $5))"),
+            "{}",
+            c.sql
+        );
     }
 
     #[test]

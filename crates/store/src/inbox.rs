@@ -158,7 +158,8 @@ impl crate::Inbox<'_> {
         Ok(())
     }
 
-    /// Creates a contact.
+    /// The contact with this phone (its contact key: E.164 for a number), created with this
+    /// name and email when the account has none: one contact per phone.
     pub async fn create_contact(
         &self,
         account: AccountId,
@@ -167,16 +168,33 @@ impl crate::Inbox<'_> {
         email: Option<&str>,
         now: i64,
     ) -> Result<i64> {
-        Ok(with_pool!(self, pool => sqlx::query_scalar(
-            "INSERT INTO contacts (account_id, name, phone, email, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
-        )
-        .bind(account.0)
-        .bind(name)
-        .bind(phone)
-        .bind(email)
-        .bind(now)
-        .fetch_one(pool)
-        .await?))
+        let phone = phone.map(phone::contact_key).filter(|p| !p.is_empty());
+        let (sort_name, search) = crate::contacts::search_text(name, email, phone.as_deref());
+        with_pool!(self, pool => {
+            if let Some(p) = &phone {
+                let existing: Option<i64> = sqlx::query_scalar("SELECT id FROM contacts WHERE account_id = $1 AND phone = $2")
+                    .bind(account.0)
+                    .bind(p)
+                    .fetch_optional(pool)
+                    .await?;
+                if let Some(id) = existing {
+                    return Ok(id);
+                }
+            }
+            Ok(sqlx::query_scalar(
+                "INSERT INTO contacts (account_id, name, phone, email, sort_name, search, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+            )
+            .bind(account.0)
+            .bind(name)
+            .bind(&phone)
+            .bind(email)
+            .bind(sort_name)
+            .bind(search)
+            .bind(now)
+            .fetch_one(pool)
+            .await?)
+        })
     }
 
     /// Every conversation of a contact of the account, as the engine decides on them (what
@@ -419,6 +437,11 @@ impl crate::Inbox<'_> {
             .bind(tag)
             .fetch_all(&mut *tx)
             .await?;
+            sqlx::query("DELETE FROM contact_tags WHERE account_id = $1 AND tag_id = $2")
+                .bind(account.0)
+                .bind(tag)
+                .execute(&mut *tx)
+                .await?;
             sqlx::query("DELETE FROM tags WHERE id = $1 AND account_id = $2")
                 .bind(tag)
                 .bind(account.0)

@@ -13,6 +13,7 @@ mod auth;
 mod channels;
 mod codec;
 pub(crate) mod compile;
+mod contacts;
 mod conversations;
 mod directory;
 mod error;
@@ -41,6 +42,7 @@ pub use audit::AuditEntry;
 pub use auth::{Credentials, Profile, SessionContext, SessionOwner};
 pub use channels::{Channel, ChannelKind, ChannelWrite, Inbound, Received};
 pub use compile::Filter;
+pub use contacts::{ContactCursor, ContactPage, ContactRecord, ContactWrite, Imported, fold};
 pub use conversations::{ConversationRecord, ConversationRow, NewConversation};
 pub use directory::{AccountSummary, NewUser};
 pub use error::StoreError;
@@ -127,6 +129,9 @@ aggregates! {
     audit => Audit;
     /// The files of messages: announced, fetched, stored, served.
     attachments => Attachments;
+    /// The address book: contacts listed and searched by the engine's scope, edited, merged,
+    /// erased and imported.
+    contacts => Contacts;
 }
 
 /// Runs the same body against whichever pool the store has; the body is compiled once per

@@ -52,7 +52,9 @@ impl Store {
                     .await?;
                 tx.commit().await?;
             }
-            Ok(())
-        })
+            Ok::<(), StoreError>(())
+        })?;
+        // Steps that need more than SQL, each once, after the schema they need.
+        crate::contacts::normalise_phones(self).await
     }
 }

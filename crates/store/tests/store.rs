@@ -15,6 +15,8 @@ use support::{fresh_sqlite_memory, postgres, postgres_url, runtime};
 
 #[path = "store/attachments.rs"]
 mod attachments;
+#[path = "store/contacts.rs"]
+mod contacts;
 #[path = "store/schema.rs"]
 mod schema;
 #[path = "store/support.rs"]
@@ -247,6 +249,26 @@ fn arrivals_on_sqlite_and_postgres() {
         if let Some(url) = postgres_url() {
             arrivals(&postgres(&url).await).await;
         }
+    });
+}
+
+#[test]
+fn contacts_on_sqlite_and_postgres() {
+    let rt = runtime();
+    rt.block_on(async {
+        contacts::contacts(&fresh_sqlite_memory().await).await;
+        let dir = std::env::temp_dir().join(format!("atende-contacts-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let (own, raw) = contacts::own_sqlite(&dir).await;
+        contacts::duplicates_merge(&own, &raw).await;
+        if let Some(url) = postgres_url() {
+            contacts::contacts(&postgres(&url).await).await;
+            let (own, raw) = contacts::own_postgres(&url).await;
+            contacts::duplicates_merge(&own, &raw).await;
+            own.close().await;
+        }
+        let _ = std::fs::remove_dir_all(&dir);
     });
 }
 

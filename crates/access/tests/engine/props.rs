@@ -18,6 +18,7 @@ use crate::world::{
 };
 
 mod changes;
+mod contacts;
 
 use changes::visibility_within;
 
