@@ -88,6 +88,12 @@ audit_actions! {
     WebhookDeliveries = "webhook.deliveries", "entregas de webhook consultadas", "webhook deliveries read";
     TagCreate = "tag.create", "etiqueta da empresa criada", "company tag created";
     TagDelete = "tag.delete", "etiqueta da empresa removida", "company tag removed";
+    ContactCreate = "contact.create", "contato criado", "contact created";
+    ContactUpdate = "contact.update", "contato alterado", "contact changed";
+    ContactMerge = "contact.merge", "contatos mesclados", "contacts merged";
+    ContactErase = "contact.erase", "dados pessoais de um contato apagados", "contact's personal data erased";
+    ContactImport = "contact.import", "contatos importados (CSV)", "contacts imported (CSV)";
+    ContactExport = "contact.export", "contatos exportados (CSV)", "contacts exported (CSV)";
     TokenCreate = "token.create", "token de API criado", "API token created";
     TokenRevoke = "token.revoke", "token de API revogado", "API token revoked";
     AuditList = "audit.list", "registro de auditoria consultado", "audit log read";

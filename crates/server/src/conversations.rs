@@ -46,8 +46,10 @@ pub struct ContactView {
     pub id: i64,
     /// Name.
     pub name: String,
-    /// Phone.
+    /// Phone in E.164 (or the generic channel's id of the contact).
     pub phone: Option<String>,
+    /// The phone as people read it (`+55 85 98851-1238`).
+    pub phone_display: Option<String>,
     /// Email.
     pub email: Option<String>,
 }
@@ -215,6 +217,7 @@ pub(crate) fn view(p: &Principal, row: ConversationRow) -> ConversationView {
         contact: row.contact.filter(|_| details).map(|k| ContactView {
             id: k.id,
             name: k.name,
+            phone_display: k.phone.as_deref().map(phone::display_key),
             phone: k.phone,
             email: k.email,
         }),
@@ -622,6 +625,21 @@ impl Validate for NewConversationRequest {
             ));
         }
         self.contact_name = name.to_owned();
+        self.contact_phone = match self.contact_phone.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(p) if p.len() > MAX_PHONE => Some(p.to_owned()),
+            Some(p) => Some(
+                phone::Phone::parse(p)
+                    .ok_or_else(|| {
+                        ApiError::bad_request(
+                            "bad_phone",
+                            format!("`{p}` is not a phone number: write it with the area code, such as (85) 98851-1238 or +55 85 98851-1238"),
+                        )
+                    })?
+                    .as_str()
+                    .to_owned(),
+            ),
+        };
         if self
             .contact_phone
             .as_deref()

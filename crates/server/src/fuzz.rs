@@ -12,7 +12,7 @@ use crate::error::ApiError;
 use crate::json::Validate;
 
 /// The request bodies [`request_body`] knows, by index.
-pub const REQUEST_BODIES: [&str; 28] = [
+pub const REQUEST_BODIES: [&str; 30] = [
     "LoginRequest",
     "TokenRequest",
     "OwnPassword",
@@ -41,6 +41,8 @@ pub const REQUEST_BODIES: [&str; 28] = [
     "TemplateRequest",
     "GenericMessage",
     "NewTag",
+    "ContactRequest",
+    "MergeRequest",
 ];
 
 /// The WhatsApp Cloud API webhook payload's index in the names [`request_body`] takes, after
@@ -128,6 +130,8 @@ pub fn request_body(which: usize, bytes: &[u8]) -> Result<(), ApiError> {
         25 => checked::<crate::channels::replies::TemplateRequest>(bytes),
         26 => checked::<crate::channels::inbound::GenericMessage>(bytes),
         27 => checked::<crate::admin::tags::NewTag>(bytes),
+        28 => checked::<crate::contacts::write::ContactRequest>(bytes),
+        29 => checked::<crate::contacts::write::MergeRequest>(bytes),
         _ => crate::channels::whatsapp::parse(bytes)
             .map(|_| ())
             .map_err(|e| {

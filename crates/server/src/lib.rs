@@ -16,6 +16,7 @@ pub mod caller;
 pub mod channels;
 pub mod client_address;
 pub mod clock;
+pub mod contacts;
 pub mod conversations;
 pub mod egress;
 pub mod error;
@@ -70,6 +71,7 @@ fn capabilities() -> OpenApiRouter<AppState> {
         .merge(conversations::routes())
         .merge(channels::routes())
         .merge(media::routes())
+        .merge(contacts::routes())
         .merge(routing::routes())
         .merge(events::routes())
         .merge(people::routes())

@@ -44,6 +44,8 @@ mod audit_rows;
 mod channels;
 #[path = "http/connections.rs"]
 mod connections;
+#[path = "http/contacts.rs"]
+mod contacts;
 #[path = "http/db.rs"]
 mod db;
 #[path = "http/egress.rs"]
@@ -503,6 +505,21 @@ async fn media_on_postgres() {
     // Its retries must not be claimed by a node running ahead of time.
     let _alone = AHEAD_OF_TIME.lock().await;
     media::media_story(start(store).await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn contacts_on_sqlite() {
+    let (store, dir) = on_sqlite("contacts").await;
+    contacts::contacts_story(start(store).await).await;
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn contacts_on_postgres() {
+    let Some(store) = on_postgres().await else {
+        return;
+    };
+    contacts::contacts_story(start(store).await).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

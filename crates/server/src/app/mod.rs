@@ -15,6 +15,7 @@
 //! Layers: `http handlers → app → access / store → events`; nothing here imports a handler's
 //! module (`crate::conversations`, `crate::admin`, ...).
 
+pub mod contacts;
 pub mod conversations;
 pub mod files;
 pub mod principals;

@@ -16,6 +16,9 @@ use super::*;
 
 const PW: &str = "senha-forte-1";
 
+#[path = "audit/contacts.rs"]
+mod contacts;
+
 /// Writes that are not administration, each with the reason.
 const NOT_ADMINISTRATION: &[(&str, &str, &str)] = &[
     (
@@ -300,6 +303,9 @@ pub(crate) async fn audit_story(w: World, raw: Raw) {
         ok,
     )
     .await;
+
+    // Contacts: personal data, changed or erased, and the list imported.
+    contacts::contacts(&mut a, dona, ana).await;
 
     // Roles.
     let t = "/api/v1/roles";

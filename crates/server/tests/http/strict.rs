@@ -68,6 +68,27 @@ fn bases(
             ),
         ),
         (
+            ("POST", "/api/v1/contacts"),
+            v(
+                "/api/v1/contacts".into(),
+                json!({"name": "C", "phone": "(85) 3261-2156", "email": "c@x.example", "attributes": {"a": "b"}, "tags": []}),
+            ),
+        ),
+        (
+            ("PUT", "/api/v1/contacts/{id}"),
+            v(
+                format!("/api/v1/contacts/{}", cx.a_contact),
+                json!({"name": "C", "email": "c@x.example"}),
+            ),
+        ),
+        (
+            ("POST", "/api/v1/contacts/{id}/merge"),
+            v(
+                format!("/api/v1/contacts/{}/merge", cx.a_contact),
+                json!({"from": cx.a_contact}),
+            ),
+        ),
+        (
             ("POST", "/api/v1/conversations/{id}/template"),
             v(
                 format!("/api/v1/conversations/{}/template", w.w_vendas),
@@ -383,6 +404,7 @@ async fn strict_story(w: World) {
             format!("/api/v1/conversations/{}/messages?limit=5", w.w_vendas),
         ),
         ("/api/v1/audit", "/api/v1/audit?limit=5".to_owned()),
+        ("/api/v1/contacts", "/api/v1/contacts?limit=5".to_owned()),
         (
             "/api/v1/webhooks/{id}/deliveries",
             format!("/api/v1/webhooks/{}/deliveries?limit=5", cx.a_webhook),

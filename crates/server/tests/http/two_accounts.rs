@@ -37,6 +37,8 @@ pub(crate) struct Ctx {
     pub(crate) a_channel_generic: i64,
     pub(crate) a_whatsapp: i64,
     pub(crate) a_webhook: i64,
+    /// A contact of A (merges name two contacts).
+    pub(crate) a_contact: i64,
     pub(crate) a_agent_role: i64,
     pub(crate) a_verify: String,
     pub(crate) a_app_secret: String,
@@ -117,6 +119,16 @@ pub(crate) async fn setup(w: &World) -> Ctx {
     )
     .await;
     let (a_webhook, a_whsec) = (id_of(&h), h["secret"].as_str().unwrap().to_owned());
+    let a_contact = id_of(
+        &call(
+            w,
+            &dona,
+            "POST",
+            "/api/v1/contacts",
+            json!({"name": "Contato de A"}),
+        )
+        .await,
+    );
     let roles = call(w, &dona, "GET", "/api/v1/roles", Value::Null).await;
     let a_agent_role = id_of(
         roles
@@ -423,6 +435,7 @@ pub(crate) async fn setup(w: &World) -> Ctx {
         a_channel_generic,
         a_whatsapp,
         a_webhook,
+        a_contact,
         a_agent_role,
         a_verify,
         a_app_secret,
@@ -472,6 +485,7 @@ async fn snapshot(
         "/api/v1/tags",
         "/api/v1/directory",
         "/api/v1/conversations/counts",
+        "/api/v1/contacts?limit=200",
     ]
     .iter()
     .map(|s| (*s).to_owned())
