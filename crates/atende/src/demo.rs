@@ -510,10 +510,12 @@ pub async fn fill(store: &Store, password_hash: &str, now_micros: i64) -> Result
         let contact = if contact != 0 {
             contact
         } else {
+            // A Brazilian mobile: 9, then a digit 6 to 9, then seven digits.
             let phone = format!(
-                "+55{}9{:08}",
+                "+55{}9{}{:07}",
                 rng.pick_str(AREA_CODES),
-                rng.below(100_000_000)
+                6 + rng.below(4),
+                rng.below(10_000_000)
             );
             let email = rng
                 .chance(40)

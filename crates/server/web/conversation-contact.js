@@ -1,20 +1,17 @@
 // Linking a conversation's contact, offered only when the engine lists `link_contact`. The
-// contacts offered are found among the conversations the user sees with their details (a search
-// by name or phone in the tabs), so the form shows no contact the user could not see already.
+// contacts offered are those the user may see (`contact_visible`: the whole list with
+// `contacts.view`, else the contacts of conversations whose details the user sees).
 // Unlinking (`contact_id: null`) is offered when a contact is linked.
 
 import { get, query } from './api.js';
 import { h, nextId } from './dom.js';
 import { t } from './i18n.js';
 
-const TABS = ['mine', 'waiting', 'others', 'finished'];
-
-/** Contacts whose name or phone contains `text`, from what the user sees, without duplicates. */
+/** Contacts whose name, email or phone (in any format) matches `text`, among those the user
+ * sees (`GET /api/v1/contacts`: the engine's `contact_visible`). */
 async function findContacts(text) {
-  const pages = await Promise.all(TABS.map((tab) => get(`/api/v1/conversations${query({ tab, q: text, limit: 50 })}`)));
-  const found = new Map();
-  for (const page of pages) for (const c of page.items) if (c.contact && !found.has(c.contact.id)) found.set(c.contact.id, c.contact);
-  return [...found.values()].sort((a, b) => a.name.localeCompare(b.name));
+  const page = await get(`/api/v1/contacts${query({ q: text, limit: 50 })}`);
+  return page.items;
 }
 
 /**
@@ -69,7 +66,7 @@ export function contactForm(s, { act, redraw, close }) {
             },
             t('contact.link_to', { name: c.name }),
             ' ',
-            h('span', { class: 'muted small' }, [c.phone, c.email].filter(Boolean).join(' · ')),
+            h('span', { class: 'muted small' }, [c.phone_display || c.phone, c.email].filter(Boolean).join(' · ')),
           ),
         ),
       ),

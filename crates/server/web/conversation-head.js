@@ -6,6 +6,7 @@
 import { h, nextId } from './dom.js';
 import { t, tOr } from './i18n.js';
 import { contactForm } from './conversation-contact.js';
+import { historyBlock } from './conversation-history.js';
 import { BUTTON_ACTIONS, FORM_ACTIONS, allowed } from './conversation-state.js';
 
 export const statusLabel = (status) => tOr(`status.${status}`, status);
@@ -23,7 +24,7 @@ export function backLink(ctx) {
 export function headContent(s, ctx, cb) {
   const d = s.detail;
   const name = d.details_hidden ? t('list.hidden') : d.contact?.name || t('list.no_contact');
-  const sub = d.contact ? [d.contact.phone, d.contact.email].filter(Boolean).join(' · ') : '';
+  const sub = d.contact ? [d.contact.phone_display || d.contact.phone, d.contact.email].filter(Boolean).join(' · ') : '';
   let assignee = t('pane.unassigned');
   if (d.assignee_id === ctx.me.id) assignee = t('pane.assignee_you');
   else if (d.assignee_id) assignee = ctx.userName(d.assignee_id) ?? t('pane.assignee_other', { id: d.assignee_id });
@@ -50,6 +51,7 @@ export function headContent(s, ctx, cb) {
       ),
     ),
     meta,
+    historyBlock(s, ctx, cb.redrawHead),
     d.details_hidden ? null : tagsRow(s, cb),
     actionsRow(s, ctx, cb),
   ];
