@@ -56,6 +56,8 @@ mod explorer_users;
 mod fake_graph;
 #[path = "http/forwarded.rs"]
 mod forwarded;
+#[path = "http/generic_files.rs"]
+mod generic_files;
 #[path = "http/headers.rs"]
 mod headers;
 #[path = "http/live_events.rs"]
@@ -503,6 +505,21 @@ async fn media_on_postgres() {
     // Its retries must not be claimed by a node running ahead of time.
     let _alone = AHEAD_OF_TIME.lock().await;
     media::media_story(start(store).await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn generic_files_on_sqlite() {
+    let (store, dir) = on_sqlite("generic-files").await;
+    generic_files::generic_files_story(start(store).await).await;
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn generic_files_on_postgres() {
+    let Some(store) = on_postgres().await else {
+        return;
+    };
+    generic_files::generic_files_story(start(store).await).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
