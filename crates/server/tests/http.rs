@@ -606,6 +606,21 @@ async fn events_on_postgres() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn attachment_events_on_sqlite() {
+    let (store, dir) = on_sqlite("attachment-events").await;
+    live_events::attachment_events_story(start(store).await).await;
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn attachment_events_on_postgres() {
+    let Some(store) = on_postgres().await else {
+        return;
+    };
+    live_events::attachment_events_story(start(store).await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn malformed_on_sqlite() {
     let (store, dir) = on_sqlite("malformed").await;
     malformed::malformed_story(start(store).await).await;
