@@ -1,7 +1,7 @@
 //! What channels post to us: the WhatsApp Cloud API webhook (verification handshake, signed
-//! deliveries of messages and statuses) and the generic channel (messages posted with the
-//! channel's token). Nothing is stored unless the request is authentic; what is stored is
-//! durable before the answer; the same message id twice is stored once.
+//! deliveries of messages and statuses) and the generic channel (messages, with their files,
+//! posted with the channel's token). Nothing is stored unless the request is authentic; what is
+//! stored is durable before the answer; the same message id twice is stored once.
 
 use axum::body::Bytes;
 use axum::extract::State;
