@@ -1,11 +1,12 @@
-//! Egress: every request the server makes on a tenant's behalf (replies through the Graph API,
-//! the proof that a channel's token may use its number, outbound webhooks) goes through
-//! [`Egress`], one HTTP client under one [`EgressPolicy`].
+//! Egress: every request the server makes on a tenant's behalf (replies and media through the
+//! Graph API, the proof that a channel's token may use its number, outbound webhooks, the files
+//! a generic channel's integration names by URL) goes through [`Egress`], one HTTP client under
+//! one [`EgressPolicy`].
 //!
-//! A tenant's administrator chooses where these requests go (a webhook's URL, a channel's
-//! `graph_base_url`), so without a policy they reach what only the server can reach: the
-//! machine itself, the database next to it, the cloud's metadata service with its credentials,
-//! the office network. The policy:
+//! A tenant's administrator or integration chooses where these requests go (a webhook's URL, a
+//! channel's `graph_base_url`, a file's URL), so without a policy they reach what only the
+//! server can reach: the machine itself, the database next to it, the cloud's metadata service
+//! with its credentials, the office network. The policy:
 //!
 //! - **Only public addresses.** [`internal`] names every range refused and why. The address is
 //!   checked where the connection is made: host names are resolved by the client's own resolver

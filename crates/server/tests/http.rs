@@ -58,6 +58,8 @@ mod explorer_users;
 mod fake_graph;
 #[path = "http/forwarded.rs"]
 mod forwarded;
+#[path = "http/generic_files.rs"]
+mod generic_files;
 #[path = "http/headers.rs"]
 mod headers;
 #[path = "http/live_events.rs"]
@@ -523,6 +525,21 @@ async fn contacts_on_postgres() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn generic_files_on_sqlite() {
+    let (store, dir) = on_sqlite("generic-files").await;
+    generic_files::generic_files_story(start(store).await).await;
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn generic_files_on_postgres() {
+    let Some(store) = on_postgres().await else {
+        return;
+    };
+    generic_files::generic_files_story(start(store).await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn media_out_on_sqlite() {
     let (store, dir) = on_sqlite("media-out").await;
     media_out::media_out_story(start(store).await).await;
@@ -603,6 +620,21 @@ async fn events_on_postgres() {
         return;
     };
     live_events::events_story(start(store).await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn attachment_events_on_sqlite() {
+    let (store, dir) = on_sqlite("attachment-events").await;
+    live_events::attachment_events_story(start(store).await).await;
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn attachment_events_on_postgres() {
+    let Some(store) = on_postgres().await else {
+        return;
+    };
+    live_events::attachment_events_story(start(store).await).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,8 +1,9 @@
-//! Attachments: the files of messages. A file a channel announces is stored `pending` with its
-//! message (in the arrival's transaction, see [`crate::Channels::receive_many`]); a node's
-//! downloader claims it with a lease, fetches it, and records it `ready` (where the file store
-//! keeps it) or, after its last attempt, `failed` with the reason. Every change is a message
-//! event, so that open conversations show the file as soon as it is there.
+//! Attachments: the files of messages. A file a channel announces (WhatsApp's media id, a generic
+//! channel's URL) is stored `pending` with its message (in the arrival's transaction, see
+//! [`crate::Channels::receive_many`]); a node's downloader claims it with a lease, fetches it, and
+//! records it `ready` (where the file store keeps it) or, after its last attempt, `failed` with the
+//! reason. Every change is a message event, so that open conversations show the file as soon as it
+//! is there.
 //!
 //! Reading a file goes through [`Attachments::file`], which names the conversation: the caller
 //! decides access on it (`details_visible`) before serving a byte.
@@ -123,7 +124,8 @@ pub struct InboundMedia<'a> {
     pub kind: AttachmentKind,
     /// Voice note.
     pub voice: bool,
-    /// The channel's id of the file (WhatsApp's media id), fetched later.
+    /// Where the file is fetched later: the channel's id of it (WhatsApp's media id), or the
+    /// URL a generic channel's integration gave.
     pub source: &'a str,
     /// MIME type (`application/octet-stream` when the channel gave none).
     pub mime_type: &'a str,
@@ -146,7 +148,8 @@ pub struct Download {
     pub message: i64,
     /// The channel that announced it.
     pub channel: i64,
-    /// The channel's id of the file.
+    /// Where to fetch it: the channel's id of the file (WhatsApp's media id), or a URL (the
+    /// generic channel).
     pub source: String,
     /// Its kind (the size limit depends on it).
     pub kind: AttachmentKind,

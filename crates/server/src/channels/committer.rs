@@ -43,7 +43,7 @@ pub struct ArrivalMedia {
     pub kind: store::AttachmentKind,
     /// Voice note.
     pub voice: bool,
-    /// The channel's id of the file.
+    /// Where the downloader fetches the file: WhatsApp's media id, the generic channel's URL.
     pub source: String,
     /// MIME type.
     pub mime_type: String,

@@ -1,7 +1,7 @@
 //! What channels post to us: the WhatsApp Cloud API webhook (verification handshake, signed
-//! deliveries of messages and statuses) and the generic channel (messages posted with the
-//! channel's token). Nothing is stored unless the request is authentic; what is stored is
-//! durable before the answer; the same message id twice is stored once.
+//! deliveries of messages and statuses) and the generic channel (messages, with their files,
+//! posted with the channel's token). Nothing is stored unless the request is authentic; what is
+//! stored is durable before the answer; the same message id twice is stored once.
 
 use axum::body::Bytes;
 use axum::extract::State;
@@ -18,7 +18,7 @@ use super::committer::{Arrival, ArrivalMedia};
 use super::whatsapp::{self, Content, Handshake, Item};
 use crate::error::ApiError;
 use crate::json::{Json, Validate};
-use crate::limits::{MAX_CONTACT_KEY, MAX_EXTERNAL_ID, MAX_TEXT};
+use crate::limits::{MAX_CONTACT_KEY, MAX_EXTERNAL_ID, MAX_FILE_NAME, MAX_NAME, MAX_TEXT};
 use crate::state::AppState;
 
 /// Largest webhook body: 1 MiB.
@@ -273,37 +273,170 @@ pub async fn whatsapp_delivery(
     Ok(axum::Json(accepted))
 }
 
-/// A message posted to a generic channel.
+/// A message posted to a generic channel: a text, a file, or a file with its caption.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GenericMessage {
     /// The contact's key in the integration (a phone in E.164 digits, or any stable id), 1 to
     /// 64 bytes.
     pub from: String,
-    /// The contact's name.
+    /// The contact's name, up to 200 bytes.
     #[serde(default)]
     pub name: Option<String>,
-    /// The text, 1 to 4096 bytes.
-    pub text: String,
+    /// The text, up to 4096 bytes: required (not blank) without `attachment`; with one, its
+    /// caption, which may be left out.
+    #[serde(default)]
+    pub text: Option<String>,
     /// The integration's id of the message (stored once); generated when left out.
     #[serde(default)]
     pub id: Option<String>,
+    /// A file the customer sent: stored `pending` with the message, fetched from its URL after
+    /// the answer.
+    #[serde(default)]
+    pub attachment: Option<GenericAttachment>,
+}
+
+/// A file sent with a generic channel's message. The message is stored and acknowledged at
+/// once, the file `pending`; a node's downloader then fetches `url` (a plain `GET`: no
+/// credentials, no redirects, through the egress policy) within the size limit of its kind,
+/// checks `sha256` when given, and the file becomes `ready`, or `failed` with the reason.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GenericAttachment {
+    /// Where to fetch the file: an `https://` URL at a public address (plain `http://` and
+    /// internal addresses only for targets the operator lists in `outbound_allow`), up to 2048
+    /// bytes. It may carry a token of the integration's: it is never shown.
+    pub url: String,
+    /// The file's MIME type (`image/jpeg`, `application/pdf`...), 3 to 255 bytes.
+    pub mime_type: String,
+    /// `image`, `audio`, `video`, `document` or `sticker`; left out: from the MIME type (JPEG
+    /// and PNG pictures, WhatsApp's audio and video types; anything else is a document).
+    #[serde(default)]
+    pub kind: Option<String>,
+    /// The file's name (shown on documents), 1 to 255 bytes.
+    #[serde(default)]
+    pub file_name: Option<String>,
+    /// The file's size in bytes, when known: over its kind's limit the message is refused.
+    #[serde(default)]
+    pub size: Option<u64>,
+    /// The file's SHA-256 (64 hex digits, or its 32 bytes in base64), checked against the
+    /// bytes fetched.
+    #[serde(default)]
+    pub sha256: Option<String>,
+    /// An audio recorded as a voice note.
+    #[serde(default)]
+    pub voice: bool,
+}
+
+fn bad_attachment(message: impl Into<String>) -> ApiError {
+    ApiError::bad_request("bad_attachment", message)
+}
+
+impl GenericAttachment {
+    /// Its kind: as given, or from its MIME type; `None` for a kind that does not exist.
+    pub fn kind(&self) -> Option<store::AttachmentKind> {
+        match &self.kind {
+            Some(k) => store::AttachmentKind::from_id(k),
+            None => Some(crate::app::files::kind_of(&self.mime_type)),
+        }
+    }
+}
+
+impl Validate for GenericAttachment {
+    /// The URL through the egress policy as far as it can be checked without resolving (a
+    /// host name is checked when the file is fetched), a known kind, a size within its kind's
+    /// limit, a readable SHA-256.
+    fn validate(&mut self, policy: &crate::egress::EgressPolicy) -> Result<(), ApiError> {
+        use crate::admin::outbound_webhooks::MAX_URL;
+        let url = self.url.trim();
+        let malformed = || {
+            bad_attachment(format!(
+                "`attachment.url` must be an https:// URL with a host, up to {MAX_URL} bytes, such as https://files.example.com/f/123.jpg"
+            ))
+        };
+        if url.is_empty() || url.len() > MAX_URL || url.contains(char::is_whitespace) {
+            return Err(malformed());
+        }
+        self.url = crate::admin::outbound_url(policy, "attachment.url", url, malformed)?;
+        self.mime_type = self.mime_type.trim().to_owned();
+        let m = &self.mime_type;
+        if m.len() < 3 || m.len() > 255 || !m.contains('/') || m.chars().any(char::is_control) {
+            return Err(bad_attachment(
+                "`attachment.mime_type` must be a MIME type such as image/jpeg, up to 255 bytes",
+            ));
+        }
+        if let Some(k) = &mut self.kind {
+            *k = k.trim().to_ascii_lowercase();
+        }
+        let Some(kind) = self.kind() else {
+            return Err(bad_attachment(
+                "unknown `attachment.kind`: write image, audio, video, document or sticker, or leave it out (the MIME type decides)",
+            ));
+        };
+        if let Some(n) = &mut self.file_name {
+            *n = n.trim().to_owned();
+            if n.is_empty() || n.len() > MAX_FILE_NAME || n.chars().any(char::is_control) {
+                return Err(bad_attachment(format!(
+                    "`attachment.file_name` must be 1 to {MAX_FILE_NAME} bytes, without control characters"
+                )));
+            }
+        }
+        let limit = crate::limits::media_bytes(kind);
+        match self.size {
+            Some(0) => return Err(bad_attachment("`attachment.size` is 0: the file is empty")),
+            Some(s) if s > limit => {
+                return Err(ApiError::bad_request(
+                    "file_too_large",
+                    format!(
+                        "the file is larger than the limit for a {} ({}): send a smaller one",
+                        kind.id(),
+                        crate::limits::size_text(limit)
+                    ),
+                ));
+            }
+            _ => {}
+        }
+        if let Some(d) = &mut self.sha256 {
+            *d = d.trim().to_owned();
+            if !crate::media::download::digest_readable(d) {
+                return Err(bad_attachment(
+                    "`attachment.sha256` must be a SHA-256: 64 hex digits, or its 32 bytes in base64",
+                ));
+            }
+        }
+        if self.voice && kind != store::AttachmentKind::Audio {
+            return Err(bad_attachment(
+                "`attachment.voice` is for audio only: leave it out for other kinds",
+            ));
+        }
+        Ok(())
+    }
 }
 
 impl Validate for GenericMessage {
-    /// What a generic message must be, checked before anything is looked up.
-    fn validate(&mut self, _: &crate::egress::EgressPolicy) -> Result<(), ApiError> {
-        let from = self.from.trim();
-        if from.is_empty()
-            || from.len() > MAX_CONTACT_KEY
-            || self.text.trim().is_empty()
-            || self.text.len() > MAX_TEXT
+    /// What a generic message must be, checked before anything is looked up (its attachment's
+    /// URL against the egress policy too).
+    fn validate(&mut self, policy: &crate::egress::EgressPolicy) -> Result<(), ApiError> {
+        self.from = self.from.trim().to_owned();
+        let text = self.text.as_deref().unwrap_or_default();
+        let blank = text.trim().is_empty() && self.attachment.is_none();
+        if self.from.is_empty()
+            || self.from.len() > MAX_CONTACT_KEY
+            || blank
+            || text.len() > MAX_TEXT
         {
             return Err(ApiError::bad_request(
                 "bad_message",
                 format!(
-                    "`from` must be 1 to {MAX_CONTACT_KEY} bytes and `text` 1 to {MAX_TEXT} bytes"
+                    "`from` must be 1 to {MAX_CONTACT_KEY} bytes and `text` 1 to {MAX_TEXT} bytes (with an `attachment`, `text` is its caption and may be left out)"
                 ),
+            ));
+        }
+        // A name over the limit is refused, not cut or dropped: nothing is stored half.
+        if self.name.as_deref().is_some_and(|n| n.len() > MAX_NAME) {
+            return Err(ApiError::bad_request(
+                "bad_message",
+                format!("`name` is limited to {MAX_NAME} bytes"),
             ));
         }
         if self
@@ -317,14 +450,19 @@ impl Validate for GenericMessage {
                 format!("`id` is limited to {MAX_EXTERNAL_ID} bytes"),
             ));
         }
+        if let Some(a) = &mut self.attachment {
+            a.validate(policy)?;
+        }
         Ok(())
     }
 }
 
 /// A message from a contact through a generic channel (`Authorization: Bearer <channel
-/// token>`): it starts or continues the contact's conversation.
+/// token>`): it starts or continues the contact's conversation. A file comes as `attachment`:
+/// acknowledged with the message, fetched afterwards.
 #[utoipa::path(post, path = "/webhooks/generic/messages", tag = "channels", request_body = GenericMessage,
-    responses((status = 200, body = Accepted), (status = 400, body = crate::error::ErrorBody),
+    responses((status = 200, body = Accepted),
+              (status = 400, body = crate::error::ErrorBody, description = "`bad_message`, `bad_attachment`; an attachment URL the egress policy refuses: `target_not_allowed`, `https_required`; a declared size over its kind's limit: `file_too_large`"),
               (status = 401, body = crate::error::ErrorBody)))]
 pub async fn generic_message(
     State(state): State<AppState>,
@@ -345,46 +483,40 @@ pub async fn generic_message(
         .filter(|c| c.kind == ChannelKind::Generic && c.active)
         .ok_or_else(ApiError::unauthorized)?;
     m.validate(state.egress.policy())?;
-    let from = m.from.trim();
-    if from.is_empty() || from.len() > 64 || m.text.trim().is_empty() || m.text.len() > 4096 {
-        return Err(ApiError::bad_request(
-            "bad_message",
-            "`from` must be 1 to 64 bytes and `text` 1 to 4096 bytes",
-        ));
-    }
-    // A name over the limit is refused, not cut or dropped: nothing is stored half.
-    if m.name.as_deref().is_some_and(|n| n.len() > 200) {
-        return Err(ApiError::bad_request(
-            "bad_message",
-            "`name` is limited to 200 bytes",
-        ));
-    }
     let name = m.name.as_deref().map(str::trim).filter(|n| !n.is_empty());
     let now = state.clock.now_micros();
-    let generated;
     let external = match m.id.as_deref().map(str::trim).filter(|i| !i.is_empty()) {
-        Some(id) if id.len() <= 128 => id,
-        Some(_) => {
-            return Err(ApiError::bad_request(
-                "bad_message",
-                "`id` is limited to 128 bytes",
-            ));
-        }
-        None => {
-            generated = crate::secret::random_token("g_").map_err(|e| ApiError::internal(&e))?;
-            &generated
-        }
+        Some(id) => id.to_owned(),
+        None => crate::secret::random_token("g_").map_err(|e| ApiError::internal(&e))?,
+    };
+    // The file is the downloader's: its source is the URL (a WhatsApp file's is a media id).
+    let media = match m.attachment.take() {
+        Some(a) => Some(ArrivalMedia {
+            kind: a
+                .kind()
+                .ok_or_else(|| bad_attachment("unknown `attachment.kind`"))?,
+            voice: a.voice,
+            source: a.url,
+            mime_type: a.mime_type,
+            file_name: a.file_name,
+            sha256: a.sha256,
+        }),
+        None => None,
     };
     let stored = crate::app::receive::receive(
         &state.ctx(),
         &channel,
         vec![Arrival {
-            external_id: external.to_owned(),
-            from: from.to_owned(),
+            external_id: external,
+            from: m.from.clone(),
             profile_name: name.map(str::to_owned),
-            body: m.text.clone(),
+            body: m
+                .text
+                .take()
+                .filter(|t| !t.trim().is_empty())
+                .unwrap_or_default(),
             at: now,
-            media: None,
+            media,
             quoted: None,
         }],
     )

@@ -224,3 +224,69 @@ pub(super) async fn events_story(w: World) {
         );
     }
 }
+
+/// A file's events follow visibility like its message's: a customer's file arrives `pending`
+/// through the generic channel into Suporte; when the downloader has it (`ready`), the change
+/// reaches bia, who sees the conversation, and nothing of it ever reaches ana (Vendas only), nor
+/// the other account.
+pub(super) async fn attachment_events_story(w: World) {
+    use super::generic_files::{conversation_of, generic_channel, post_generic, start_storage};
+    let dona = login(&w, "dona").await;
+    let bia = login(&w, "bia").await;
+    let ana = login(&w, "ana").await;
+    let b_cookie = login_b(&w).await;
+    let (files, storage) = start_storage().await;
+    let token = generic_channel(w.addr, &dona, w.suporte.0).await;
+    let mut s_bia = events(&w, w.addr, &bia, None).await;
+    let mut s_ana = events(&w, w.addr, &ana, None).await;
+    let mut s_b = events(&w, w.addr, &b_cookie, None).await;
+    let t = &w.tag;
+    let name = format!("Evento{}", &t[t.len() - 6..]);
+    storage.put("foto", super::media::PHOTO, "image/jpeg");
+    let r = post_generic(
+        w.addr,
+        &token,
+        &json!({"from": format!("ev-{}", &t[t.len() - 12..]), "name": name,
+                "attachment": {"url": format!("http://{files}/f/foto"), "mime_type": "image/jpeg"}}),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let conv = conversation_of(w.addr, &bia, &name).await;
+    // The file's state as bia's stream says it, message after message.
+    let state_of = |e: &SseEvent| {
+        (e.name == "message" && e.data["conversation_id"] == conv)
+            .then(|| {
+                e.data["message"]["attachments"][0]["state"]
+                    .as_str()
+                    .map(str::to_owned)
+            })
+            .flatten()
+    };
+    let mut saw = Vec::new();
+    while !saw.iter().any(|s| s == "pending") {
+        let e = s_bia
+            .next(WAIT)
+            .await
+            .expect("the message with its pending file");
+        saw.extend(state_of(&e));
+    }
+    storage.open_gate();
+    while !saw.iter().any(|s| s == "ready") {
+        let e = s_bia.next(WAIT).await.expect("the file's change to ready");
+        saw.extend(state_of(&e));
+    }
+    assert_eq!(saw, ["pending", "ready"]);
+    // Nothing of the conversation, its message or its file reached ana or the other account.
+    for (who, s) in [("ana", &mut s_ana), ("account B", &mut s_b)] {
+        let seen = s.drain(QUIET).await;
+        assert_eq!(
+            about(&seen, "conversation", conv) + about(&seen, "message", conv),
+            0,
+            "{who} saw {seen:?}"
+        );
+        assert!(
+            !seen.iter().any(|e| e.name == "message"),
+            "{who} saw {seen:?}"
+        );
+    }
+}

@@ -281,6 +281,8 @@ const PROBES: &[(&str, &str, &str, Use, &str, &str)] = {
     ("GET", "/api/v1/events", "query:after", Not, "", ""),
     // The generic channel's own message id (checked apart: B's through A's channel is A's).
     ("POST", "/webhooks/generic/messages", "body:id", Not, "", ""),
+    // A file's size in bytes, not an id.
+    ("POST", "/webhooks/generic/messages", "body:attachment.size", Not, "", ""),
     // What channels post, with A's own verify token and app secret, to B's channels.
     ("GET", "/webhooks/whatsapp/{channel}", "path:channel", Id(Channel), "/webhooks/whatsapp/X?hub.mode=subscribe&hub.verify_token=VERIFY&hub.challenge=42", ""),
     ("POST", "/webhooks/whatsapp/{channel}", "path:channel", Id(Channel), "/webhooks/whatsapp/X", r#"{"object":"whatsapp_business_account","entry":[]}"#),

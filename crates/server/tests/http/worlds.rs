@@ -5,7 +5,8 @@
 //! - **every read path equals visibility**: each tab (all pages), the counts, search by contact,
 //!   the department filter, the detail and the messages of every conversation (and of another
 //!   account's) answer exactly what the in-memory engine decides for that user, with details
-//!   masked as `details_visible` says;
+//!   masked as `details_visible` says, and a few files on random conversations are served
+//!   (`GET /api/v1/attachments/{id}`) exactly where `details_visible` holds, else 404;
 //! - **events follow visibility**: random actions by random users; after each, every event a
 //!   user's stream received concerns a conversation that user sees at that moment (a removal, one
 //!   they saw before and no longer see), and every user who sees a changed conversation heard of
@@ -89,6 +90,8 @@ struct Rand {
     contact_of: BTreeMap<ConversationId, String>,
     /// The other account's conversations.
     foreign: Vec<ConversationId>,
+    /// Files on some conversations: (attachment id, its conversation, its bytes).
+    files: Vec<(i64, ConversationId, Vec<u8>)>,
     /// Open sessions (cookie) of users who could log in.
     sessions: BTreeMap<UserId, String>,
     /// This world's login address (through the trusted loopback proxy): login throttling of
@@ -238,6 +241,7 @@ async fn build(store: Store, seed: u64) -> (Rand, Rng) {
         contacts.push((c, format!("Cliente {name}")));
     }
     let mut contact_of = BTreeMap::new();
+    let mut created = Vec::new();
     for i in 0..24i64 {
         let status = rng.pick(Status::ALL);
         let assignee = match status {
@@ -267,7 +271,9 @@ async fn build(store: Store, seed: u64) -> (Rand, Rng) {
             .await
             .unwrap();
         contact_of.insert(id, name);
+        created.push((id, at));
     }
+    let files = add_files(&store, account, &created, seed, &tag).await;
     // Another account, whose conversations nobody here may see.
     let other = store
         .directory()
@@ -305,6 +311,7 @@ async fn build(store: Store, seed: u64) -> (Rand, Rng) {
         emails,
         contact_of,
         foreign,
+        files,
         sessions: BTreeMap::new(),
         far: format!("2001:db8:5eed::{:x}:{:x}", seed & 0xffff, nanos & 0xffff),
     };
@@ -313,6 +320,57 @@ async fn build(store: Store, seed: u64) -> (Rand, Rng) {
     }
     assert!(w.sessions.contains_key(&w.users[0]), "the owner logs in");
     (w, rng)
+}
+
+/// A file on each of a few random conversations (drawn apart from the world's own draws, so
+/// that a seed builds the same world as before files existed), in the node's file store, `ready`.
+async fn add_files(
+    store: &Store,
+    account: AccountId,
+    conversations: &[(ConversationId, i64)],
+    seed: u64,
+    tag: &str,
+) -> Vec<(i64, ConversationId, Vec<u8>)> {
+    let mut rng = Rng(seed ^ 0xf11e_5eed);
+    let file_store = server::files::Files::open(&crate::common::test_files(store)).unwrap();
+    let mut out = Vec::new();
+    for n in 0..3 {
+        let (conversation, at) = rng.pick(conversations);
+        let bytes = format!("arquivo {n} do mundo {tag}").into_bytes();
+        let key = server::files::new_key(&format!("a{}", account.0)).unwrap();
+        let chunk = Ok::<_, std::convert::Infallible>(axum::body::Bytes::from(bytes.clone()));
+        let written = file_store
+            .put(&key, futures_util::stream::iter([chunk]), 1 << 20)
+            .await
+            .unwrap();
+        let sha: String = written.sha256.iter().map(|b| format!("{b:02x}")).collect();
+        let (_, id) = store
+            .attachments()
+            .add_with_file(&store::MessageWithFile {
+                account,
+                conversation,
+                kind: store::MessageKind::In,
+                author: None,
+                body: "",
+                channel: None,
+                decided_on: None,
+                at,
+                file: store::NewFile {
+                    kind: store::AttachmentKind::Document,
+                    voice: false,
+                    mime_type: "text/plain",
+                    file_name: Some("arquivo.txt"),
+                    size: i64::try_from(bytes.len()).unwrap(),
+                    sha256: &sha,
+                    duration_ms: None,
+                    storage_key: &key,
+                },
+            })
+            .await
+            .unwrap();
+        out.push((id, conversation, bytes));
+    }
+    out
 }
 
 fn random_memberships(rng: &mut Rng, depts: &[DepartmentId]) -> Vec<Membership> {

@@ -12,6 +12,15 @@ pub(super) async fn check_reads(w: &Rand) {
         .call(anyone, "GET", "/api/v1/conversations/987654321", None)
         .await;
     assert_eq!(missing["status"], 404);
+    let no_file = request(
+        w.addr,
+        "GET",
+        "/api/v1/attachments/987654321",
+        &[("Cookie", anyone)],
+        None,
+    )
+    .await;
+    assert_eq!(no_file.status, 404);
     for (&u, cookie) in &w.sessions {
         let p = w.principal(u).await;
         let counts = w
@@ -111,6 +120,29 @@ pub(super) async fn check_reads(w: &Rand) {
                 assert_eq!(detail["status"], 404, "{u:?} {c:?} {detail}");
                 assert_eq!(detail["body"], missing["body"]);
                 assert_eq!(messages["status"], 404, "{u:?} {c:?}");
+            }
+        }
+        // A file: exactly where its conversation's details are visible, else as a file that
+        // does not exist.
+        for (id, conversation, bytes) in &w.files {
+            let (c, _) = all.iter().find(|(c, _)| c.id == *conversation).unwrap();
+            let r = request(
+                w.addr,
+                "GET",
+                &format!("/api/v1/attachments/{id}"),
+                &[("Cookie", cookie)],
+                None,
+            )
+            .await;
+            if p.details_visible(c) {
+                assert_eq!(r.status, 200, "{u:?} reads file {id} of {c:?}: {}", r.body);
+                assert!(r.raw == *bytes, "{u:?} reads file {id}: other bytes");
+            } else {
+                assert_eq!(
+                    (r.status, &r.body),
+                    (404, &no_file.body),
+                    "{u:?} reads file {id} of {c:?}"
+                );
             }
         }
         for c in &w.foreign {
