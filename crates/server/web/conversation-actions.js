@@ -6,6 +6,7 @@
 
 import { ApiError, api, describe, upload } from './api.js';
 import { refusal } from './conversation-file.js';
+import { MAX_MS, record, recordingProblem } from './conversation-voice.js';
 import { toast } from './dom.js';
 import { t } from './i18n.js';
 import {
@@ -26,6 +27,8 @@ import {
 export function createActions(ctx, view) {
   let s = blank(null);
   let openSeq = 0;
+  let recorder = null; // the voice note being recorded
+  let ticking = null; // its clock
 
   async function act(action, body, { quiet = false } = {}) {
     const id = s.id;
@@ -79,34 +82,41 @@ export function createActions(ctx, view) {
 
   /** A file for the composer (null: none); refused at once when WhatsApp would refuse it. */
   function pickFile(file) {
-    if (s.uploading) return;
+    if (s.uploading || s.recording) return;
     const why = file ? refusal(file) : null;
     if (why) {
       toast(why, 'error');
       return;
     }
     s.file = file;
+    s.fileVoice = false;
     view.composer(s);
   }
 
-  /** Sends the composer's file with its caption; once it went, the file and the draft empty. */
+  /**
+   * Sends the composer's file with its caption; once it went, the file and the draft empty. A
+   * voice note goes without a caption (WhatsApp shows none on audio) and leaves the draft.
+   */
   async function sendFile(mode, caption) {
     const id = s.id;
     const file = s.file;
     if (!id || !file || s.busy) return;
+    const voice = s.fileVoice;
     s.busy = true;
     s.uploading = true;
     view.composer(s);
     try {
-      const m = await upload(id, mode, file, caption, (f) => view.uploadProgress(f));
+      const m = await upload(id, mode, file, voice ? '' : caption, (f) => view.uploadProgress(f));
       if (s.id !== id) return;
       s.busy = false;
       s.uploading = false;
       s.file = null;
-      s.drafts[mode] = '';
+      s.fileVoice = false;
+      if (!voice) s.drafts[mode] = '';
       onMessage(m);
       view.composer(s);
-      view.composerSent();
+      if (voice) view.focusComposer();
+      else view.composerSent();
     } catch (err) {
       if (s.id !== id) return;
       s.busy = false;
@@ -120,6 +130,77 @@ export function createActions(ctx, view) {
         view.composer(s);
       } else toast(describe(err), 'error');
     }
+  }
+
+  /** The microphone button: records a voice note (the browser asks for the microphone). */
+  async function startVoice() {
+    const id = s.id;
+    if (!id || s.busy || s.uploading || s.recording || s.file) return;
+    s.recording = { startedAt: 0 };
+    view.composer(s);
+    let started;
+    try {
+      started = await record();
+    } catch (err) {
+      if (s.id === id) {
+        s.recording = null;
+        view.composer(s);
+        view.focusMic();
+      }
+      toast(recordingProblem(err), 'error');
+      return;
+    }
+    if (s.id !== id || !s.recording) {
+      started.cancel();
+      return;
+    }
+    recorder = started;
+    s.recording = { startedAt: Date.now() };
+    view.composer(s);
+    view.focusVoiceStop();
+    ticking = setInterval(() => {
+      if (!s.recording?.startedAt) return;
+      const ms = Date.now() - s.recording.startedAt;
+      view.recordingTick(ms);
+      if (ms >= MAX_MS) {
+        toast(t('voice.too_long'));
+        stopVoice(true);
+      }
+    }, 250);
+  }
+
+  /** Stops the recording: `send` sends it (as the composer's mode says), else it is dropped. */
+  async function stopVoice(send) {
+    clearInterval(ticking);
+    ticking = null;
+    const r = recorder;
+    recorder = null;
+    const wasRecording = !!s.recording;
+    s.recording = null;
+    if (!r) {
+      if (wasRecording) view.composer(s);
+      return;
+    }
+    if (!send) {
+      r.cancel();
+      view.composer(s);
+      view.focusMic();
+      return;
+    }
+    const id = s.id;
+    s.busy = true;
+    view.composer(s);
+    const file = await r.stop();
+    if (s.id !== id) return;
+    s.busy = false;
+    if (!file) {
+      toast(t('voice.empty'), 'error');
+      view.composer(s);
+      return;
+    }
+    s.file = file;
+    s.fileVoice = true;
+    await sendFile(s.mode, '');
   }
 
   function gone(notice) {
@@ -238,6 +319,7 @@ export function createActions(ctx, view) {
       return refresh();
     }
     const seq = ++openSeq;
+    stopVoice(false);
     s = blank(id);
     view.forget({ follow: true });
     s.loading = true;
@@ -279,6 +361,7 @@ export function createActions(ctx, view) {
 
   function close() {
     openSeq += 1;
+    stopVoice(false);
     s = blank(null);
     view.forget();
     view.render(s);
@@ -290,6 +373,8 @@ export function createActions(ctx, view) {
     send,
     sendFile,
     pickFile,
+    startVoice,
+    stopVoice,
     setForm,
     redrawHead: () => view.head(s),
     chooseMode: chooseComposerMode,

@@ -15,7 +15,8 @@ const LIMITS = { image: 5 * MB, audio: 16 * MB, video: 16 * MB, document: 100 * 
 export function kindOf(mime) {
   const m = String(mime || '').split(';')[0].trim().toLowerCase();
   if (m === 'image/jpeg' || m === 'image/png') return 'image';
-  if (['audio/aac', 'audio/amr', 'audio/mpeg', 'audio/mp4', 'audio/ogg', 'audio/opus'].includes(m)) return 'audio';
+  // WebM audio (a browser's recording) is remuxed into OGG/Opus by the server: audio too.
+  if (['audio/aac', 'audio/amr', 'audio/mpeg', 'audio/mp4', 'audio/ogg', 'audio/opus', 'audio/webm'].includes(m)) return 'audio';
   if (m === 'video/mp4' || m === 'video/3gpp') return 'video';
   return 'document';
 }
@@ -39,7 +40,7 @@ export function fileRow(s, cb) {
     return h(
       'div',
       { class: 'composer-file', 'data-kind': kindOf(s.file.type) },
-      h('span', { class: 'composer-file-name' }, s.file.name || t('media.document')),
+      h('span', { class: 'composer-file-name' }, s.fileVoice ? t('media.voice') : s.file.name || t('media.document')),
       h('span', { class: 'muted composer-file-size' }, sizeText(s.file.size)),
       progress,
       s.uploading

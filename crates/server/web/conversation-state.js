@@ -31,7 +31,9 @@ export function blank(id) {
     loadingOlder: false,
     windowOffered: false, // the template form was opened for a closed customer window
     file: null, // the File the composer will send
+    fileVoice: false, // that file is a voice note recorded here
     uploading: false, // the file is being sent
+    recording: null, // {startedAt} while a voice note is recorded (0: the microphone is opening)
   };
 }
 

@@ -5,6 +5,7 @@
 // (conversation-actions.js) do.
 
 import { acceptFiles, fileRow } from './conversation-file.js';
+import { elapsedText, micButton, recordingRow } from './conversation-voice.js';
 import { attachmentsEl, attachmentsSig } from './conversation-media.js';
 import { h, linkified, nextId, replace, toast } from './dom.js';
 import { fullTime, lang, shortTime, t, tOr } from './i18n.js';
@@ -219,8 +220,14 @@ export function createView(ctx, cb) {
   function renderComposer(s) {
     const modes = composerModes(s);
     const template = s.template && allowed(s, 'reply');
-    const fileKey = s.file ? `${s.file.name}:${s.file.size}:${s.uploading ? 'up' : ''}` : '';
-    const key = `${modes.join(',')}|${template ? 'template' : s.mode}|${t('composer.send')}|${fileKey}`;
+    // The composer went away (read only, or only a template goes): so does the recording.
+    if (s.recording && (!modes.length || template)) {
+      cb.stopVoice(false);
+      return;
+    }
+    const fileKey = s.file ? `${s.file.name}:${s.file.size}:${s.uploading ? 'up' : ''}:${s.fileVoice}` : '';
+    const recordingKey = s.recording ? `rec:${s.recording.startedAt ? 'on' : 'starting'}` : '';
+    const key = `${modes.join(',')}|${template ? 'template' : s.mode}|${t('composer.send')}|${fileKey}|${recordingKey}`;
     if (key === composerKey && composerEl.firstChild) {
       for (const b of composerEl.querySelectorAll('button[type=submit]')) b.setAttribute('aria-disabled', String(s.busy));
       return;
@@ -279,6 +286,10 @@ export function createView(ctx, cb) {
         onsubmit: (e) => {
           e.preventDefault();
           const text = textarea.value.trim();
+          if (s.recording) {
+            if (s.recording.startedAt) cb.stopVoice(true);
+            return;
+          }
           if (s.file) {
             cb.sendFile(s.mode, text);
             return;
@@ -299,13 +310,15 @@ export function createView(ctx, cb) {
       ),
       h('label', { for: textId, class: 'visually-hidden' }, t(`composer.${s.mode}`)),
       textarea,
-      h(
-        'div',
-        { class: 'composer-foot' },
-        fileRow(s, cb),
-        h('span', { class: 'muted small composer-hint' }, t('composer.hint')),
-        h('button', { type: 'submit', class: 'btn btn-primary', 'aria-disabled': s.busy ? 'true' : null }, t(s.mode === 'note' ? 'composer.send_note' : 'composer.send')),
-      ),
+      s.recording
+        ? h('div', { class: 'composer-foot' }, recordingRow(s, cb))
+        : h(
+            'div',
+            { class: 'composer-foot' },
+            h('span', { class: 'composer-tools' }, fileRow(s, cb), s.file ? null : micButton(s, cb)),
+            h('span', { class: 'muted small composer-hint' }, t('composer.hint')),
+            h('button', { type: 'submit', class: 'btn btn-primary', 'aria-disabled': s.busy ? 'true' : null }, t(s.mode === 'note' ? 'composer.send_note' : 'composer.send')),
+          ),
     );
     acceptFiles(form, textarea, cb);
     return form;
@@ -331,6 +344,13 @@ export function createView(ctx, cb) {
     focusForm,
     focusSelect,
     composerSent,
+    /** Shows how long the voice note being recorded is. */
+    recordingTick: (ms) => {
+      const time = composerEl.querySelector('.voice-time');
+      if (time) time.textContent = elapsedText(ms);
+    },
+    focusVoiceStop: () => composerEl.querySelector('.voice-stop')?.focus(),
+    focusMic: () => composerEl.querySelector('.composer-mic')?.focus(),
     /** Shows how much of the file went (0 to 1). */
     uploadProgress: (fraction) => {
       const bar = composerEl.querySelector('.file-progress');

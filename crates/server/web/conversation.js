@@ -28,6 +28,8 @@ export function createPane(ctx) {
     send: (mode, text) => actions.send(mode, text),
     sendFile: (mode, caption) => actions.sendFile(mode, caption),
     pickFile: (file) => actions.pickFile(file),
+    startVoice: () => actions.startVoice(),
+    stopVoice: (send) => actions.stopVoice(send),
     setForm: (form) => actions.setForm(form),
     redrawHead: () => actions.redrawHead(),
     loadOlder: () => actions.loadOlder(),

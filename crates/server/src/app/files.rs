@@ -4,14 +4,18 @@
 //! needs the customer's 24-hour window open, like any free reply. The file is refused before a
 //! byte is stored when its declared size is over its kind's limit (WhatsApp's), streamed into the
 //! file store within that limit otherwise, and removed again when the message cannot be written.
+//! A voice note recorded in a browser (`audio/webm`) is read whole instead, within the audio
+//! limit, and remuxed into OGG/Opus before anything is stored ([`crate::media::voice`]): it is
+//! stored, shown and sent as `audio/ogg; codecs=opus`, a voice note.
 
 use access::Action;
 use axum::body::Bytes;
-use futures_util::Stream;
+use futures_util::{Stream, StreamExt};
 use store::{AttachmentKind, ConversationRecord, MessageKind, MessageWithFile, NewFile};
 
 use super::{Acting, Ctx};
 use crate::error::{ApiError, require};
+use crate::media::voice;
 
 /// Where a file goes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -67,6 +71,60 @@ fn too_large(kind: AttachmentKind, limit: u64) -> ApiError {
     )
 }
 
+/// Why a file could not be put in the file store, for the sender.
+fn stored_error(e: ::files::FilesError, kind: AttachmentKind, limit: u64) -> ApiError {
+    match e {
+        ::files::FilesError::TooLarge { .. } => too_large(kind, limit),
+        ::files::FilesError::Source(e) => interrupted(&e),
+        e => ApiError::internal(&e),
+    }
+}
+
+fn interrupted(e: &dyn std::fmt::Display) -> ApiError {
+    ApiError::bad_request(
+        "upload_interrupted",
+        format!("the file did not arrive whole ({e}): send it again"),
+    )
+}
+
+fn empty() -> ApiError {
+    ApiError::bad_request("empty_file", "the file is empty: pick another one")
+}
+
+/// A WebM recording read whole (within `limit`: a voice note is small, media::voice) and
+/// remuxed into OGG/Opus; refused as `bad_voice_note` when it is not WebM/Opus. Nothing is
+/// stored before this succeeded.
+async fn remuxed<S, E>(
+    body: S,
+    declared: Option<u64>,
+    kind: AttachmentKind,
+    limit: u64,
+) -> Result<voice::Remuxed, ApiError>
+where
+    S: Stream<Item = Result<Bytes, E>> + Send,
+    E: std::fmt::Display,
+{
+    let capacity = declared.unwrap_or(0).min(limit);
+    let mut webm = Vec::with_capacity(usize::try_from(capacity).unwrap_or(0));
+    let mut body = std::pin::pin!(body);
+    while let Some(chunk) = body.next().await {
+        let chunk = chunk.map_err(|e| interrupted(&e))?;
+        if (webm.len() as u64).saturating_add(chunk.len() as u64) > limit {
+            return Err(too_large(kind, limit));
+        }
+        webm.extend_from_slice(&chunk);
+    }
+    if webm.is_empty() {
+        return Err(empty());
+    }
+    voice::remux(webm).await.map_err(|e| {
+        ApiError::bad_request(
+            "bad_voice_note",
+            format!("the voice note cannot be sent: {e}. Record it again"),
+        )
+    })
+}
+
 /// What the engine allowed: where the file goes, and the channel a reply goes through.
 pub struct Allowed {
     mode: FileMode,
@@ -112,37 +170,41 @@ where
     let c = record.conversation;
     let now = ctx.clock.now_micros();
     let Allowed { mode, channel } = allowed;
-    let kind = kind_of(&upload.mime_type);
+    // A recording in WebM is remuxed into OGG/Opus, WhatsApp's voice note (media::voice).
+    let webm = voice::is_webm(&upload.mime_type);
+    let (mime_type, file_name) = if webm {
+        let name = upload.file_name.as_deref().map(voice::ogg_name);
+        (voice::OGG_OPUS.to_owned(), name)
+    } else {
+        (upload.mime_type, upload.file_name)
+    };
+    let kind = kind_of(&mime_type);
     let limit = crate::limits::media_bytes(kind);
     if upload.declared.is_some_and(|d| d > limit) {
         return Err(too_large(kind, limit));
     }
     let key =
         ::files::new_key(&format!("a{}", who.account.0)).map_err(|e| ApiError::internal(&e))?;
-    let written = match ctx.files.put(&key, upload.body, limit).await {
-        Ok(w) => w,
-        Err(::files::FilesError::TooLarge { .. }) => return Err(too_large(kind, limit)),
-        Err(::files::FilesError::Source(e)) => {
-            return Err(ApiError::bad_request(
-                "upload_interrupted",
-                format!("the file did not arrive whole ({e}): send it again"),
-            ));
-        }
-        Err(e) => return Err(ApiError::internal(&e)),
+    let (put, duration_ms) = if webm {
+        let remuxed = remuxed(upload.body, upload.declared, kind, limit).await?;
+        let ogg = futures_util::stream::iter([Ok::<_, std::convert::Infallible>(Bytes::from(
+            remuxed.ogg,
+        ))]);
+        (
+            ctx.files.put(&key, ogg, limit).await,
+            Some(remuxed.duration_ms),
+        )
+    } else {
+        (ctx.files.put(&key, upload.body, limit).await, None)
     };
+    let written = put.map_err(|e| stored_error(e, kind, limit))?;
     if written.size == 0 {
         let _ = ctx.files.delete(&key).await;
-        return Err(ApiError::bad_request(
-            "empty_file",
-            "the file is empty: pick another one",
-        ));
+        return Err(empty());
     }
     let sha: String = written.sha256.iter().map(|b| format!("{b:02x}")).collect();
-    let voice = kind == AttachmentKind::Audio
-        && upload
-            .mime_type
-            .to_ascii_lowercase()
-            .starts_with("audio/ogg");
+    let voice =
+        kind == AttachmentKind::Audio && mime_type.to_ascii_lowercase().starts_with("audio/ogg");
     let stored = ctx
         .store
         .attachments()
@@ -161,11 +223,11 @@ where
             file: NewFile {
                 kind,
                 voice,
-                mime_type: &upload.mime_type,
-                file_name: upload.file_name.as_deref(),
+                mime_type: &mime_type,
+                file_name: file_name.as_deref(),
                 size: i64::try_from(written.size).unwrap_or(i64::MAX),
                 sha256: &sha,
-                duration_ms: None,
+                duration_ms,
                 storage_key: &key,
             },
         })

@@ -80,6 +80,7 @@ async fn body_with_file(
         &media_id,
         &o.body,
         file.file_name.as_deref(),
+        file.voice,
     ))
 }
 

@@ -17,16 +17,21 @@ pub fn text_body(to: &str, text: &str) -> Value {
 /// The "Send messages" body of a media message: `kind` is WhatsApp's type (`image`, `audio`,
 /// `video`, `document`, `sticker`), `media_id` the id the upload gave; the caption goes with
 /// images, videos and documents (WhatsApp refuses it on audio and stickers), the file name
-/// with documents.
+/// with documents; an audio recorded as a voice note (OGG/Opus) says `"voice": true`, so that
+/// WhatsApp shows it as one (the microphone, the automatic download, the transcription).
 pub fn media_body(
     to: &str,
     kind: &str,
     media_id: &str,
     caption: &str,
     file_name: Option<&str>,
+    voice: bool,
 ) -> Value {
     let mut media = json!({ "id": media_id });
     if let Some(m) = media.as_object_mut() {
+        if voice && kind == "audio" {
+            m.insert("voice".to_owned(), json!(true));
+        }
         if !caption.trim().is_empty() && matches!(kind, "image" | "video" | "document") {
             m.insert("caption".to_owned(), json!(caption));
         }

@@ -7,6 +7,8 @@
 //!   it;
 //! - [`send`]: `POST /api/v1/conversations/{id}/files`, an agent's file to the customer or as
 //!   a note (the sender uploads it to the channel: `channels::sender`);
+//! - [`voice`]: a voice note recorded in a browser (WebM/Opus) remuxed into OGG/Opus, the only
+//!   voice note WhatsApp takes;
 //! - [`view`]: how a message's files look in the API.
 //!
 //! Access: an attachment is part of its message (ACCESS-MODEL v2, "Attachments and message
@@ -17,6 +19,7 @@ pub mod download;
 pub mod send;
 pub mod serve;
 pub mod view;
+pub mod voice;
 
 /// The media routes, registered once in [`crate::router`].
 pub(crate) fn routes() -> utoipa_axum::router::OpenApiRouter<crate::state::AppState> {

@@ -1,7 +1,8 @@
 //! `POST /api/v1/conversations/{id}/files`: an agent sends a file. The body is the file itself
-//! (its type in `Content-Type`, streamed, never held whole in memory); the name, the caption and
-//! whether it is a reply or an internal note come in the query. The work is
-//! [`crate::app::files::send_file`]'s.
+//! (its type in `Content-Type`, streamed, never held whole in memory, but for a recording in
+//! `audio/webm`, read whole within the audio limit to be remuxed: [`crate::media::voice`]); the
+//! name, the caption and whether it is a reply or an internal note come in the query. The work
+//! is [`crate::app::files::send_file`]'s.
 
 use axum::body::Body;
 use axum::extract::State;
@@ -66,13 +67,14 @@ impl Validate for FileQuery {
 /// Sends a file in a conversation: to the customer (`reply`, as `reply` is allowed; on WhatsApp
 /// within the 24-hour window) or as an internal note (`note`). The body is the file, its type
 /// in `Content-Type`; limits per kind are WhatsApp's (image 5 MiB, audio and video 16 MiB,
-/// anything else, as a document, 100 MiB).
+/// anything else, as a document, 100 MiB). A browser's recording in `audio/webm` (Opus) is
+/// remuxed and stored and sent as `audio/ogg; codecs=opus`, a voice note.
 #[utoipa::path(post, path = "/api/v1/conversations/{id}/files", tag = "conversations",
     params(("id" = i64, Path, description = "Conversation id"), FileQuery),
     request_body(content = crate::media::view::FileBytes, content_type = "application/octet-stream", description = "The file's bytes; `Content-Type` gives its type"),
     responses(
         (status = 201, body = MessageView, description = "The message with its file (on WhatsApp, `delivery: pending` until sent)"),
-        (status = 400, body = crate::error::ErrorBody, description = "Bad query, an empty file, an upload that broke off"),
+        (status = 400, body = crate::error::ErrorBody, description = "Bad query, an empty file, an upload that broke off, `bad_voice_note`: an `audio/webm` that is not WebM/Opus"),
         (status = 403, body = crate::error::ErrorBody, description = "The action is not allowed"),
         (status = 404, body = crate::error::ErrorBody),
         (status = 409, body = crate::error::ErrorBody, description = "`outside_customer_window`, or the conversation changed meanwhile"),

@@ -1,8 +1,10 @@
 //! Files agents send, over real HTTP: a photo, a voice note, a video and a document as replies
 //! (stored, uploaded to the fake Graph API as multipart, then sent as the right WhatsApp type
-//! with the uploaded id, the caption where WhatsApp takes one, the document's name), a file as
-//! an internal note (never sent), and the refusals: over the kind's limit (413, nothing stored),
-//! an empty file, a bad query, a user who may not see the conversation (404, nothing stored).
+//! with the uploaded id, the caption where WhatsApp takes one, the document's name), a voice note
+//! recorded in a browser (WebM/Opus, stored and sent as OGG/Opus with `voice: true`; a WebM that
+//! is not one: 400, nothing stored), a file as an internal note (never sent), and the refusals:
+//! over the kind's limit (413, nothing stored), an empty file, a bad query, a user who may not
+//! see the conversation (404, nothing stored).
 
 use serde_json::{Value, json};
 
@@ -10,6 +12,9 @@ use crate::common::{launch_with, request_bytes};
 
 use super::fake_graph::start_fake;
 use super::media::{CLIP, INVOICE, PHOTO, VOICE, connect_channel, files_when, login, messages};
+
+/// Two seconds of a tone in WebM/Opus (101 packets, pre-skip 312), as a browser records it.
+const WEBM: &[u8] = include_bytes!("../fixtures/media/voice.webm");
 use super::*;
 
 #[expect(clippy::too_many_lines, reason = "one story, told in order")]
@@ -163,6 +168,10 @@ pub async fn media_out_story(w: World) {
         got[1]["audio"].get("caption").is_none(),
         "WhatsApp takes no caption on audio"
     );
+    assert_eq!(
+        got[1]["audio"]["voice"], true,
+        "an OGG/Opus audio is a voice note"
+    );
     assert_eq!(got[3]["document"]["filename"], "boleto junho.pdf");
     assert_eq!(got[3]["document"]["caption"], "Seu boleto");
     // Each shows as sent, its file readable by who may see the conversation.
@@ -188,6 +197,77 @@ pub async fn media_out_story(w: World) {
     let r = request(addr, "GET", &url, &[("Cookie", &bia)], None).await;
     assert!(r.status == 200 && r.raw == PHOTO, "{}", r.status);
 
+    // A voice note recorded in a browser (WebM/Opus): remuxed, stored and sent as OGG/Opus,
+    // a voice note; a WebM that is not one is refused, nothing stored nor sent.
+    let count = messages(addr, &bia, conv).await.len();
+    for bad in [&b"not a recording"[..], &WEBM[..64], PHOTO] {
+        let r = send(&bia, "", "audio/webm;codecs=opus", bad).await;
+        assert_eq!(
+            (r.status, r.code()),
+            (400, "bad_voice_note".into()),
+            "{}",
+            r.body
+        );
+    }
+    let r = send(&bia, "", "audio/webm", b"").await;
+    assert_eq!((r.status, r.code()), (400, "empty_file".into()));
+    assert_eq!(messages(addr, &bia, conv).await.len(), count);
+    let r = send(
+        &bia,
+        "?name=voice-note.webm&caption=ignored",
+        "audio/webm;codecs=opus",
+        WEBM,
+    )
+    .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let a = r.json()["attachments"][0].clone();
+    assert_eq!(
+        (&a["kind"], &a["voice"], &a["mime_type"], &a["file_name"]),
+        (
+            &json!("audio"),
+            &json!(true),
+            &json!("audio/ogg; codecs=opus"),
+            &json!("voice-note.ogg")
+        ),
+        "{a}"
+    );
+    assert_eq!(a["duration_ms"], (96_960 - 312) * 1000 / 48_000);
+    files_when(addr, &bia, conv, |_| {
+        fake.received.lock().unwrap().len() >= 5
+    })
+    .await;
+    let body = fake.received.lock().unwrap()[4].2.clone();
+    assert_eq!(body["type"], "audio", "{body}");
+    assert_eq!(body["audio"]["voice"], true, "{body}");
+    assert!(body["audio"].get("caption").is_none(), "{body}");
+    let (content_type, upload) = fake.uploads.lock().unwrap()[4].clone();
+    assert!(content_type.starts_with("multipart/form-data"));
+    let text = String::from_utf8_lossy(&upload);
+    assert!(
+        text.contains("audio/ogg; codecs=opus") && text.contains("voice-note.ogg"),
+        "the type and name WhatsApp sees"
+    );
+    let at = upload.windows(4).position(|w| w == b"OggS").unwrap();
+    assert_eq!(&upload[at + 28..at + 36], b"OpusHead", "an OGG/Opus file");
+    assert!(
+        !upload.windows(4).any(|w| w == [0x1a, 0x45, 0xdf, 0xa3]),
+        "no WebM"
+    );
+    let stored = request(
+        addr,
+        "GET",
+        a["url"].as_str().unwrap(),
+        &[("Cookie", &bia)],
+        None,
+    )
+    .await;
+    assert_eq!(stored.status, 200);
+    assert!(
+        stored.raw.starts_with(b"OggS")
+            && upload.windows(stored.raw.len()).any(|w| w == stored.raw)
+    );
+    assert_eq!(a["size"], stored.raw.len());
+
     // A note with a file: stored, never sent to the customer.
     let before = fake.received.lock().unwrap().len();
     let r = send(&bia, "?mode=note&name=print.png", "image/png", PHOTO).await;
@@ -200,7 +280,7 @@ pub async fn media_out_story(w: World) {
         before,
         "a note is never sent"
     );
-    assert_eq!(fake.uploads.lock().unwrap().len(), 4);
+    assert_eq!(fake.uploads.lock().unwrap().len(), 5);
 
     // The customer reacts to the photo sent (WhatsApp's id of it: the fake's first send), then
     // replies quoting it: the reaction goes on the photo, not in a message of its own; the reply

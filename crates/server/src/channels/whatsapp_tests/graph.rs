@@ -183,6 +183,21 @@ fn send_bodies() {
             "template": { "name": "hello_world", "language": { "code": "en_US" } },
         })
     );
+    // A voice note says so; a caption never goes with audio; a document has its name.
+    let media = |kind, caption, name, voice| media_body(MARIANA, kind, "m1", caption, name, voice);
+    assert_eq!(
+        media("audio", "ouça", Some("voice-note.ogg"), true)["audio"],
+        json!({ "id": "m1", "voice": true })
+    );
+    assert_eq!(
+        media("audio", "", None, false)["audio"],
+        json!({ "id": "m1" })
+    );
+    assert_eq!(
+        media("document", "Seu boleto", Some("boleto.pdf"), true)["document"],
+        json!({ "id": "m1", "caption": "Seu boleto", "filename": "boleto.pdf" })
+    );
+    assert_eq!(media("image", "Foto", None, false)["type"], "image");
 }
 
 fn graph_error(code: i64, message: &str) -> Vec<u8> {
