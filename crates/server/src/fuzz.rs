@@ -12,7 +12,7 @@ use crate::error::ApiError;
 use crate::json::Validate;
 
 /// The request bodies [`request_body`] knows, by index.
-pub const REQUEST_BODIES: [&str; 30] = [
+pub const REQUEST_BODIES: [&str; 32] = [
     "LoginRequest",
     "TokenRequest",
     "OwnPassword",
@@ -43,6 +43,8 @@ pub const REQUEST_BODIES: [&str; 30] = [
     "NewTag",
     "ContactRequest",
     "MergeRequest",
+    "StartRequest",
+    "OutboundRequest",
 ];
 
 /// The WhatsApp Cloud API webhook payload's index in the names [`request_body`] takes, after
@@ -132,6 +134,8 @@ pub fn request_body(which: usize, bytes: &[u8]) -> Result<(), ApiError> {
         27 => checked::<crate::admin::tags::NewTag>(bytes),
         28 => checked::<crate::contacts::write::ContactRequest>(bytes),
         29 => checked::<crate::contacts::write::MergeRequest>(bytes),
+        30 => checked::<crate::contacts::start::StartRequest>(bytes),
+        31 => checked::<crate::contacts::start::OutboundRequest>(bytes),
         _ => crate::channels::whatsapp::parse(bytes)
             .map(|_| ())
             .map_err(|e| {

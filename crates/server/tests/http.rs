@@ -76,6 +76,8 @@ mod media;
 mod media_out;
 #[path = "http/networks.rs"]
 mod networks;
+#[path = "http/outbound.rs"]
+mod outbound;
 #[path = "http/passwords.rs"]
 mod passwords;
 #[path = "http/round2.rs"]
@@ -522,6 +524,21 @@ async fn contacts_on_postgres() {
         return;
     };
     contacts::contacts_story(start(store).await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn outbound_on_sqlite() {
+    let (store, dir) = on_sqlite("outbound").await;
+    outbound::outbound_story(start(store).await).await;
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn outbound_on_postgres() {
+    let Some(store) = on_postgres().await else {
+        return;
+    };
+    outbound::outbound_story(start(store).await).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

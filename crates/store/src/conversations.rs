@@ -47,13 +47,26 @@ pub(crate) const BUMP: &str = "INSERT INTO conversation_counts (account_id, clas
 impl crate::Conversations<'_> {
     /// Creates a conversation and counts it.
     pub async fn create_conversation(&self, c: &NewConversation<'_>) -> Result<ConversationId> {
+        self.create_conversation_through(c, None).await
+    }
+
+    /// Creates a conversation that goes through channel `channel` (of the account: replies and
+    /// templates are sent through it), and counts it; `NotFound` when the department, the
+    /// contact or the channel is not the account's.
+    pub async fn create_conversation_through(
+        &self,
+        c: &NewConversation<'_>,
+        channel: Option<i64>,
+    ) -> Result<ConversationId> {
         let class = class_code(c.status.class());
         let id: i64 = with_pool!(self, pool, begin => {
             let mut tx = pool.begin_with(begin).await?;
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO conversations (account_id, department_id, status, class, assignee_id, contact_id, channel, \
-                 last_activity, last_customer_message_at, created_at, version) \
-                 SELECT $1, d.id, $3, $4, $5, $8, $6, $7, NULL, $7, 1 FROM departments d WHERE d.id = $2 AND d.account_id = $1                  AND ($8 IS NULL OR EXISTS (SELECT 1 FROM contacts c WHERE c.id = $8 AND c.account_id = $1)) RETURNING id",
+                 last_activity, last_customer_message_at, created_at, version, channel_id) \
+                 SELECT $1, d.id, $3, $4, $5, $8, $6, $7, NULL, $7, 1, $9 FROM departments d WHERE d.id = $2 AND d.account_id = $1 \
+                 AND ($8 IS NULL OR EXISTS (SELECT 1 FROM contacts c WHERE c.id = $8 AND c.account_id = $1)) \
+                 AND ($9 IS NULL OR EXISTS (SELECT 1 FROM channels ch WHERE ch.id = $9 AND ch.account_id = $1)) RETURNING id",
             )
             .bind(c.account.0)
             .bind(c.department.0)
@@ -63,6 +76,7 @@ impl crate::Conversations<'_> {
             .bind(c.channel)
             .bind(c.at)
             .bind(c.contact)
+            .bind(channel)
             .fetch_optional(&mut *tx)
             .await?
             .ok_or(StoreError::NotFound("department or contact"))?;

@@ -140,3 +140,61 @@ pub async fn login(addr: SocketAddr, email: &str) -> String {
         .expect("login failed")
         .to_owned()
 }
+
+/// An account "bench" with one owner (`email`, password `carga-1234`), member of its default
+/// department.
+pub async fn seed_owner(
+    store: &store::Store,
+    email: &str,
+) -> (access::AccountId, access::DepartmentId) {
+    use access::{BuiltinRole, Membership, MembershipKind, Scope, Settings};
+    let a = store
+        .directory()
+        .create_account("bench", &Settings::default(), "Atendimento", 0)
+        .await
+        .unwrap();
+    let dept = store.directory().default_department(a).await.unwrap();
+    let owner = store
+        .directory()
+        .account_config(a)
+        .await
+        .unwrap()
+        .builtin_role(BuiltinRole::Owner)
+        .unwrap();
+    let hash = server::secret::hash_password("carga-1234").unwrap();
+    let user = store
+        .directory()
+        .create_user(
+            a,
+            &store::NewUser {
+                email,
+                name: "Dona",
+                password_hash: Some(&hash),
+                active: true,
+            },
+            0,
+        )
+        .await
+        .unwrap();
+    store
+        .directory()
+        .set_user_access(
+            a,
+            &access::User {
+                id: user,
+                account: a,
+                active: true,
+                memberships: vec![Membership {
+                    department: dept,
+                    kind: MembershipKind::Member,
+                }],
+                bindings: vec![access::Binding {
+                    role: owner,
+                    scope: Scope::Account,
+                }],
+            },
+        )
+        .await
+        .unwrap();
+    (a, dept)
+}

@@ -18,6 +18,7 @@
 pub mod contacts;
 pub mod conversations;
 pub mod files;
+pub mod outbound;
 pub mod principals;
 pub mod receive;
 pub mod routing;

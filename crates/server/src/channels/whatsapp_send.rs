@@ -8,7 +8,7 @@ pub fn text_body(to: &str, text: &str) -> Value {
     json!({
         "messaging_product": "whatsapp",
         "recipient_type": "individual",
-        "to": to,
+        "to": to.trim_start_matches('+'),
         "type": "text",
         "text": { "preview_url": false, "body": text },
     })
@@ -42,7 +42,7 @@ pub fn media_body(
     json!({
         "messaging_product": "whatsapp",
         "recipient_type": "individual",
-        "to": to,
+        "to": to.trim_start_matches('+'),
         "type": kind,
         kind: media,
     })
@@ -67,7 +67,7 @@ pub fn template_body(to: &str, name: &str, language: &str, parameters: &[String]
     json!({
         "messaging_product": "whatsapp",
         "recipient_type": "individual",
-        "to": to,
+        "to": to.trim_start_matches('+'),
         "type": "template",
         "template": template,
     })

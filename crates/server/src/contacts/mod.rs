@@ -2,6 +2,7 @@
 //! - [`read`]: `GET /api/v1/contacts` (search and pages), one contact, and a contact's
 //!   conversations (their history, only those the caller sees);
 //! - [`write`]: create, change, merge, erase;
+//! - [`start`]: a conversation started with a contact or a number (the agent writes first);
 //! - [`csv`]: import (a preview with every row's errors, then all rows or none) and the
 //!   streamed, audited export.
 //!
@@ -12,6 +13,7 @@
 
 pub mod csv;
 pub mod read;
+pub mod start;
 pub mod write;
 
 use std::collections::BTreeMap;
@@ -100,7 +102,8 @@ pub(crate) fn routes() -> utoipa_axum::router::OpenApiRouter<crate::state::AppSt
     utoipa_axum::router::OpenApiRouter::new()
         .routes(utoipa_axum::routes!(read::list, write::create))
         .routes(utoipa_axum::routes!(read::get, write::update, write::erase))
-        .routes(utoipa_axum::routes!(read::history))
+        .routes(utoipa_axum::routes!(read::history, start::with_contact))
+        .routes(utoipa_axum::routes!(start::with_number))
         .routes(utoipa_axum::routes!(write::merge))
         .routes(utoipa_axum::routes!(csv::import))
         .routes(utoipa_axum::routes!(csv::export))

@@ -44,6 +44,16 @@ const NOT_ADMINISTRATION: &[(&str, &str, &str)] = &[
     ),
     (
         "post",
+        "/api/v1/contacts/{id}/conversations",
+        "customer service (the agent writes first)",
+    ),
+    (
+        "post",
+        "/api/v1/conversations/outbound",
+        "customer service (the agent writes first)",
+    ),
+    (
+        "post",
         "/api/v1/conversations/{id}/files",
         "customer service",
     ),

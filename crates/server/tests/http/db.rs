@@ -136,7 +136,7 @@ impl Raw {
                 format!("account_id = {account}")
             } else if table == "accounts" {
                 format!("id = {account}")
-            } else if table == "schema_migrations" {
+            } else if table == "schema_migrations" || table == "data_migrations" {
                 "TRUE".to_owned()
             } else if table == "login_failures" {
                 format!("key LIKE '%{key_part}%'")

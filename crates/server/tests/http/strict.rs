@@ -82,6 +82,20 @@ fn bases(
             ),
         ),
         (
+            ("POST", "/api/v1/contacts/{id}/conversations"),
+            v(
+                format!("/api/v1/contacts/{}/conversations", cx.a_contact),
+                json!({"department_id": w.vendas.0, "channel_id": cx.a_whatsapp, "template": {"name": "ola", "language": "pt_BR", "parameters": ["p"]}}),
+            ),
+        ),
+        (
+            ("POST", "/api/v1/conversations/outbound"),
+            v(
+                "/api/v1/conversations/outbound".into(),
+                json!({"phone": "(85) 3261-2156", "name": "N", "department_id": w.vendas.0, "channel_id": cx.a_whatsapp, "template": {"name": "ola", "language": "pt_BR"}}),
+            ),
+        ),
+        (
             ("POST", "/api/v1/contacts/{id}/merge"),
             v(
                 format!("/api/v1/contacts/{}/merge", cx.a_contact),
