@@ -87,13 +87,19 @@ impl Phone {
         } else if let Some(rest) = all.strip_prefix("00").filter(|_| text.starts_with("00")) {
             parse_international(rest)
         } else {
-            // A number without `+` is Brazilian, or else a whole international number (country
-            // code and all, 11 digits or more), never a part of one read as some country's.
-            parse_national(text).or_else(|| {
-                (all.len() >= 11)
-                    .then(|| parse_international(&all))
-                    .flatten()
-            })
+            // A number without `+` is Brazilian (10 or 11 digits: the area code and the number,
+            // read first as such, so that area code 55 is not taken for the country code), or
+            // else a whole international number (country code and all, 11 digits or more),
+            // never a part of one read as some country's.
+            (matches!(all.len(), 10 | 11))
+                .then(|| parse_international(&format!("55{all}")))
+                .flatten()
+                .or_else(|| parse_national(text))
+                .or_else(|| {
+                    (all.len() >= 11)
+                        .then(|| parse_international(&all))
+                        .flatten()
+                })
         }?;
         Some(Phone(number.format().mode(Mode::E164).to_string()))
     }
@@ -191,6 +197,22 @@ mod tests {
                 "{written}"
             );
         }
+    }
+
+    #[test]
+    fn area_code_55_is_not_the_country_code() {
+        assert_eq!(
+            Phone::parse("(55) 96000-0231").unwrap().as_str(),
+            "+5555960000231"
+        );
+        assert_eq!(
+            Phone::parse("55 3221-1234").unwrap().as_str(),
+            "+555532211234"
+        );
+        assert_eq!(
+            Phone::parse("5555960000231").unwrap().as_str(),
+            "+5555960000231"
+        );
     }
 
     #[test]

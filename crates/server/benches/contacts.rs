@@ -38,11 +38,18 @@ fn pct(v: &[Duration], p: f64) -> f64 {
     v[i].as_secs_f64() * 1000.0
 }
 
-/// Row `i`'s phone, as a person would type it: `(11) 9XXXX-XXXX` with a mobile's first digit.
+/// Brazil's area codes (DDD).
+const AREA: &[u32] = &[
+    11, 12, 13, 14, 15, 16, 17, 18, 19, 21, 22, 24, 27, 28, 31, 32, 33, 34, 35, 37, 38, 41, 42, 43,
+    44, 45, 46, 47, 48, 49, 51, 53, 54, 55, 61, 62, 63, 64, 65, 66, 67, 68, 69, 71, 73, 74, 75, 77,
+    79, 81, 82, 83, 84, 85, 86, 87, 88, 89, 91, 92, 93, 94, 95, 96, 97, 98, 99,
+];
+
+/// Row `i`'s phone, as a person would type it: `(11) 9XXXX-XXXX`, a mobile, one per row.
 fn phone(i: usize) -> String {
     let n = 60_000_000 + i * 7 % 39_999_999;
     let d = format!("9{n:08}");
-    format!("({}) {}-{}", 11 + i % 80, &d[..5], &d[5..])
+    format!("({}) {}-{}", AREA[i % AREA.len()], &d[..5], &d[5..])
 }
 
 fn csv(rows: usize) -> String {
@@ -117,7 +124,7 @@ async fn main() {
     let r = post(false).await.unwrap();
     assert_eq!(r.status(), 200);
     let preview: serde_json::Value = serde_json::from_slice(&r.bytes().await.unwrap()).unwrap();
-    assert_eq!(preview["error_count"], 0, "{}", preview["errors"]);
+    assert_eq!(preview["error_count"], 0, "{}", preview["errors"][0]);
     let preview_s = t.elapsed().as_secs_f64();
     let t = Instant::now();
     let r = post(true).await.unwrap();
@@ -153,7 +160,7 @@ async fn main() {
             match k % 5 {
                 0 => format!("joao araujo {i}"),
                 1 => phone(i)[5..].replace('-', ""),
-                2 => format!("+55 {} {}", 11 + i % 80, &phone(i)[5..]),
+                2 => format!("+55 {} {}", AREA[i % AREA.len()], &phone(i)[5..]),
                 3 => format!("cliente{}@exemplo", i / 3 * 3),
                 _ => format!("ninguém {k}"),
             }

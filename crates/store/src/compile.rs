@@ -10,6 +10,7 @@
 
 use access::{AssigneeFilter, ContactScope, Cursor, DeptSet, Plan, Term};
 
+use crate::Backend;
 use crate::codec::class_code;
 
 /// Above this many departments a term reads the class index with an `IN` filter instead of one
@@ -74,7 +75,7 @@ fn like_pattern(text: &str) -> String {
     p
 }
 
-fn filter_conditions(b: &mut Builder, plan: &Plan, f: &Filter) -> Vec<String> {
+fn filter_conditions(b: &mut Builder, plan: &Plan, f: &Filter, backend: Backend) -> Vec<String> {
     let mut w = Vec::new();
     if let Some(tag) = &f.tag {
         let (a, t) = (b.bind(plan.account.0), b.bind_text(tag));
@@ -83,12 +84,29 @@ fn filter_conditions(b: &mut Builder, plan: &Plan, f: &Filter) -> Vec<String> {
         ));
     }
     if let Some(q) = &f.search {
-        let (a, pat) = (b.bind(plan.account.0), b.bind_text(&search_pattern(q)));
-        w.push(format!(
-            "contact_id IN (SELECT c.id FROM contacts c WHERE c.account_id = {a} AND c.search LIKE {pat} ESCAPE '\\')"
-        ));
+        // The conversation's own account condition keeps other accounts' contacts out.
+        w.push(search_condition(b, backend, "contact_id", q));
     }
     w
+}
+
+/// The text a search looks for in contacts' `search` keys: a phone's digits, or the folded text.
+fn search_text(q: &str) -> String {
+    phone::search_digits(q).unwrap_or_else(|| crate::contacts::fold(q))
+}
+
+/// The condition "contact `column` matches search `q`". On SQLite it asks the contacts' FTS5
+/// trigram index (`contacts_search`, whose `LIKE` reads the index; a text with `%`, `_` or `\`
+/// falls back to the escaped scan); on PostgreSQL the `search` column's pg_trgm GIN index
+/// answers the escaped `LIKE`.
+fn search_condition(b: &mut Builder, backend: Backend, column: &str, q: &str) -> String {
+    let text = search_text(q);
+    if backend == Backend::Sqlite && !text.contains(['%', '_', '\\']) {
+        let pat = b.bind_text(&format!("%{text}%"));
+        return format!("{column} IN (SELECT rowid FROM contacts_search WHERE search LIKE {pat})");
+    }
+    let pat = b.bind_text(&search_pattern(q));
+    format!("{column} IN (SELECT id FROM contacts WHERE search LIKE {pat} ESCAPE '\\')")
 }
 
 /// The `LIKE` pattern of a search in contacts' `search` keys: a phone in any format as its
@@ -110,6 +128,7 @@ pub fn contact_listing(
     search: Option<&str>,
     after: Option<&crate::ContactCursor>,
     limit: u32,
+    backend: Backend,
 ) -> Option<Compiled> {
     if scope.is_empty() {
         return None;
@@ -134,10 +153,7 @@ pub fn contact_listing(
         ));
     }
     if let Some(q) = search.map(str::trim).filter(|q| !q.is_empty()) {
-        w.push(format!(
-            "search LIKE {} ESCAPE '\\'",
-            b.bind_text(&search_pattern(q))
-        ));
+        w.push(search_condition(&mut b, backend, "id", q));
     }
     if let Some(c) = after {
         let (n1, i, n2) = (
@@ -209,7 +225,13 @@ const ORDER: &str = "ORDER BY last_activity DESC, id DESC";
 
 /// A page of the plan: up to `limit` `(id, last_activity)` rows older than `after`, newest
 /// first. `None` when the plan is empty (nothing to ask the database).
-pub fn list(plan: &Plan, after: Option<Cursor>, limit: u32, filter: &Filter) -> Option<Compiled> {
+pub fn list(
+    plan: &Plan,
+    after: Option<Cursor>,
+    limit: u32,
+    filter: &Filter,
+    backend: Backend,
+) -> Option<Compiled> {
     let mut b = Builder { binds: Vec::new() };
     let mut branches = Vec::new();
     let limit_param = |b: &mut Builder| b.bind(i64::from(limit));
@@ -217,7 +239,7 @@ pub fn list(plan: &Plan, after: Option<Cursor>, limit: u32, filter: &Filter) -> 
         for dept in branch_departments(t) {
             let mut w = term_conditions(&mut b, plan, t, false);
             w.extend(dept);
-            w.extend(filter_conditions(&mut b, plan, filter));
+            w.extend(filter_conditions(&mut b, plan, filter, backend));
             if let Some(c) = after {
                 let (at, id) = (b.bind(c.last_activity), b.bind(c.id.0));
                 w.push(format!("(last_activity, id) < ({at}, {id})"));
@@ -288,7 +310,10 @@ mod tests {
 
     #[test]
     fn empty_plan_compiles_to_nothing() {
-        assert_eq!(list(&plan(vec![]), None, 50, &Filter::default()), None);
+        assert_eq!(
+            list(&plan(vec![]), None, 50, &Filter::default(), Backend::Sqlite),
+            None
+        );
         assert_eq!(count(&plan(vec![])), None);
     }
 
@@ -307,6 +332,7 @@ mod tests {
             }),
             50,
             &Filter::default(),
+            Backend::Postgres,
         )
         .unwrap();
         assert_eq!(c.sql.matches("UNION ALL").count(), 1);
@@ -332,7 +358,7 @@ mod tests {
             departments: DeptSet::Any,
             assignee: AssigneeFilter::Is(UserId(2)),
         }]);
-        let c = list(&p, None, 20, &Filter::default()).unwrap();
+        let c = list(&p, None, 20, &Filter::default(), Backend::Sqlite).unwrap();
         assert_eq!(
             c.sql,
             "SELECT id, last_activity FROM conversations WHERE account_id = $1 AND class = $2 AND assignee_id = $3 ORDER BY last_activity DESC, id DESC LIMIT $4"
@@ -354,12 +380,40 @@ mod tests {
             all,
             through: plan(terms),
         };
-        assert_eq!(contact_listing(&scope(false, vec![]), None, None, 10), None);
-        let c = contact_listing(&scope(true, vec![]), Some("ana"), None, 10).unwrap();
+        assert_eq!(
+            contact_listing(&scope(false, vec![]), None, None, 10, Backend::Sqlite),
+            None
+        );
+        let c =
+            contact_listing(&scope(true, vec![]), Some("Ana"), None, 10, Backend::Sqlite).unwrap();
         assert_eq!(
             c.sql,
             "SELECT id, name, phone, email, attributes, created_at, updated_at, sort_name FROM contacts \
-             WHERE account_id = $1 AND erased_at IS NULL AND search LIKE $2 ESCAPE '\\' ORDER BY sort_name, id LIMIT $3"
+             WHERE account_id = $1 AND erased_at IS NULL AND id IN (SELECT rowid FROM contacts_search WHERE search LIKE $2) \
+             ORDER BY sort_name, id LIMIT $3"
+        );
+        assert_eq!(c.binds[1], Value::Text("%ana%".to_owned()));
+        let c =
+            contact_listing(&scope(true, vec![]), Some("a_b"), None, 10, Backend::Sqlite).unwrap();
+        assert!(
+            c.sql
+                .contains("id IN (SELECT id FROM contacts WHERE search LIKE $2 ESCAPE"),
+            "{}",
+            c.sql
+        );
+        let c = contact_listing(
+            &scope(true, vec![]),
+            Some("ana"),
+            None,
+            10,
+            Backend::Postgres,
+        )
+        .unwrap();
+        assert!(
+            c.sql
+                .contains("id IN (SELECT id FROM contacts WHERE search LIKE $2 ESCAPE"),
+            "{}",
+            c.sql
         );
         let through = scope(
             false,
@@ -373,7 +427,7 @@ mod tests {
             sort_name: "bia".to_owned(),
             id: 4,
         };
-        let c = contact_listing(&through, None, Some(&after), 10).unwrap();
+        let c = contact_listing(&through, None, Some(&after), 10, Backend::Postgres).unwrap();
         assert!(
             c.sql.contains(
                 "id IN (SELECT contact_id FROM conversations WHERE contact_id IS NOT NULL AND \

@@ -201,7 +201,7 @@ impl crate::Conversations<'_> {
         limit: u32,
         filter: &compile::Filter,
     ) -> Result<Vec<Cursor>> {
-        let Some(q) = compile::list(plan, after, limit, filter) else {
+        let Some(q) = compile::list(plan, after, limit, filter, self.store.backend()) else {
             return Ok(Vec::new());
         };
         with_pool!(self, pool => {
@@ -311,7 +311,7 @@ impl crate::Conversations<'_> {
         limit: u32,
         filter: &compile::Filter,
     ) -> Result<Vec<ConversationRow>> {
-        let Some(q) = compile::list(plan, after, limit, filter) else {
+        let Some(q) = compile::list(plan, after, limit, filter, self.store.backend()) else {
             return Ok(Vec::new());
         };
         let sql = format!(

@@ -26,3 +26,9 @@ CREATE INDEX contact_tags_tag ON contact_tags(tag_id);
 CREATE TABLE data_migrations (
     name TEXT PRIMARY KEY
 );
+
+-- Search: a pg_trgm GIN index over `search`, which answers `search LIKE '%text%'` without
+-- reading every contact (SQLite has an FTS5 trigram index instead). pg_trgm ships with
+-- PostgreSQL (contrib) and is a trusted extension: the database's owner may create it.
+CREATE EXTENSION IF NOT EXISTS pg_trgm;
+CREATE INDEX contacts_search_trgm ON contacts USING gin (search gin_trgm_ops);

@@ -105,7 +105,8 @@ impl crate::Contacts<'_> {
         after: Option<&ContactCursor>,
         limit: u32,
     ) -> Result<ContactPage> {
-        let Some(compiled) = contact_listing(scope, search, after, limit + 1) else {
+        let Some(compiled) = contact_listing(scope, search, after, limit + 1, self.store.backend())
+        else {
             return Ok(ContactPage::default());
         };
         let mut items: Vec<(ContactRecord, String)> = with_pool!(self, pool => {

@@ -4,7 +4,8 @@
 //! nullability and default, the same primary keys, and the same indexes (columns, order and
 //! uniqueness). What differs by design is not compared: triggers (PostgreSQL orders event ids and
 //! protects the audit log with its own), CHECK constraints and partial-index predicates (written
-//! in each dialect).
+//! in each dialect), and the contacts' text search index (an FTS5 table of trigrams on SQLite, a
+//! pg_trgm GIN index on PostgreSQL).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -54,7 +55,8 @@ pub(crate) async fn sqlite(path: &std::path::Path) -> Schema {
     let url = format!("sqlite://{}", path.display());
     let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
     let tables: Vec<String> = sqlx::query_scalar(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' \
+         AND name NOT LIKE 'contacts_search%' ORDER BY name",
     )
     .fetch_all(&pool)
     .await
@@ -140,7 +142,8 @@ pub(crate) async fn postgres(url: &str) -> Schema {
          array(SELECT COALESCE(a.attname::text, '(expression)') FROM unnest(ix.indkey) WITH ORDINALITY k(attnum, ord) \
                LEFT JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum ORDER BY k.ord) \
          FROM pg_index ix JOIN pg_class t ON t.oid = ix.indrelid JOIN pg_namespace n ON n.oid = t.relnamespace \
-         WHERE n.nspname = 'public'",
+         JOIN pg_class i ON i.oid = ix.indexrelid JOIN pg_am am ON am.oid = i.relam \
+         WHERE n.nspname = 'public' AND am.amname = 'btree'",
     )
     .fetch_all(&pool)
     .await
