@@ -32,6 +32,8 @@ use crate::common::{EventStream, SseEvent, launch, request};
 
 #[path = "worlds/escalation.rs"]
 mod escalation;
+#[path = "worlds/contacts.rs"]
+mod contacts;
 #[path = "worlds/reads.rs"]
 mod reads;
 #[path = "worlds/steps.rs"]
@@ -88,6 +90,8 @@ struct Rand {
     emails: BTreeMap<UserId, String>,
     /// Conversation → its contact's name.
     contact_of: BTreeMap<ConversationId, String>,
+    /// The world's contacts.
+    contacts: Vec<i64>,
     /// The other account's conversations.
     foreign: Vec<ConversationId>,
     /// Files on some conversations: (attachment id, its conversation, its bytes).
@@ -310,6 +314,7 @@ async fn build(store: Store, seed: u64) -> (Rand, Rng) {
         users,
         emails,
         contact_of,
+        contacts: contacts.iter().map(|(id, _)| *id).collect(),
         foreign,
         files,
         sessions: BTreeMap::new(),

@@ -156,6 +156,7 @@ pub(super) async fn check_reads(w: &Rand) {
                 .await;
             assert_eq!(detail, missing, "{u:?} reads another account's {c:?}");
         }
+        super::contacts::check_contacts(w, u, &p, cookie).await;
     }
 }
 
