@@ -159,6 +159,16 @@ pub fn display_key(key: &str) -> String {
     }
 }
 
+/// A contact's name as shown: a customer known only by their number (the name is the contact
+/// key until they write with a WhatsApp profile name, or a user edits it) shows the number
+/// formatted.
+pub fn shown_name(name: String, key: Option<&str>) -> String {
+    match key {
+        Some(k) if k == name => display_key(k),
+        _ => name,
+    }
+}
+
 /// What a search text means for phones. A whole number (in any format) is searched as its E.164
 /// form, a part of one (`98851-1238`, `8851 1238`) as its digits inside the stored number;
 /// `None` when the text is not a phone at all (a name).
@@ -264,6 +274,11 @@ mod tests {
         assert_eq!(contact_key(" visitor-42 "), "visitor-42");
         assert_eq!(display_key("+5585988511238"), "+55 85 98851-1238");
         assert_eq!(display_key("visitor-42"), "visitor-42");
+        assert_eq!(
+            shown_name("+5585988511238".into(), Some("+5585988511238")),
+            "+55 85 98851-1238"
+        );
+        assert_eq!(shown_name("Maria".into(), Some("+5585988511238")), "Maria");
         // A number the metadata does not know is shown as stored.
         assert_eq!(display_key("+999123"), "+999123");
     }

@@ -214,12 +214,15 @@ pub(crate) fn view(p: &Principal, row: ConversationRow) -> ConversationView {
         last_activity: row.record.last_activity,
         created_at: row.created_at,
         details_hidden: !details,
-        contact: row.contact.filter(|_| details).map(|k| ContactView {
-            id: k.id,
-            name: k.name,
-            phone_display: k.phone.as_deref().map(phone::display_key),
-            phone: k.phone,
-            email: k.email,
+        contact: row.contact.filter(|_| details).map(|k| {
+            let phone_display = k.phone.as_deref().map(phone::display_key);
+            ContactView {
+                id: k.id,
+                name: phone::shown_name(k.name, k.phone.as_deref()),
+                phone_display,
+                phone: k.phone,
+                email: k.email,
+            }
         }),
     }
 }

@@ -71,6 +71,10 @@ const OFFERS: &[Offer] = &[
         id: "viewers.open",
         any_of: &[Permission::UsersManage],
     },
+    Offer {
+        id: "conversations.start",
+        any_of: &[Permission::ConversationStartUnregistered],
+    },
 ];
 
 /// What `principal` may be offered, in [`OFFERS`] order.

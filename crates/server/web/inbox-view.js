@@ -7,6 +7,7 @@ import { channelLabel, statusLabel } from './conversation.js';
 import { debounce, h, nextId, replace } from './dom.js';
 import { fullTime, relativeTime, t } from './i18n.js';
 import { hasAdmin } from './admin.js';
+import { startButton } from './conversation-start.js';
 import { langSwitch } from './login.js';
 import { PAGE, TABS, deptName, filtered, orderedDepartments, parseHash } from './inbox-state.js';
 
@@ -239,6 +240,8 @@ export function createView(s, pane, cb) {
       h('div', { class: 'filter filter-q' }, h('label', { for: ids.q }, t('filters.search')), q),
       h('div', { class: 'filter' }, h('label', { for: ids.d }, t('filters.department')), dept),
       h('div', { class: 'filter' }, h('label', { for: ids.tag }, t('filters.tag')), tag),
+      // Writing first to a number: offered with `conversation.start_unregistered` (`me.may`).
+      (s.me.may || []).includes('conversations.start') ? h('div', { class: 'filter filter-start' }, startButton()) : null,
     );
   }
 

@@ -39,18 +39,22 @@ pub struct Outbound {
     pub whom: Whom,
     /// The department (`None`: the account's default).
     pub department: Option<DepartmentId>,
-    /// The WhatsApp channel (`None`: the account's only active one).
+    /// The WhatsApp channel (`None`: the department's, else the account's first).
     pub channel: Option<i64>,
     /// The first message: an approved template.
     pub template: Option<Template>,
 }
 
+/// The channel a conversation goes through: the one asked for (an active WhatsApp channel of
+/// the account), else the active WhatsApp channel of the conversation's department when there
+/// is exactly one, else the account's first active WhatsApp channel (its main number).
 async fn channel_of(
     ctx: &Ctx<'_>,
     who: Acting<'_>,
     chosen: Option<i64>,
+    department: DepartmentId,
 ) -> Result<store::Channel, ApiError> {
-    let usable: Vec<store::Channel> = ctx
+    let mut usable: Vec<store::Channel> = ctx
         .store
         .channels()
         .list(who.account)
@@ -58,28 +62,28 @@ async fn channel_of(
         .into_iter()
         .filter(|c| c.active && c.kind == store::ChannelKind::WhatsApp)
         .collect();
-    match chosen {
-        Some(id) => usable.into_iter().find(|c| c.id == id).ok_or_else(|| {
+    usable.sort_by_key(|c| c.id);
+    if let Some(id) = chosen {
+        return usable.into_iter().find(|c| c.id == id).ok_or_else(|| {
             ApiError::bad_request(
                 "unknown_channel",
                 "`channel_id` is not an active WhatsApp channel of this account",
             )
-        }),
-        None => {
-            let mut usable = usable;
-            match usable.len() {
-                1 => Ok(usable.remove(0)),
-                0 => Err(ApiError::bad_request(
-                    "no_whatsapp_channel",
-                    "the account has no active WhatsApp channel: connect one under Channels first",
-                )),
-                _ => Err(ApiError::bad_request(
-                    "choose_channel",
-                    "the account has several WhatsApp channels: say which with `channel_id`",
-                )),
-            }
-        }
+        });
     }
+    let of_department: Vec<&store::Channel> = usable
+        .iter()
+        .filter(|c| c.department == Some(department))
+        .collect();
+    if let [only] = of_department.as_slice() {
+        return Ok((*only).clone());
+    }
+    usable.into_iter().next().ok_or_else(|| {
+        ApiError::bad_request(
+            "no_whatsapp_channel",
+            "the account has no active WhatsApp channel: connect one under Channels first",
+        )
+    })
 }
 
 /// Starts the conversation; answers its id.
@@ -127,7 +131,7 @@ pub async fn start(
         &who.principal
             .decide_permission_in(Permission::ConversationAssume, &probe),
     )?;
-    let channel = channel_of(ctx, who, o.channel).await?;
+    let channel = channel_of(ctx, who, o.channel, department).await?;
     let now = ctx.clock.now_micros();
     let contact = match (contact, &o.whom) {
         (Some(id), _) => id,

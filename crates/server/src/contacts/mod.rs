@@ -49,10 +49,11 @@ pub struct ContactView {
 
 impl From<store::ContactRecord> for ContactView {
     fn from(c: store::ContactRecord) -> ContactView {
+        let phone_display = c.phone.as_deref().map(phone::display_key);
         ContactView {
             id: c.id,
-            phone_display: c.phone.as_deref().map(phone::display_key),
-            name: c.name,
+            name: phone::shown_name(c.name, c.phone.as_deref()),
+            phone_display,
             phone: c.phone,
             email: c.email,
             attributes: c.attributes,

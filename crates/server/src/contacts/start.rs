@@ -26,7 +26,8 @@ pub struct StartRequest {
     /// The department (default: the account's default department).
     #[serde(default)]
     pub department_id: Option<i64>,
-    /// The WhatsApp channel (default: the account's only active one).
+    /// The WhatsApp channel (default: the department's own WhatsApp channel when it has exactly
+    /// one, else the account's first active one).
     #[serde(default)]
     pub channel_id: Option<i64>,
     /// The first message: an approved template (the customer's 24-hour window is closed).
@@ -55,7 +56,8 @@ pub struct OutboundRequest {
     /// The department (default: the account's default department).
     #[serde(default)]
     pub department_id: Option<i64>,
-    /// The WhatsApp channel (default: the account's only active one).
+    /// The WhatsApp channel (default: the department's own WhatsApp channel when it has exactly
+    /// one, else the account's first active one).
     #[serde(default)]
     pub channel_id: Option<i64>,
     /// The first message: an approved template.

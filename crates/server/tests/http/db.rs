@@ -131,6 +131,11 @@ impl Raw {
     ) -> BTreeMap<String, Vec<String>> {
         let mut out = BTreeMap::new();
         for table in self.tables().await {
+            // SQLite's text index of contacts (FTS5 and its shadow tables): derived from
+            // `contacts`, which is compared.
+            if table.starts_with("contacts_search") {
+                continue;
+            }
             let columns = self.columns(&table).await;
             let filter = if columns.iter().any(|c| c == "account_id") {
                 format!("account_id = {account}")

@@ -30,10 +30,10 @@ use store::{NewConversation, NewUser, Store};
 
 use crate::common::{EventStream, SseEvent, launch, request};
 
-#[path = "worlds/escalation.rs"]
-mod escalation;
 #[path = "worlds/contacts.rs"]
 mod contacts;
+#[path = "worlds/escalation.rs"]
+mod escalation;
 #[path = "worlds/reads.rs"]
 mod reads;
 #[path = "worlds/steps.rs"]

@@ -6,7 +6,9 @@ use super::*;
 
 /// The contacts list and profiles of user `u` (principal `p`, session `cookie`).
 pub(super) async fn check_contacts(w: &Rand, u: UserId, p: &Principal, cookie: &str) {
-    let missing = w.call(cookie, "GET", "/api/v1/contacts/987654321", None).await;
+    let missing = w
+        .call(cookie, "GET", "/api/v1/contacts/987654321", None)
+        .await;
     assert_eq!(missing["status"], 404);
     let mut expected = Vec::new();
     for &k in &w.contacts {
@@ -21,7 +23,9 @@ pub(super) async fn check_contacts(w: &Rand, u: UserId, p: &Principal, cookie: &
         if visible {
             expected.push(k);
         }
-        let profile = w.call(cookie, "GET", &format!("/api/v1/contacts/{k}"), None).await;
+        let profile = w
+            .call(cookie, "GET", &format!("/api/v1/contacts/{k}"), None)
+            .await;
         if visible {
             assert_eq!(profile["status"], 200, "{u:?} opens contact {k}: {profile}");
         } else {
