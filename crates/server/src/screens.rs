@@ -75,6 +75,18 @@ const OFFERS: &[Offer] = &[
         id: "conversations.start",
         any_of: &[Permission::ConversationStartUnregistered],
     },
+    Offer {
+        id: "contacts.open",
+        any_of: &[Permission::ContactsView],
+    },
+    Offer {
+        id: "contacts.edit",
+        any_of: &[Permission::ContactsEdit],
+    },
+    Offer {
+        id: "contacts.delete",
+        any_of: &[Permission::ContactsDelete],
+    },
 ];
 
 /// What `principal` may be offered, in [`OFFERS`] order.

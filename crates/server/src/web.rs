@@ -79,7 +79,7 @@ mod tests {
 
     #[test]
     fn both_languages_have_the_same_keys() {
-        for file in ["i18n.js", "admin-i18n.js"] {
+        for file in ["i18n.js", "admin-i18n.js", "contacts-i18n.js"] {
             let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
                 .join("web")
                 .join(file);

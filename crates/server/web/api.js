@@ -128,6 +128,37 @@ export function upload(id, mode, file, caption, onProgress) {
   });
 }
 
+/**
+ * Sends a CSV file of contacts to check (`commit` false: a preview) or to import (true).
+ * Resolves with the import's report, also when the server refuses the rows (400 with the
+ * report: nothing was imported); rejects with an ApiError otherwise.
+ */
+export async function importContacts(file, commit) {
+  let res;
+  try {
+    res = await fetch(`/api/v1/contacts/import${query({ commit: commit ? 'true' : 'false' })}`, {
+      method: 'POST',
+      headers: { Accept: 'application/json', 'Content-Type': 'text/csv' },
+      credentials: 'same-origin',
+      body: file,
+    });
+  } catch {
+    throw new ApiError(0, 'network', t('error.network'));
+  }
+  let data = null;
+  try {
+    data = await res.json();
+  } catch {
+    data = null;
+  }
+  if (data && typeof data.rows === 'number' && (res.ok || res.status === 400)) return data;
+  const e = (data && data.error) || {};
+  const err = new ApiError(res.status, e.code || `http_${res.status}`, e.message || res.statusText, e.reasons || []);
+  if (res.status === 401) handlers.unauthorized(err);
+  if (res.status === 403 && err.code === 'password_change_required') handlers.passwordChange(err);
+  throw err;
+}
+
 // The endpoints the page uses.
 export const api = {
   login: (email, password) => post('/api/v1/auth/login', { email, password }, { quiet: true }),
@@ -151,4 +182,11 @@ export const api = {
   act: (id, action, body) =>
     post(`/api/v1/conversations/${encodeURIComponent(id)}/${action}`, body ?? {}),
   template: (id, body) => post(`/api/v1/conversations/${encodeURIComponent(id)}/template`, body),
+  contacts: (params) => get(`/api/v1/contacts${query(params)}`),
+  contact: (id) => get(`/api/v1/contacts/${encodeURIComponent(id)}`),
+  contactConversations: (id) => get(`/api/v1/contacts/${encodeURIComponent(id)}/conversations`),
+  createContact: (body) => post('/api/v1/contacts', body),
+  updateContact: (id, body) => put(`/api/v1/contacts/${encodeURIComponent(id)}`, body),
+  eraseContact: (id) => del(`/api/v1/contacts/${encodeURIComponent(id)}`),
+  mergeContacts: (keep, from) => post(`/api/v1/contacts/${encodeURIComponent(keep)}/merge`, { from }),
 };

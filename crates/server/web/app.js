@@ -3,6 +3,7 @@
 
 import { adminScreen, isAdminHash } from './admin.js';
 import { ApiError, api, onAuthProblem } from './api.js';
+import { contactsScreen, hasContacts, isContactsHash } from './contacts.js';
 import { h, replace } from './dom.js';
 import { t } from './i18n.js';
 import { inboxScreen } from './inbox.js';
@@ -33,16 +34,31 @@ function showPassword(me) {
   );
 }
 
-let shown = null; // 'inbox' | 'admin' | null
+let shown = null; // 'inbox' | 'admin' | 'contacts' | null
 let currentMe = null;
+
+/** The screen the address names: the administration, the contacts (when offered), the inbox. */
+function wanted(me) {
+  if (isAdminHash()) return 'admin';
+  if (isContactsHash() && hasContacts(me)) return 'contacts';
+  return 'inbox';
+}
 
 function showInbox(me) {
   currentMe = me;
-  if (isAdminHash()) {
+  const want = wanted(me);
+  if (want === 'admin') {
     shown = 'admin';
     show(() => adminScreen(root, { me, onLogout: () => showLogin() }));
     return;
   }
+  if (want === 'contacts') {
+    shown = 'contacts';
+    show(() => contactsScreen(root, { me, onLogout: () => showLogin() }));
+    return;
+  }
+  // A contacts address without the offer falls back to the inbox's first tab.
+  if (isContactsHash()) history.replaceState(null, '', '#/mine');
   shown = 'inbox';
   show(() =>
     inboxScreen(root, {
@@ -94,11 +110,11 @@ onAuthProblem({
   passwordChange: () => boot(),
 });
 
-// The inbox and the administration are two screens: moving between their addresses switches.
+// The inbox, the administration and the contacts are three screens: moving between their
+// addresses switches.
 window.addEventListener('hashchange', () => {
   if (!shown || !currentMe) return;
-  const want = isAdminHash() ? 'admin' : 'inbox';
-  if (want !== shown) showInbox(currentMe);
+  if (wanted(currentMe) !== shown) showInbox(currentMe);
 });
 
 boot();

@@ -7,6 +7,7 @@ import { ApiError, api, describe } from './api.js';
 import { toast } from './dom.js';
 import { t } from './i18n.js';
 import { isAdminHash } from './admin.js';
+import { isContactsHash } from './contacts.js';
 import { MAX_PAGE, PAGE, TYPING_PAUSE, dropItem, listParams, mergeItems, parseHash, selectTab, setAccount } from './inbox-state.js';
 
 /**
@@ -169,7 +170,7 @@ export function createActions(s, view, pane, { onLogout, onSessionEnded }) {
 
   let routed = { tab: null, id: null };
   function route() {
-    if (destroyed || isAdminHash()) return;
+    if (destroyed || isAdminHash() || isContactsHash()) return;
     const { tab, id } = parseHash();
     const nextTab = tab || s.tab;
     if (!tab) {

@@ -8,6 +8,7 @@ import { debounce, h, nextId, replace } from './dom.js';
 import { fullTime, relativeTime, t } from './i18n.js';
 import { hasAdmin } from './admin.js';
 import { startButton } from './conversation-start.js';
+import { hasContacts } from './contacts.js';
 import { langSwitch } from './login.js';
 import { PAGE, TABS, deptName, filtered, orderedDepartments, parseHash } from './inbox-state.js';
 
@@ -96,7 +97,16 @@ export function createView(s, pane, cb) {
         { class: 'topbar-right' },
         h('span', { class: 'user-name', title: t('header.user', { name: s.me.name }) }, s.me.name),
         toggle,
-        // On a phone the way in is an icon (its name stays "Administração" for assistive technology).
+        // On a phone the ways in are icons (their names stay "Contatos" and "Administração" for
+        // assistive technology).
+        hasContacts(s.me)
+          ? h(
+              'a',
+              { class: 'btn btn-ghost admin-link contacts-link', href: '#/contacts', 'aria-label': t('ct.title'), title: t('ct.title') },
+              h('span', { class: 'admin-link-icon', 'aria-hidden': 'true' }, '☎'),
+              h('span', { class: 'admin-link-label' }, t('ct.title')),
+            )
+          : null,
         hasAdmin(s.me)
           ? h(
               'a',
