@@ -1,6 +1,7 @@
 // A contact's profile: its fields, custom attributes, tags, when it was created and changed, and
 // its conversations that the user sees (status, department, last activity), each opening in the
-// inbox. The buttons follow what the server offers: edit and merge (`contacts.edit`), erasing the
+// inbox. The buttons follow what the server offers: a new conversation with the contact
+// (conversation-start.js), edit and merge (`contacts.edit`), erasing the
 // personal data (`contacts.delete`, LGPD art. 18) after a confirmation in words.
 
 import { api } from './api.js';
@@ -8,6 +9,7 @@ import { h, replace, toast } from './dom.js';
 import { fullTime, relativeTime, t } from './i18n.js';
 import { channelLabel, statusLabel } from './conversation.js';
 import { chips, confirmDialog, detailHead, errorText } from './contacts-common.js';
+import { openStart } from './conversation-start.js';
 
 /** The inbox's tab that holds a conversation of the history, for its address. */
 export function tabOf(conversation, me) {
@@ -47,6 +49,12 @@ export function profileView(ctx, id) {
     el.setAttribute('aria-busy', 'false');
     el.setAttribute('aria-labelledby', 'contact-name');
     const actions = [];
+    // Writing first (the server decides: the contact seen, `conversation.assume` in the department).
+    if (c.phone) {
+      actions.push(
+        h('button', { type: 'button', class: 'btn btn-small btn-primary', onclick: () => openStart({ contact: { id: c.id, name: c.name } }) }, t('start.open')),
+      );
+    }
     if (ctx.may('contacts.edit')) {
       actions.push(h('a', { class: 'btn btn-small', href: `#/contacts/${c.id}/edit` }, t('ct.edit')));
       actions.push(h('a', { class: 'btn btn-small', href: `#/contacts/${c.id}/merge` }, t('ct.merge')));

@@ -142,6 +142,25 @@ pub(crate) fn check(
 }
 
 impl ContactRequest {
+    /// The fields to write; a phone sent back exactly as stored (a generic channel's id for
+    /// the contact, say) is kept as it is rather than parsed again.
+    fn write_keeping(&self, stored: Option<&str>) -> Result<store::ContactWrite, ApiError> {
+        let unchanged = stored.is_some() && self.phone.as_deref().map(str::trim) == stored;
+        if !unchanged {
+            return self.write();
+        }
+        let mut w = check(
+            &self.name,
+            None,
+            self.email.as_deref(),
+            &self.attributes,
+            &self.tags,
+        )
+        .map_err(|(code, message)| ApiError::bad_request(code, message))?;
+        w.phone = stored.map(str::to_owned);
+        Ok(w)
+    }
+
     fn write(&self) -> Result<store::ContactWrite, ApiError> {
         check(
             &self.name,
@@ -216,7 +235,7 @@ pub async fn update(
     Json(req): Json<ContactRequest>,
 ) -> Result<axum::Json<ContactView>, ApiError> {
     let ctx = state.ctx();
-    uc::visible(&ctx, caller.acting(), id).await?;
+    let stored = uc::visible(&ctx, caller.acting(), id).await?;
     let (at, granted) = attempt(
         &state,
         &caller,
@@ -225,7 +244,7 @@ pub async fn update(
         Some(id),
     )
     .await?;
-    let w = req.write()?;
+    let w = req.write_keeping(stored.phone.as_deref())?;
     let before: ContactView = uc::update(&ctx, caller.acting(), id, &w).await?.into();
     let shown: ContactView = uc::visible(&ctx, caller.acting(), id).await?.into();
     at.record_change(

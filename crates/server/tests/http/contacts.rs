@@ -371,6 +371,30 @@ pub async fn contacts_story(w: World) {
                 .all(|m| m["body"] == "" && m["attachments"].as_array().is_none_or(Vec::is_empty)),
         "{msgs}"
     );
+    // A generic channel's contact (its key is not a phone) is edited with its key unchanged.
+    let key = format!("visitor-{tag}");
+    let visitor = w
+        .store
+        .inbox()
+        .create_contact(w.a, "Visitante", Some(&key), None, 0)
+        .await
+        .unwrap();
+    let r = call(
+        &w,
+        &dona,
+        "PUT",
+        &format!("/api/v1/contacts/{visitor}"),
+        Some(json!({"name": "Visitante do site", "phone": key})),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(
+        (
+            r.json()["phone"].as_str(),
+            r.json()["phone_display"].as_str()
+        ),
+        (Some(key.as_str()), Some(key.as_str()))
+    );
     // The phone is free again.
     let r = call(
         &w,
