@@ -130,7 +130,7 @@ export function upload(id, mode, file, caption, onProgress) {
 
 /**
  * Sends a CSV file of contacts to check (`commit` false: a preview) or to import (true).
- * Resolves with the import's report, also when the server refuses the rows (400 with the
+ * Resolves with the import's report, also when the server refuses the rows (422 with the
  * report: nothing was imported); rejects with an ApiError otherwise.
  */
 export async function importContacts(file, commit) {
@@ -151,7 +151,7 @@ export async function importContacts(file, commit) {
   } catch {
     data = null;
   }
-  if (data && typeof data.rows === 'number' && (res.ok || res.status === 400)) return data;
+  if (data && typeof data.rows === 'number' && (res.ok || res.status === 422)) return data;
   const e = (data && data.error) || {};
   const err = new ApiError(res.status, e.code || `http_${res.status}`, e.message || res.statusText, e.reasons || []);
   if (res.status === 401) handlers.unauthorized(err);

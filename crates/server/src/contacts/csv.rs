@@ -6,7 +6,7 @@
 //! column becomes a custom attribute of that name). Commas or semicolons separate the columns
 //! (spreadsheets set to Portuguese write semicolons). Without `commit=true` nothing is written:
 //! the answer is a preview (the first rows as they would be stored) and every row's errors.
-//! With `commit=true` the rows are written all or none: any error answers 400 with the same
+//! With `commit=true` the rows are written all or none: any error answers 422 with the same
 //! report and nothing is imported. A row whose phone belongs to a contact updates it.
 //!
 //! **Export** (`GET /api/v1/contacts/export`): every contact the caller sees, streamed page by
@@ -344,7 +344,8 @@ fn parse(bytes: &[u8], known_tags: &[String]) -> (Vec<(u64, store::ContactWrite)
 #[utoipa::path(post, path = "/api/v1/contacts/import", tag = "contacts", params(ImportQuery),
     request_body(content = String, content_type = "text/csv", description = "The CSV file"),
     responses((status = 200, body = ImportReport, description = "The preview, or what was imported"),
-              (status = 400, body = ImportReport, description = "`commit=true` and some rows are wrong: nothing was imported"),
+              (status = 400, body = crate::error::ErrorBody, description = "An empty file, an upload that broke off"),
+              (status = 422, body = ImportReport, description = "`commit=true` and some rows are wrong: nothing was imported"),
               (status = 403, body = crate::error::ErrorBody), (status = 413, body = crate::error::ErrorBody)))]
 pub async fn import(
     State(state): State<AppState>,
@@ -396,7 +397,7 @@ pub async fn import(
         return Ok(axum::Json(report).into_response());
     }
     if report.error_count > 0 {
-        return Ok((StatusCode::BAD_REQUEST, axum::Json(report)).into_response());
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, axum::Json(report)).into_response());
     }
     let writes: Vec<store::ContactWrite> = rows.into_iter().map(|(_, w)| w).collect();
     let done = uc::import(&state.ctx(), caller.acting(), &writes).await?;

@@ -276,7 +276,7 @@ pub async fn contacts_story(w: World) {
         format!("+55 11 98888-{}", &digits[..4])
     );
     let r = csv(&w, &dona, true, &bad).await;
-    assert_eq!(r.status, 400, "{}", r.body);
+    assert_eq!(r.status, 422, "{}", r.body);
     assert_eq!(r.json()["committed"], false);
     let q = format!("/api/v1/contacts?q=ana%20import%20{tag}");
     assert!(names(&call(&w, &dona, "GET", &q, None).await.json()).is_empty());
