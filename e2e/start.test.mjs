@@ -32,7 +32,7 @@ test('the owner starts a conversation with a new number, with a template', async
   const again = page.getByRole('dialog', { name: 'Nova conversa' });
   await again.getByLabel('Número do WhatsApp').fill('abc');
   await again.getByRole('button', { name: 'Iniciar conversa' }).click();
-  await again.getByRole('alert').filter({ hasText: 'não é um telefone' }).waitFor();
+  await again.getByRole('alert').filter({ hasText: 'Telefone inválido' }).waitFor();
   await page.screenshot({ path: `${SHOTS}start-desktop.png` });
   await again.getByRole('button', { name: 'Cancelar' }).click();
   noProblems(page);

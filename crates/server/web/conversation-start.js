@@ -8,7 +8,9 @@
 import { describe, get, post } from './api.js';
 import { h, nextId } from './dom.js';
 import { addStrings, t } from './i18n.js';
+import './contacts-i18n.js';
 
+// `error.bad_phone` is the contacts screen's (contacts-i18n.js): one wording everywhere.
 addStrings(
   {
     'start.open': 'Nova conversa',
@@ -29,7 +31,6 @@ addStrings(
     'error.no_whatsapp_channel': 'A conta não tem um canal do WhatsApp ativo. Conecte um em Canais.',
     'error.unknown_channel': 'Esse canal do WhatsApp não existe ou está inativo.',
     'error.no_phone': 'O contato não tem telefone. Adicione um ao contato antes.',
-    'error.bad_phone': 'Esse número não é um telefone. Escreva com DDD, como (85) 98851-1238.',
     'error.unknown_department': 'Esse departamento não existe nesta conta.',
   },
   {
@@ -51,7 +52,6 @@ addStrings(
     'error.no_whatsapp_channel': 'The account has no active WhatsApp channel. Connect one under Channels.',
     'error.unknown_channel': 'That WhatsApp channel does not exist or is inactive.',
     'error.no_phone': 'The contact has no phone. Add one to the contact first.',
-    'error.bad_phone': 'That is not a phone number. Write it with the area code, such as (85) 98851-1238.',
     'error.unknown_department': 'That department does not exist in this account.',
   },
 );
