@@ -82,9 +82,26 @@ export function openForm(s, form) {
   s.contacts = null;
 }
 
-/** Adds a page of messages (the same id again replaces it). */
+/** How far a delivery has gone: it only moves forward. */
+const DELIVERY_STEP = { pending: 0, sent: 1, delivered: 2, read: 3, failed: 4 };
+
+/**
+ * How far a message has gone: its delivery, then its files fetched. Answers and events can
+ * arrive out of order (the send's answer after the event saying it was sent): a copy that has
+ * gone less far is an older one.
+ */
+export function progress(m) {
+  const delivery = DELIVERY_STEP[m.delivery] ?? 0;
+  const files = (m.attachments || []).filter((a) => a.state !== 'pending').length;
+  return delivery * 1000 + files;
+}
+
+/** Adds a page of messages (the same id again replaces it, unless the copy shown is newer). */
 export function addMessages(s, page) {
-  for (const m of page) s.messages.set(m.id, m);
+  for (const m of page) {
+    const known = s.messages.get(m.id);
+    if (!known || progress(m) >= progress(known)) s.messages.set(m.id, m);
+  }
 }
 
 /** The newest message id shown (undefined: none). */
