@@ -79,11 +79,39 @@ async fn story(files: &Files) {
     files.delete(&k).await.unwrap();
 }
 
+/// Many readings of a local file at once, each taken up and left waiting in turn: a reading
+/// holds a reader only while a chunk is read, so none waits for another to finish.
+async fn interleaved(files: &Files) {
+    let k = new_key("test").unwrap();
+    files.put(&k, chunks(2), 64 << 20).await.unwrap();
+    let mut readings = Vec::new();
+    for _ in 0..16 {
+        let mut r = files.get(&k).await.unwrap();
+        let first = r.chunks.next().await.unwrap().unwrap();
+        assert!(
+            !first.is_empty() && first.len() <= 64 * 1024,
+            "{}",
+            first.len()
+        );
+        readings.push((r, first.len()));
+    }
+    for (mut r, mut got) in readings {
+        while let Some(c) = r.chunks.next().await {
+            got += c.unwrap().len();
+        }
+        assert_eq!(got, 2 << 20);
+    }
+    files.delete(&k).await.unwrap();
+}
+
 #[test]
 fn files_in_a_directory() {
     let dir = std::env::temp_dir().join(format!("atende-files-test-{}", std::process::id()));
     let files = Files::directory(&dir).unwrap();
-    runtime().block_on(story(&files));
+    runtime().block_on(async {
+        story(&files).await;
+        interleaved(&files).await;
+    });
     std::fs::remove_dir_all(&dir).ok();
 }
 

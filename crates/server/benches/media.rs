@@ -128,7 +128,8 @@ async fn get_json(addr: SocketAddr, path: &str, cookie: &str) -> Value {
     serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {body}"))
 }
 
-/// `n` clients download `path` at once; (time to first byte of each, peak RSS growth KiB).
+/// `n` clients download `path` at once; (time to first byte of each, peak RSS growth KiB, time
+/// until the last byte of the last one).
 async fn downloads(
     addr: SocketAddr,
     pid: u32,
@@ -136,8 +137,9 @@ async fn downloads(
     cookie: &str,
     n: usize,
     size: usize,
-) -> (Vec<Duration>, u64) {
+) -> (Vec<Duration>, u64, Duration) {
     let before = rss_kib(pid);
+    let began = Instant::now();
     let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let sampler = {
         let done = Arc::clone(&done);
@@ -182,10 +184,11 @@ async fn downloads(
     for t in tasks {
         firsts.push(t.await.unwrap());
     }
+    let all = began.elapsed();
     done.store(true, std::sync::atomic::Ordering::Relaxed);
     let peak = sampler.await.unwrap();
     firsts.sort();
-    (firsts, peak.saturating_sub(before))
+    (firsts, peak.saturating_sub(before), all)
 }
 
 /// The obvious way: each request reads the whole file, then answers it.
@@ -203,6 +206,55 @@ async fn obvious_server(port: u16, file: std::path::PathBuf) {
     axum::serve(listener, app).await.unwrap();
 }
 
+/// The floor: the same streaming from the same file store (files crate, local directory), with
+/// no session, no access check and no database: what serving costs on this machine by itself.
+async fn floor_server(port: u16, dir: std::path::PathBuf, key: String) {
+    let files = files::Files::directory(&dir).unwrap();
+    let app = axum::Router::new().route(
+        "/file",
+        axum::routing::get(move || {
+            let (files, key) = (files.clone(), key.clone());
+            async move {
+                use futures_util::StreamExt as _;
+                let reading = files.get(&key).await.unwrap();
+                let chunks = reading
+                    .chunks
+                    .map(|c| c.map_err(|e| std::io::Error::other(e.to_string())));
+                let mut response =
+                    axum::response::Response::new(axum::body::Body::from_stream(chunks));
+                response.headers_mut().insert(
+                    axum::http::header::CONTENT_LENGTH,
+                    axum::http::HeaderValue::from(reading.size),
+                );
+                response
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+        .await
+        .unwrap();
+    axum::serve(listener, app).await.unwrap();
+}
+
+/// Starts this binary as another server (`args`) and waits until it accepts connections.
+async fn helper_server(args: &[&str]) -> (std::process::Child, SocketAddr) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = std::process::Command::new(std::env::current_exe().unwrap())
+        .arg(port.to_string())
+        .args(args)
+        .spawn()
+        .unwrap();
+    let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+    while tokio::net::TcpStream::connect(addr).await.is_err() {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    (child, addr)
+}
+
 fn pct(v: &[Duration], p: f64) -> f64 {
     let i = ((v.len() as f64 * p).ceil() as usize).clamp(1, v.len()) - 1;
     v[i].as_secs_f64() * 1000.0
@@ -210,8 +262,13 @@ fn pct(v: &[Duration], p: f64) -> f64 {
 
 #[tokio::main]
 async fn main() {
-    if let Some(port) = arg("--obvious") {
-        obvious_server(port.parse().unwrap(), arg("--file").unwrap().into()).await;
+    let port = || std::env::args().nth(1).unwrap().parse().unwrap();
+    if std::env::args().any(|a| a == "--obvious") {
+        obvious_server(port(), arg("--file").unwrap().into()).await;
+        return;
+    }
+    if std::env::args().any(|a| a == "--floor") {
+        floor_server(port(), arg("--dir").unwrap().into(), arg("--key").unwrap()).await;
         return;
     }
     if !std::env::args().any(|a| a == "--bench") {
@@ -417,7 +474,7 @@ async fn main() {
     );
 
     // 2. Serving, ours then the obvious way.
-    let (ours, grown) = downloads(
+    let (ours, grown, ours_all) = downloads(
         addr,
         pid,
         &format!("/api/v1/attachments/{big_id}"),
@@ -426,42 +483,62 @@ async fn main() {
         big.len(),
     )
     .await;
+    // The floor: the same file store and streaming, nothing else.
+    let floor_dir = dir.join("floor");
+    let key = files::new_key("floor").unwrap();
+    files::Files::directory(&floor_dir)
+        .unwrap()
+        .put(
+            &key,
+            futures_util::stream::iter([Ok::<_, std::io::Error>(axum::body::Bytes::from(
+                big.clone(),
+            ))]),
+            u64::MAX,
+        )
+        .await
+        .unwrap();
+    let (mut floor, floor_addr) = helper_server(&[
+        "--floor",
+        "--dir",
+        floor_dir.to_str().unwrap(),
+        "--key",
+        &key,
+    ])
+    .await;
+    let (bare, bare_grown, bare_all) =
+        downloads(floor_addr, floor.id(), "/file", "", clients, big.len()).await;
+    floor.kill().ok();
+    floor.wait().ok();
+    // The obvious way.
     let file = dir.join("big.bin");
     std::fs::write(&file, &big).unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let mut naive = std::process::Command::new(std::env::current_exe().unwrap())
-        .args([
-            "--obvious",
-            &port.to_string(),
-            "--file",
-            file.to_str().unwrap(),
-        ])
-        .spawn()
-        .unwrap();
-    let naive_addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
-    while tokio::net::TcpStream::connect(naive_addr).await.is_err() {
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    let (theirs, theirs_grown) =
+    let (mut naive, naive_addr) =
+        helper_server(&["--obvious", "--file", file.to_str().unwrap()]).await;
+    let (theirs, theirs_grown, theirs_all) =
         downloads(naive_addr, naive.id(), "/file", "", clients, big.len()).await;
     naive.kill().ok();
     naive.wait().ok();
     println!("serving, {clients} concurrent downloads of a {mib} MiB file:");
     println!(
-        "  Atende (streamed):       first byte p50 {:.2} ms, p99 {:.2} ms; resident memory +{} MiB",
+        "  Atende (streamed):       first byte p50 {:.2} ms, p99 {:.2} ms; resident memory +{} MiB; all done in {:.2} s",
         pct(&ours, 0.5),
         pct(&ours, 0.99),
-        grown / 1024
+        grown / 1024,
+        ours_all.as_secs_f64()
     );
     println!(
-        "  whole file in memory:    first byte p50 {:.2} ms, p99 {:.2} ms; resident memory +{} MiB",
+        "  the floor (same streaming, no session, no access check, no database): first byte p50 {:.2} ms, p99 {:.2} ms; resident memory +{} MiB; all done in {:.2} s",
+        pct(&bare, 0.5),
+        pct(&bare, 0.99),
+        bare_grown / 1024,
+        bare_all.as_secs_f64()
+    );
+    println!(
+        "  whole file in memory:    first byte p50 {:.2} ms, p99 {:.2} ms; resident memory +{} MiB; all done in {:.2} s",
         pct(&theirs, 0.5),
         pct(&theirs, 0.99),
-        theirs_grown / 1024
+        theirs_grown / 1024,
+        theirs_all.as_secs_f64()
     );
     drop(server);
     std::fs::remove_dir_all(&dir).ok();

@@ -5,8 +5,8 @@
 //! reason. Every change is a message event, so that open conversations show the file as soon as it
 //! is there.
 //!
-//! Reading a file goes through [`Attachments::file`], which names the conversation: the caller
-//! decides access on it (`details_visible`) before serving a byte.
+//! Reading a file goes through [`Attachments::file`], which reads its conversation with it: the
+//! caller decides access on it (`details_visible`) before serving a byte.
 
 use std::collections::HashMap;
 
@@ -309,32 +309,45 @@ impl crate::Attachments<'_> {
         Ok(out)
     }
 
-    /// A ready attachment's file, with the conversation that decides who reads it; `None` when
-    /// the account has no such attachment or its file is not stored (yet, or any more).
-    pub async fn file(&self, account: AccountId, id: i64) -> Result<Option<StoredFile>> {
+    /// A ready attachment's file and the conversation that decides who reads it, in one
+    /// statement (serving a file is one query after the session's); `None` when the account has
+    /// no such attachment or its file is not stored (yet, or any more).
+    pub async fn file(
+        &self,
+        account: AccountId,
+        id: i64,
+    ) -> Result<Option<(StoredFile, crate::ConversationRow)>> {
+        use crate::conversations::{ROW_COLUMNS, ROW_JOIN, row};
+        // The conversation's columns first (0..13, as `row` reads them), then the file's.
+        let sql = format!(
+            "SELECT {ROW_COLUMNS}, a.id, a.kind, a.mime_type, a.file_name, a.size, a.storage_key \
+             {ROW_JOIN} JOIN attachments a ON a.conversation_id = v.id AND a.account_id = v.account_id \
+             WHERE a.id = $1 AND a.account_id = $2 AND a.state = 'ready' AND a.storage_key IS NOT NULL"
+        );
         with_pool!(self, pool => {
-            let row = sqlx::query(
-                "SELECT id, conversation_id, kind, mime_type, file_name, size, storage_key FROM attachments \
-                 WHERE id = $1 AND account_id = $2 AND state = 'ready' AND storage_key IS NOT NULL",
-            )
-            .bind(id)
-            .bind(account.0)
-            .fetch_optional(pool)
-            .await?;
-            row.map(|r| {
-                let kind: String = r.try_get(2)?;
-                Ok(StoredFile {
-                    id: r.try_get(0)?,
-                    conversation: ConversationId(r.try_get(1)?),
-                    kind: AttachmentKind::from_id(&kind)
-                        .ok_or_else(|| StoreError::corrupt("attachments", format!("unknown kind `{kind}`")))?,
-                    mime_type: r.try_get(3)?,
-                    file_name: r.try_get(4)?,
-                    size: r.try_get::<Option<i64>, _>(5)?.unwrap_or(0),
-                    storage_key: r.try_get(6)?,
+            let found = sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
+                .bind(id)
+                .bind(account.0)
+                .fetch_optional(pool)
+                .await?;
+            found
+                .map(|r| {
+                    let conversation = row(&r, account)?;
+                    let kind: String = r.try_get(14)?;
+                    let file = StoredFile {
+                        id: r.try_get(13)?,
+                        conversation: conversation.record.conversation.id,
+                        kind: AttachmentKind::from_id(&kind).ok_or_else(|| {
+                            StoreError::corrupt("attachments", format!("unknown kind `{kind}`"))
+                        })?,
+                        mime_type: r.try_get(15)?,
+                        file_name: r.try_get(16)?,
+                        size: r.try_get::<Option<i64>, _>(17)?.unwrap_or(0),
+                        storage_key: r.try_get(18)?,
+                    };
+                    Ok((file, conversation))
                 })
-            })
-            .transpose()
+                .transpose()
         })
     }
 

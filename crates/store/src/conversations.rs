@@ -335,11 +335,11 @@ impl crate::Conversations<'_> {
     }
 }
 
-const ROW_COLUMNS: &str = "v.id, v.department_id, v.status, v.assignee_id, v.last_activity, v.version, v.channel, v.created_at, \
+pub(crate) const ROW_COLUMNS: &str = "v.id, v.department_id, v.status, v.assignee_id, v.last_activity, v.version, v.channel, v.created_at, \
                            v.last_customer_message_at, c.id, c.name, c.phone, c.email";
-const ROW_JOIN: &str = "FROM conversations v LEFT JOIN contacts c ON c.id = v.contact_id AND c.account_id = v.account_id";
+pub(crate) const ROW_JOIN: &str = "FROM conversations v LEFT JOIN contacts c ON c.id = v.contact_id AND c.account_id = v.account_id";
 
-fn row<R: Row>(r: &R, account: AccountId) -> Result<ConversationRow>
+pub(crate) fn row<R: Row>(r: &R, account: AccountId) -> Result<ConversationRow>
 where
     usize: sqlx::ColumnIndex<R>,
     i64: for<'a> sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,

@@ -129,7 +129,15 @@ pub async fn visible(
         .conversations()
         .conversation_rows(who.account, &[id])
         .await?;
-    let row = rows.into_iter().next().ok_or_else(ApiError::not_found)?;
+    seen(
+        who,
+        rows.into_iter().next().ok_or_else(ApiError::not_found)?,
+    )
+}
+
+/// A conversation read with something else (an attachment's file, say), if `who` may see it;
+/// else not found.
+pub fn seen(who: Acting<'_>, row: ConversationRow) -> Result<ConversationRow, ApiError> {
     require(&who.principal.decide(&row.record.conversation, Action::View))?;
     Ok(row)
 }

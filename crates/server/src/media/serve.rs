@@ -104,14 +104,13 @@ pub async fn attachment(
     Path(id): Path<i64>,
 ) -> Result<Response, ApiError> {
     let account = caller.owner.account;
-    let file = state
+    let (file, row) = state
         .store
         .attachments()
         .file(account, id)
         .await?
         .ok_or_else(ApiError::not_found)?;
-    let row = crate::app::conversations::visible(&state.ctx(), caller.acting(), file.conversation)
-        .await?;
+    let row = crate::app::conversations::seen(caller.acting(), row)?;
     if !caller.principal.details_visible(&row.record.conversation) {
         return Err(ApiError::not_found());
     }

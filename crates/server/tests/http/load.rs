@@ -287,8 +287,12 @@ async fn load(store: Store, backend: &str) {
         .unwrap_or(15);
     let (account, agents) = world(&store).await;
     let addr = launch(store.clone()).await;
+    // An idle connection is dropped by the client before the server's idle timeout (10 s)
+    // closes it: otherwise a request sent on it just as the server closes it fails ("error
+    // sending request"), a race of keep-alive that browsers absorb by retrying.
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(AGENTS * 2)
+        .pool_idle_timeout(Duration::from_secs(5))
         .build()
         .unwrap();
     // Log everyone in and open their streams.

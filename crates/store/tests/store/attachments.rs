@@ -93,9 +93,8 @@ pub(crate) async fn attachments(store: &Store) {
             "image/jpeg"
         )
     );
-    assert_eq!(
-        store.attachments().file(a, att.id).await.unwrap(),
-        None,
+    assert!(
+        store.attachments().file(a, att.id).await.unwrap().is_none(),
         "nothing to serve while pending"
     );
     assert!(
@@ -160,7 +159,7 @@ pub(crate) async fn attachments(store: &Store) {
             .unwrap(),
         "a late result of the same download changes nothing"
     );
-    let file = store
+    let (file, row) = store
         .attachments()
         .file(a, first.id)
         .await
@@ -171,8 +170,16 @@ pub(crate) async fn attachments(store: &Store) {
         (conversation, 5166, key.as_str())
     );
     assert_eq!(
-        store.attachments().file(other, first.id).await.unwrap(),
-        None
+        row.record.conversation.id, conversation,
+        "read with its conversation"
+    );
+    assert!(
+        store
+            .attachments()
+            .file(other, first.id)
+            .await
+            .unwrap()
+            .is_none()
     );
 
     // Retried, then failed with the reason shown on the message.
