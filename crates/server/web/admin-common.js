@@ -141,3 +141,8 @@ export async function busy(button, fn) {
 export function loadingLine() {
   return h('p', { class: 'muted' }, t('app.loading'));
 }
+
+/** A name in a table: one line, cut with "…" when too long, the whole text on hover. */
+export function clip(text) {
+  return h('span', { class: 'clip', title: text }, text);
+}

@@ -5,18 +5,7 @@
 import { get, patch, post, put } from './api.js';
 import { h, replace, toast } from './dom.js';
 import { t } from './i18n.js';
-import {
-  busy,
-  checkbox,
-  departmentOptions,
-  errorText,
-  field,
-  heading,
-  loadingLine,
-  roleName,
-  statusLine,
-  treeOrder,
-} from './admin-common.js';
+import { busy, checkbox, clip, departmentOptions, errorText, field, heading, loadingLine, roleName, statusLine, treeOrder } from './admin-common.js';
 
 export function usersSection(ctx) {
   const el = h('section', { class: 'admin-section', 'aria-labelledby': 'adm-users-title' });
@@ -58,15 +47,15 @@ export function usersSection(ctx) {
       h(
         'tr',
         { 'data-user': u.email },
-        h('th', { scope: 'row' }, u.name, u.must_change_password ? h('span', { class: 'badge badge-warn' }, t('adm.users.must_change')) : null),
-        h('td', null, u.email),
+        h('th', { scope: 'row' }, clip(u.name), u.must_change_password ? h('span', { class: 'badge badge-warn' }, t('adm.users.must_change')) : null),
+        h('td', null, clip(u.email)),
         h('td', null, h('span', { class: `badge ${u.active ? 'badge-ok' : 'badge-off'}` }, t(u.active ? 'adm.users.active' : 'adm.users.inactive'))),
-        h('td', null, u.roles.length ? h('ul', { class: 'plain' }, u.roles.map((b) => h('li', null, bindingText(b)))) : '—'),
+        h('td', null, u.roles.length ? h('ul', { class: 'plain' }, u.roles.map((b) => h('li', { class: 'wrap-any' }, bindingText(b)))) : '—'),
         h(
           'td',
           null,
           u.memberships.length
-            ? h('ul', { class: 'plain' }, u.memberships.map((m) => h('li', null, `${deptName(m.department_id)} (${t(`adm.kind.${m.kind}`)})`)))
+            ? h('ul', { class: 'plain' }, u.memberships.map((m) => h('li', { class: 'wrap-any' }, `${deptName(m.department_id)} (${t(`adm.kind.${m.kind}`)})`)))
             : '—',
         ),
         h('td', null, h('button', { type: 'button', class: 'btn btn-small', 'aria-label': t('adm.edit_named', { name: u.name }), onclick: () => openForm(u.id) }, t('adm.edit'))),
