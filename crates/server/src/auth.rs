@@ -2,6 +2,7 @@
 //! the current user and API tokens. The [`Caller`] every authenticated handler receives is
 //! [`crate::caller`]'s.
 
+use crate::error_codes as codes;
 use std::net::IpAddr;
 
 use access::Principal;
@@ -36,7 +37,7 @@ impl Validate for LoginRequest {
     fn validate(&mut self, _: &crate::egress::EgressPolicy) -> Result<(), ApiError> {
         if self.email.len() > MAX_LOGIN_FIELD || self.password.len() > MAX_LOGIN_FIELD {
             return Err(ApiError::bad_request(
-                "too_long",
+                codes::TOO_LONG,
                 format!("email and password are limited to {MAX_LOGIN_FIELD} bytes"),
             ));
         }
@@ -352,7 +353,7 @@ pub(crate) fn token_name(name: &str) -> Result<&str, ApiError> {
     let name = name.trim();
     if name.is_empty() || name.len() > MAX_TOKEN_NAME {
         return Err(ApiError::bad_request(
-            "bad_name",
+            codes::BAD_NAME,
             format!("`name` must be 1 to {MAX_TOKEN_NAME} bytes"),
         ));
     }

@@ -2,6 +2,7 @@
 //! (masked as `details_visible` says), and every action of the model as an atomic, durable state
 //! transition. Every allow and deny comes from the engine; what a caller may not see is 404.
 
+use crate::error_codes as codes;
 use access::{Action, ActionKind, ConversationId, Cursor, DepartmentId, Principal, Tab, UserId};
 use axum::extract::State;
 
@@ -182,7 +183,7 @@ pub struct ConversationDetail {
 pub(crate) fn parse_tab(s: &str) -> Result<Tab, ApiError> {
     Tab::from_id(s).ok_or_else(|| {
         ApiError::bad_request(
-            "bad_tab",
+            codes::BAD_TAB,
             format!("unknown tab `{s}`: use mine, waiting, others, finished or my_finished"),
         )
     })
@@ -191,7 +192,7 @@ pub(crate) fn parse_tab(s: &str) -> Result<Tab, ApiError> {
 pub(crate) fn parse_cursor(s: &str) -> Result<Cursor, ApiError> {
     let bad = || {
         ApiError::bad_request(
-            "bad_cursor",
+            codes::BAD_CURSOR,
             "`cursor` must be a `next_cursor` given by a previous page",
         )
     };
@@ -245,7 +246,7 @@ pub async fn list(
             .is_some_and(|t| t.is_empty() || t.len() > 64)
     {
         return Err(ApiError::bad_request(
-            "bad_filter",
+            codes::BAD_FILTER,
             "`q` is limited to 100 bytes and `tag` to 1 to 64 bytes",
         ));
     }
@@ -438,7 +439,7 @@ pub async fn messages(
     let list = match (q.after, q.before) {
         (Some(_), Some(_)) => {
             return Err(ApiError::bad_request(
-                "bad_cursor",
+                codes::BAD_CURSOR,
                 "give `after` or `before`, not both",
             ));
         }
@@ -494,7 +495,7 @@ fn only(req: &ActionRequest, allowed: &[&str]) -> Result<(), ApiError> {
         .find(|(name, set)| *set && !allowed.contains(name))
     {
         Some((name, _)) => Err(ApiError::bad_request(
-            "unexpected_field",
+            codes::UNEXPECTED_FIELD,
             format!("`{name}` does not apply to this action"),
         )),
         None => Ok(()),
@@ -505,13 +506,13 @@ fn text(req: &ActionRequest) -> Result<&str, ApiError> {
     let t = req.text.as_deref().map(str::trim).unwrap_or("");
     if t.is_empty() {
         return Err(ApiError::bad_request(
-            "missing_text",
+            codes::MISSING_TEXT,
             "`text` is required and cannot be empty",
         ));
     }
     if t.len() > MAX_TEXT {
         return Err(ApiError::bad_request(
-            "too_long",
+            codes::TOO_LONG,
             format!("`text` is limited to {MAX_TEXT} bytes"),
         ));
     }
@@ -580,7 +581,7 @@ pub(crate) fn parse_act(kind: ActionKind, req: &ActionRequest) -> Result<Act, Ap
             only(req, &["user_id"])?;
             let to = req.user_id.ok_or_else(|| {
                 ApiError::bad_request(
-                    "missing_user_id",
+                    codes::MISSING_USER_ID,
                     "`user_id` (the new assignee) is required",
                 )
             })?;
@@ -589,7 +590,7 @@ pub(crate) fn parse_act(kind: ActionKind, req: &ActionRequest) -> Result<Act, Ap
         ActionKind::ChangeDepartment => {
             only(req, &["department_id"])?;
             let to = req.department_id.ok_or_else(|| {
-                ApiError::bad_request("missing_department_id", "`department_id` is required")
+                ApiError::bad_request(codes::MISSING_DEPARTMENT_ID, "`department_id` is required")
             })?;
             Act::ChangeDepartment(DepartmentId(to))
         }
@@ -623,7 +624,7 @@ impl Validate for NewConversationRequest {
         let name = self.contact_name.trim();
         if name.is_empty() || name.len() > MAX_NAME {
             return Err(ApiError::bad_request(
-                "bad_contact_name",
+                codes::BAD_CONTACT_NAME,
                 format!("`contact_name` must be 1 to {MAX_NAME} bytes"),
             ));
         }
@@ -635,7 +636,7 @@ impl Validate for NewConversationRequest {
                 phone::Phone::parse(p)
                     .ok_or_else(|| {
                         ApiError::bad_request(
-                            "bad_phone",
+                            codes::BAD_PHONE,
                             format!("`{p}` is not a phone number: write it with the area code, such as (85) 98851-1238 or +55 85 98851-1238"),
                         )
                     })?
@@ -650,7 +651,7 @@ impl Validate for NewConversationRequest {
             || self.message.as_deref().is_some_and(|m| m.len() > MAX_TEXT)
         {
             return Err(ApiError::bad_request(
-                "too_long",
+                codes::TOO_LONG,
                 format!(
                     "`contact_phone` is limited to {MAX_PHONE} bytes and `message` to {MAX_TEXT}"
                 ),

@@ -7,14 +7,17 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use store::StoreError;
 
+use crate::error_codes::{self as codes, Code};
+
 /// An API error: status, stable code, message, and for refusals the engine's reason codes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiError {
     status: StatusCode,
-    code: &'static str,
+    code: Code,
     message: String,
     reasons: Vec<&'static str>,
     retry_after: Option<u64>,
+    params: std::collections::BTreeMap<&'static str, String>,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -25,54 +28,65 @@ pub(crate) struct ErrorBody {
 /// The body of every error answer.
 #[derive(Serialize, utoipa::ToSchema)]
 pub(crate) struct ErrorDetail {
-    /// Stable code: `not_found`, `forbidden`, `unauthorized`, `login_failed`, `bad_request`,
-    /// `invalid_json`, `conflict`, `too_many_requests`, `payload_too_large`, `busy`,
-    /// `request_timeout`, `internal`, ...
+    /// Stable code: one of the list of `error_codes.rs` (`not_found`, `forbidden`,
+    /// `invalid_json`, `conflict`, `bad_phone`...); the web has a text for each.
     code: &'static str,
     /// What went wrong and how to fix it.
     message: String,
     /// For `forbidden`: the access engine's reason codes (what was missing).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     reasons: Vec<&'static str>,
+    /// The values the message speaks of, for the web's text in the user's language
+    /// (`count`: how many; `value`: what was written).
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    params: std::collections::BTreeMap<&'static str, String>,
 }
 
 impl ApiError {
-    fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
+    fn new(status: StatusCode, code: Code, message: impl Into<String>) -> ApiError {
         ApiError {
             status,
             code,
             message: message.into(),
             reasons: Vec::new(),
             retry_after: None,
+            params: std::collections::BTreeMap::new(),
         }
+    }
+
+    /// The same error, with a value its message speaks of (`count`, `value`).
+    #[must_use]
+    pub fn with(mut self, param: &'static str, value: impl ToString) -> ApiError {
+        self.params.insert(param, value.to_string());
+        self
     }
 
     /// What the caller may not see, or what does not exist: one answer for both.
     pub fn not_found() -> ApiError {
-        ApiError::new(StatusCode::NOT_FOUND, "not_found", "not found")
+        ApiError::new(StatusCode::NOT_FOUND, codes::NOT_FOUND, "not found")
     }
 
     /// No valid session or token.
     pub fn unauthorized() -> ApiError {
         ApiError::new(
             StatusCode::UNAUTHORIZED,
-            "unauthorized",
+            codes::UNAUTHORIZED,
             "log in first (session cookie or `Authorization: Bearer <token>`)",
         )
     }
 
     /// Not authenticated for a stated reason (a webhook's signature, say).
-    pub fn unauthorized_because(code: &'static str, message: impl Into<String>) -> ApiError {
+    pub fn unauthorized_because(code: Code, message: impl Into<String>) -> ApiError {
         ApiError::new(StatusCode::UNAUTHORIZED, code, message)
     }
 
     /// Refused for a stated reason that is not an access decision (a webhook handshake).
-    pub fn forbidden_because(code: &'static str, message: impl Into<String>) -> ApiError {
+    pub fn forbidden_because(code: Code, message: impl Into<String>) -> ApiError {
         ApiError::new(StatusCode::FORBIDDEN, code, message)
     }
 
     /// The object's state does not allow the request (outside the customer's 24-hour window).
-    pub fn conflict_because(code: &'static str, message: impl Into<String>) -> ApiError {
+    pub fn conflict_because(code: Code, message: impl Into<String>) -> ApiError {
         ApiError::new(StatusCode::CONFLICT, code, message)
     }
 
@@ -80,7 +94,7 @@ impl ApiError {
     pub fn login_failed() -> ApiError {
         ApiError::new(
             StatusCode::UNAUTHORIZED,
-            "login_failed",
+            codes::LOGIN_FAILED,
             "the email or the password is wrong",
         )
     }
@@ -91,7 +105,7 @@ impl ApiError {
             retry_after: Some(seconds),
             ..ApiError::new(
                 StatusCode::TOO_MANY_REQUESTS,
-                "too_many_requests",
+                codes::TOO_MANY_REQUESTS,
                 format!("too many failed attempts: try again in {seconds} s"),
             )
         }
@@ -103,7 +117,7 @@ impl ApiError {
             retry_after: Some(seconds),
             ..ApiError::new(
                 StatusCode::SERVICE_UNAVAILABLE,
-                "busy",
+                codes::BUSY,
                 format!("the server is busy checking other passwords: try again in {seconds} s"),
             )
         }
@@ -113,13 +127,13 @@ impl ApiError {
     pub fn body_timeout() -> ApiError {
         ApiError::new(
             StatusCode::REQUEST_TIMEOUT,
-            "request_timeout",
+            codes::REQUEST_TIMEOUT,
             "the request body did not arrive in time",
         )
     }
 
     /// A request the API cannot take as written.
-    pub fn bad_request(code: &'static str, message: impl Into<String>) -> ApiError {
+    pub fn bad_request(code: Code, message: impl Into<String>) -> ApiError {
         ApiError::new(StatusCode::BAD_REQUEST, code, message)
     }
 
@@ -127,7 +141,7 @@ impl ApiError {
     pub fn password_change_required() -> ApiError {
         ApiError::new(
             StatusCode::FORBIDDEN,
-            "password_change_required",
+            codes::PASSWORD_CHANGE_REQUIRED,
             "your password is temporary: change it with POST /api/v1/me/password first",
         )
     }
@@ -136,13 +150,13 @@ impl ApiError {
     pub fn payload_too_large() -> ApiError {
         ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
-            "payload_too_large",
+            codes::PAYLOAD_TOO_LARGE,
             "the body is too large (at most 64 KiB for the API, 1 MiB for what channels post)",
         )
     }
 
     /// A body over a limit of its own (a file over its kind's limit), with the reason.
-    pub fn payload_too_large_because(code: &'static str, message: impl Into<String>) -> ApiError {
+    pub fn payload_too_large_because(code: Code, message: impl Into<String>) -> ApiError {
         ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, code, message)
     }
 
@@ -150,7 +164,7 @@ impl ApiError {
     pub fn unsupported_media_type() -> ApiError {
         ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
+            codes::UNSUPPORTED_MEDIA_TYPE,
             "send the body as JSON with `Content-Type: application/json`",
         )
     }
@@ -159,14 +173,14 @@ impl ApiError {
     pub fn cross_site() -> ApiError {
         ApiError::new(
             StatusCode::FORBIDDEN,
-            "cross_site",
+            codes::CROSS_SITE,
             "cross-site requests are refused: send the request from the Atende page or with an API token",
         )
     }
 
-    /// The object changed meanwhile.
+    /// The conversation changed meanwhile.
     pub fn conflict(message: impl Into<String>) -> ApiError {
-        ApiError::new(StatusCode::CONFLICT, "conflict", message)
+        ApiError::new(StatusCode::CONFLICT, codes::CONFLICT, message)
     }
 
     /// Something failed inside; the details go to the log, not to the caller.
@@ -174,7 +188,7 @@ impl ApiError {
         tracing::error!(detail = %detail, "internal error");
         ApiError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
+            codes::INTERNAL,
             "internal error: the server log has the details",
         )
     }
@@ -186,7 +200,7 @@ impl ApiError {
 
     /// The stable code.
     pub fn code(&self) -> &'static str {
-        self.code
+        self.code.as_str()
     }
 
     /// What went wrong and how to fix it.
@@ -203,7 +217,7 @@ impl ApiError {
                 reasons: d.reasons().iter().map(access::Reason::code).collect(),
                 ..ApiError::new(
                     StatusCode::FORBIDDEN,
-                    "forbidden",
+                    codes::FORBIDDEN,
                     "not allowed: `reasons` says what is missing",
                 )
             },
@@ -224,9 +238,24 @@ impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> ApiError {
         match e {
             StoreError::NotFound(_) => ApiError::not_found(),
-            StoreError::Conflict(m) => ApiError::conflict(m),
+            StoreError::Conflict {
+                code,
+                message,
+                count,
+            } => {
+                let e = ApiError::conflict_because(
+                    Code::parse(code).unwrap_or(codes::CONFLICT),
+                    message,
+                );
+                match count {
+                    Some(n) => e.with("count", n),
+                    None => e,
+                }
+            }
             // A duplicate (email, name) is the caller's to fix.
-            e if e.is_unique_violation() => ApiError::conflict("this value is already taken"),
+            e if e.is_unique_violation() => {
+                ApiError::conflict_because(codes::ALREADY_TAKEN, "this value is already taken")
+            }
             e @ (StoreError::Database(_)
             | StoreError::Corrupt { .. }
             | StoreError::SchemaTooNew { .. }) => ApiError::internal(&e),
@@ -247,9 +276,10 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body = ErrorBody {
             error: ErrorDetail {
-                code: self.code,
+                code: self.code.as_str(),
                 message: self.message,
                 reasons: self.reasons,
+                params: self.params,
             },
         };
         let mut response = (self.status, axum::Json(body)).into_response();

@@ -9,6 +9,7 @@
 //! The other direction, a user's conversations, lists only what both the user and the caller
 //! see: the user's plan met with the caller's ([`access::Plan::meet`]), compiled like a tab.
 
+use crate::error_codes as codes;
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 
@@ -103,13 +104,13 @@ fn lang_and_address(
     let lang = match lang {
         None => Lang::Pt,
         Some(l) => Lang::from_id(l)
-            .ok_or_else(|| ApiError::bad_request("bad_lang", "`lang` must be pt or en"))?,
+            .ok_or_else(|| ApiError::bad_request(codes::BAD_LANG, "`lang` must be pt or en"))?,
     };
     let from = match from {
         None => caller.address,
         Some(a) => Some(a.parse().map_err(|_| {
             ApiError::bad_request(
-                "bad_address",
+                codes::BAD_ADDRESS,
                 format!("`from` = `{a}` is not an IP address"),
             )
         })?),

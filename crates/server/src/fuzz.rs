@@ -5,6 +5,7 @@
 //! bytes, the outcome is `Ok` or a 4xx [`ApiError`] with a stable code: never a panic, never a
 //! 500.
 
+use crate::error_codes as codes;
 use serde::de::DeserializeOwned;
 
 use crate::egress::EgressPolicy;
@@ -53,7 +54,10 @@ pub const WHATSAPP_PAYLOAD: usize = REQUEST_BODIES.len();
 
 fn strict<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     serde_json::from_slice(bytes).map_err(|e| {
-        ApiError::bad_request("invalid_json", format!("the JSON body is not valid: {e}"))
+        ApiError::bad_request(
+            codes::INVALID_JSON,
+            format!("the JSON body is not valid: {e}"),
+        )
     })
 }
 
@@ -140,7 +144,7 @@ pub fn request_body(which: usize, bytes: &[u8]) -> Result<(), ApiError> {
             .map(|_| ())
             .map_err(|e| {
                 ApiError::bad_request(
-                    "bad_payload",
+                    codes::BAD_PAYLOAD,
                     format!("not a WhatsApp webhook payload: {e}"),
                 )
             }),

@@ -3,6 +3,7 @@
 //! exist); a query of the wrong type (a negative page size), with an unknown field or invalid
 //! percent-encoded UTF-8 is a 400 `bad_query`.
 
+use crate::error_codes as codes;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
@@ -36,7 +37,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Query<T> {
         match axum::extract::Query::<T>::from_request_parts(parts, state).await {
             Ok(axum::extract::Query(v)) => Ok(Query(v)),
             Err(e) => Err(ApiError::bad_request(
-                "bad_query",
+                codes::BAD_QUERY,
                 format!("the query string is not valid: {}", e.body_text()),
             )),
         }
@@ -56,7 +57,7 @@ pub fn page_limit(limit: Option<u32>) -> Result<u32, ApiError> {
         Ok(limit)
     } else {
         Err(ApiError::bad_request(
-            "bad_limit",
+            codes::BAD_LIMIT,
             format!("`limit` must be between 1 and {MAX_LIMIT}"),
         ))
     }

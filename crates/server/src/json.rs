@@ -1,6 +1,7 @@
 //! Strict JSON bodies: unknown fields, wrong types and malformed JSON are refused with a 400
 //! that says where; a missing content type is a 415; a body over the limit is a 413.
 
+use crate::error_codes as codes;
 use axum::extract::{FromRequest, Request};
 use axum::http::StatusCode;
 use serde::de::DeserializeOwned;
@@ -39,7 +40,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Json<T> {
         match axum::Json::<T>::from_bytes(&bytes) {
             Ok(axum::Json(v)) => Ok(Json(v)),
             Err(e) => Err(ApiError::bad_request(
-                "invalid_json",
+                codes::INVALID_JSON,
                 format!("the JSON body is not valid: {}", e.body_text()),
             )),
         }
@@ -65,7 +66,7 @@ async fn body<S: Send + Sync>(req: Request, state: &S) -> Result<axum::body::Byt
             if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
                 ApiError::payload_too_large()
             } else {
-                ApiError::bad_request("bad_body", e.body_text())
+                ApiError::bad_request(codes::BAD_BODY, e.body_text())
             }
         })
 }
@@ -93,7 +94,7 @@ fn has_nul(bytes: &[u8]) -> bool {
 fn refuse_nul(bytes: &[u8]) -> Result<(), ApiError> {
     if has_nul(bytes) {
         return Err(ApiError::bad_request(
-            "nul_character",
+            codes::NUL_CHARACTER,
             "a text in the body contains the NUL character (\\u0000), which no field accepts: remove it",
         ));
     }
@@ -119,7 +120,10 @@ impl<S: Send + Sync, T: DeserializeOwned + Default> FromRequest<S> for JsonOrEmp
         serde_json::from_slice(&bytes)
             .map(JsonOrEmpty)
             .map_err(|e| {
-                ApiError::bad_request("invalid_json", format!("the JSON body is not valid: {e}"))
+                ApiError::bad_request(
+                    codes::INVALID_JSON,
+                    format!("the JSON body is not valid: {e}"),
+                )
             })
     }
 }

@@ -20,6 +20,7 @@ pub mod contacts;
 pub mod conversations;
 pub mod egress;
 pub mod error;
+pub mod error_codes;
 pub mod events;
 pub mod explorer;
 #[doc(hidden)]

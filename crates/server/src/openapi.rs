@@ -118,6 +118,26 @@ impl utoipa::Modify for CommonErrors {
 pub fn finish(document: &mut utoipa::openapi::OpenApi) {
     use utoipa::Modify;
     CommonErrors.modify(document);
+    list_error_codes(document);
+}
+
+/// `ErrorDetail.code` lists every code the server answers with (`error_codes.rs`).
+fn list_error_codes(document: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::{RefOr, schema::Schema};
+    let Some(components) = document.components.as_mut() else {
+        return;
+    };
+    let Some(RefOr::T(Schema::Object(detail))) = components.schemas.get_mut("ErrorDetail") else {
+        return;
+    };
+    if let Some(RefOr::T(Schema::Object(code))) = detail.properties.get_mut("code") {
+        code.enum_values = Some(
+            crate::error_codes::ALL
+                .iter()
+                .map(|(c, _)| serde_json::Value::from(c.as_str()))
+                .collect(),
+        );
+    }
 }
 
 /// `GET /api/openapi.json`.
@@ -125,4 +145,60 @@ pub async fn document(
     document: std::sync::Arc<utoipa::openapi::OpenApi>,
 ) -> Json<utoipa::openapi::OpenApi> {
     Json(document.as_ref().clone())
+}
+
+/// The error codes as a client meets them: listed by the document, each with a text in both
+/// of the web's languages (`web/errors-i18n.js`).
+#[cfg(test)]
+mod error_code_tests {
+    use crate::error_codes::ALL;
+
+    /// The texts of one language's block of `web/errors-i18n.js`: `'error.<code>'` keys.
+    fn texts(block: &str) -> std::collections::HashSet<String> {
+        block
+            .lines()
+            .filter_map(|l| l.trim().strip_prefix("'error."))
+            .filter_map(|l| l.split_once('\'').map(|(k, _)| k.to_owned()))
+            .collect()
+    }
+
+    /// The codes the OpenAPI document lists for `ErrorDetail.code`.
+    fn documented() -> Vec<String> {
+        let (_, mut document) = crate::capabilities().split_for_parts();
+        super::finish(&mut document);
+        let v = serde_json::to_value(&document).unwrap();
+        v["components"]["schemas"]["ErrorDetail"]["properties"]["code"]["enum"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c.as_str().unwrap().to_owned())
+            .collect()
+    }
+
+    #[test]
+    fn the_openapi_document_lists_every_code() {
+        let listed = documented();
+        let all: Vec<_> = ALL.iter().map(|(c, _)| c.as_str().to_owned()).collect();
+        assert_eq!(listed, all);
+    }
+
+    #[test]
+    fn every_code_has_a_text_in_both_languages() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("web/errors-i18n.js");
+        let file = std::fs::read_to_string(&path).unwrap();
+        let (pt, en) = file.split_once("const en = {").unwrap();
+        let (pt, en) = (texts(pt), texts(en));
+        // Walks the codes of the OpenAPI document (what a client may receive).
+        let missing: Vec<_> = documented()
+            .into_iter()
+            .flat_map(|c| {
+                [("pt", &pt), ("en", &en)]
+                    .into_iter()
+                    .filter(|(_, t)| !t.contains(&c))
+                    .map(|(l, _)| format!("{l}: error.{c}"))
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        assert!(missing.is_empty(), "no text for {missing:?}");
+    }
 }

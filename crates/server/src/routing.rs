@@ -1,6 +1,7 @@
 //! `GET`/`PUT /api/v1/me/availability`: an agent online or away for routing. What going online
 //! or away does (offers, reassignment) is the use case [`crate::app::routing`].
 
+use crate::error_codes as codes;
 use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
@@ -27,7 +28,7 @@ impl Availability {
             "online" => Ok(true),
             "away" => Ok(false),
             other => Err(ApiError::bad_request(
-                "bad_availability",
+                codes::BAD_AVAILABILITY,
                 format!("`availability` cannot be `{other}`: use online or away"),
             )),
         }

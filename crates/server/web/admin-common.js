@@ -68,11 +68,8 @@ export function errorText(err, labels) {
     const reasons = err.reasons.map((r) => reasonText(r, labels));
     return reasons.length ? `${t('adm.refused')} ${reasons.join('; ')}.` : t('adm.refused_plain');
   }
-  if (err instanceof ApiError && (err.status === 409 || err.status === 400) && err.message) {
-    // The server's own sentence says what to fix (a department that cannot be deleted, a bad
-    // network): shown as it is, after our short label.
-    return `${tOr(`error.${err.code}`, t('adm.rejected'))} ${err.message}`;
-  }
+  // Every other code has its own sentence in the page's language (errors-i18n.js), with the
+  // values it speaks of (`params`); the server's English message is not shown.
   return describe(err);
 }
 

@@ -3,14 +3,16 @@
 // registers, so any screen falls back to the login or password screen.
 
 import { t, tOr } from './i18n.js';
+import './errors-i18n.js';
 
 export class ApiError extends Error {
-  constructor(status, code, message, reasons = [], retryAfter = null) {
+  constructor(status, code, message, reasons = [], retryAfter = null, params = {}) {
     super(message);
     this.status = status;
     this.code = code;
     this.reasons = reasons;
     this.retryAfter = retryAfter;
+    this.params = params;
   }
 }
 
@@ -57,6 +59,7 @@ export async function request(method, path, body, { quiet = false } = {}) {
       e.message || res.statusText,
       e.reasons || [],
       Number.isFinite(retry) ? retry : null,
+      e.params || {},
     );
     if (!quiet && res.status === 401) handlers.unauthorized(err);
     if (!quiet && res.status === 403 && err.code === 'password_change_required') {
@@ -87,13 +90,12 @@ export function query(params) {
 export function describe(err) {
   if (!(err instanceof ApiError)) return t('error.generic');
   if (err.code === 'too_many_requests') return t('error.too_many_requests', { n: err.retryAfter ?? '?' });
-  if (err.code === 'bad_password' || err.code === 'bad_template') {
-    return t(`error.${err.code}`, { message: err.message });
-  }
   if (err.code === 'forbidden' && err.reasons.length) {
     return `${t('error.forbidden')} (${err.reasons.join(', ')})`;
   }
-  return tOr(`error.${err.code}`, err.message || t('error.generic'));
+  // Every code the server sends has a text (errors-i18n.js); a code it does not know (a newer
+  // server) falls back to the server's message rather than to nothing.
+  return tOr(`error.${err.code}`, null) === null ? err.message || t('error.generic') : t(`error.${err.code}`, err.params);
 }
 
 /**
@@ -120,7 +122,7 @@ export function upload(id, mode, file, caption, onProgress) {
       }
       if (xhr.status >= 200 && xhr.status < 300) return resolve(data);
       const e = (data && data.error) || {};
-      const err = new ApiError(xhr.status, e.code || `http_${xhr.status}`, e.message || xhr.statusText, e.reasons || []);
+      const err = new ApiError(xhr.status, e.code || `http_${xhr.status}`, e.message || xhr.statusText, e.reasons || [], null, e.params || {});
       if (xhr.status === 401) handlers.unauthorized(err);
       reject(err);
     };

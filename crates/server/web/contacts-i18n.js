@@ -135,13 +135,6 @@ const pt = {
   'ct.error.file_too_large': 'O arquivo passa de 32 MiB. Divida-o em arquivos menores.',
   'ct.error.empty_file': 'O arquivo não tem nenhuma linha de contato abaixo da primeira.',
   'ct.error.bad_contact_name': 'Escreva o nome do contato (até 200 caracteres).',
-  'error.phone_taken': 'Outro contato já tem esse telefone. Abra aquele contato, ou mescle os dois.',
-  'error.bad_phone': 'Telefone inválido. Escreva com DDD, como (85) 98851-1238, ou com + e o código do país.',
-  'error.bad_email': 'E-mail inválido. Escreva como maria@exemplo.com.',
-  'error.bad_contact_name': 'Nome inválido: de 1 a 200 caracteres.',
-  'error.unknown_tag': 'Uma das etiquetas não existe mais na empresa. Tire-a e tente de novo.',
-  'error.bad_attributes': 'Atributos inválidos: até 50, com nome de até 64 caracteres e valor de até 1.000.',
-  'error.same_contact': 'Um contato não pode ser mesclado com ele mesmo. Escolha outro.',
 };
 
 const en = {
@@ -276,13 +269,6 @@ const en = {
   'ct.error.file_too_large': 'The file is larger than 32 MiB. Split it into smaller files.',
   'ct.error.empty_file': 'The file has no contact rows below its first line.',
   'ct.error.bad_contact_name': 'Write the contact’s name (up to 200 characters).',
-  'error.phone_taken': 'Another contact already has this phone. Open that contact, or merge the two.',
-  'error.bad_phone': 'Invalid phone. Write it with the area code, such as (85) 98851-1238, or with + and the country code.',
-  'error.bad_email': 'Invalid email. Write it like maria@example.com.',
-  'error.bad_contact_name': 'Invalid name: 1 to 200 characters.',
-  'error.unknown_tag': 'One of the tags no longer exists in the company. Remove it and try again.',
-  'error.bad_attributes': 'Invalid attributes: up to 50, names up to 64 characters and values up to 1,000.',
-  'error.same_contact': 'A contact cannot be merged with itself. Choose another.',
 };
 
 addStrings(pt, en);

@@ -28,10 +28,6 @@ addStrings(
     'start.submit': 'Iniciar conversa',
     'start.cancel': 'Cancelar',
     'start.started': 'Conversa iniciada.',
-    'error.no_whatsapp_channel': 'A conta não tem um canal do WhatsApp ativo. Conecte um em Canais.',
-    'error.unknown_channel': 'Esse canal do WhatsApp não existe ou está inativo.',
-    'error.no_phone': 'O contato não tem telefone. Adicione um ao contato antes.',
-    'error.unknown_department': 'Esse departamento não existe nesta conta.',
   },
   {
     'start.open': 'New conversation',
@@ -49,10 +45,6 @@ addStrings(
     'start.submit': 'Start conversation',
     'start.cancel': 'Cancel',
     'start.started': 'Conversation started.',
-    'error.no_whatsapp_channel': 'The account has no active WhatsApp channel. Connect one under Channels.',
-    'error.unknown_channel': 'That WhatsApp channel does not exist or is inactive.',
-    'error.no_phone': 'The contact has no phone. Add one to the contact first.',
-    'error.unknown_department': 'That department does not exist in this account.',
   },
 );
 

@@ -321,8 +321,9 @@ impl AdminTx {
                 .fetch_optional(&mut *conn)
                 .await?;
             if default.flatten() == Some(d.0) {
-                return Err(StoreError::Conflict(
-                    "this is the account's default department, where new conversations land: it cannot be deleted".into(),
+                return Err(StoreError::conflict(
+                    "default_department",
+                    "this is the account's default department, where new conversations land: it cannot be deleted",
                 ));
             }
             let children: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM departments WHERE account_id = $1 AND parent_id = $2")
@@ -331,9 +332,11 @@ impl AdminTx {
                 .fetch_one(&mut *conn)
                 .await?;
             if children > 0 {
-                return Err(StoreError::Conflict(format!(
-                    "the department has {children} child department(s): move or delete them first"
-                )));
+                return Err(StoreError::conflict_counting(
+                    "department_has_children",
+                    children,
+                    format!("the department has {children} child department(s): move or delete them first"),
+                ));
             }
             let conversation: Option<i64> = sqlx::query_scalar(
                 "SELECT id FROM conversations WHERE account_id = $1 AND class IN (0, 1, 2) AND department_id = $2 LIMIT 1",
@@ -343,8 +346,9 @@ impl AdminTx {
             .fetch_optional(&mut *conn)
             .await?;
             if conversation.is_some() {
-                return Err(StoreError::Conflict(
-                    "the department has conversations: move them to another department first".into(),
+                return Err(StoreError::conflict(
+                    "department_has_conversations",
+                    "the department has conversations: move them to another department first",
                 ));
             }
             let bindings: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM bindings WHERE account_id = $1 AND department_id = $2")
@@ -353,9 +357,11 @@ impl AdminTx {
                 .fetch_one(&mut *conn)
                 .await?;
             if bindings > 0 {
-                return Err(StoreError::Conflict(format!(
-                    "{bindings} role binding(s) are scoped to the department: change those users' roles first"
-                )));
+                return Err(StoreError::conflict_counting(
+                    "department_has_bindings",
+                    bindings,
+                    format!("{bindings} role binding(s) are scoped to the department: change those users' roles first"),
+                ));
             }
             sqlx::query("DELETE FROM memberships WHERE account_id = $1 AND department_id = $2")
                 .bind(account.0)

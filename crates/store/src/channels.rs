@@ -716,7 +716,8 @@ impl crate::AdminTx {
                 .fetch_optional(&mut *conn)
                 .await?;
             if used.is_some() {
-                return Err(StoreError::Conflict(
+                return Err(StoreError::conflict(
+                    "channel_in_use",
                     "conversations came through this channel: deactivate it (`active: false`) instead of deleting it".to_owned(),
                 ));
             }

@@ -152,7 +152,7 @@ impl crate::Conversations<'_> {
             .await?
             .rows_affected();
             if done == 0 {
-                return Err(StoreError::Conflict(format!("conversation {} changed meanwhile; read it again", c.id.0)));
+                return Err(StoreError::conflict("conflict", format!("conversation {} changed meanwhile; read it again", c.id.0)));
             }
             for (class, dept, assignee, n) in [
                 (old_class, c.department.0, c.assignee.map_or(0, |u| u.0), -1_i64),

@@ -10,9 +10,17 @@ pub enum StoreError {
     /// A row that must exist does not (or belongs to another account).
     #[error("{0} not found")]
     NotFound(&'static str),
-    /// The row changed since it was read (optimistic concurrency), or a unique value is taken.
-    #[error("conflict: {0}")]
-    Conflict(String),
+    /// The row changed since it was read (optimistic concurrency), a unique value is taken, or
+    /// the row's state forbids the change (a department that still has conversations).
+    #[error("conflict ({code}): {message}")]
+    Conflict {
+        /// A stable code (the API answers with it; [`CONFLICT_CODES`] lists them).
+        code: &'static str,
+        /// What happened, in English, for logs and API clients.
+        message: String,
+        /// A count the message speaks of (child departments, role bindings...).
+        count: Option<i64>,
+    },
     /// A stored value the code cannot read: the database was changed outside the application.
     #[error("unreadable value in {table}: {detail}")]
     Corrupt {
@@ -33,7 +41,44 @@ pub enum StoreError {
     },
 }
 
+/// Every code a [`StoreError::Conflict`] carries.
+pub const CONFLICT_CODES: &[&str] = &[
+    "conflict",
+    "channel_in_use",
+    "default_department",
+    "department_has_children",
+    "department_has_conversations",
+    "department_has_bindings",
+    "tag_exists",
+    "phone_taken",
+    "same_contact",
+];
+
 impl StoreError {
+    /// A conflict with its stable code (one of [`CONFLICT_CODES`]).
+    pub(crate) fn conflict(code: &'static str, message: impl Into<String>) -> StoreError {
+        debug_assert!(CONFLICT_CODES.contains(&code), "{code}");
+        StoreError::Conflict {
+            code,
+            message: message.into(),
+            count: None,
+        }
+    }
+
+    /// A conflict about `count` things.
+    pub(crate) fn conflict_counting(
+        code: &'static str,
+        count: i64,
+        message: impl Into<String>,
+    ) -> StoreError {
+        debug_assert!(CONFLICT_CODES.contains(&code), "{code}");
+        StoreError::Conflict {
+            code,
+            message: message.into(),
+            count: Some(count),
+        }
+    }
+
     pub(crate) fn corrupt(table: &'static str, detail: impl Into<String>) -> StoreError {
         StoreError::Corrupt {
             table,
@@ -45,7 +90,7 @@ impl StoreError {
     pub fn is_unique_violation(&self) -> bool {
         match self {
             StoreError::Database(sqlx::Error::Database(e)) => e.is_unique_violation(),
-            StoreError::Conflict(_) => true,
+            StoreError::Conflict { .. } => true,
             _ => false,
         }
     }

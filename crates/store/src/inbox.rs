@@ -411,7 +411,7 @@ impl crate::Inbox<'_> {
                 .await?
                 .rows_affected();
             if done == 0 {
-                return Err(StoreError::Conflict(format!("the tag `{name}` exists already")));
+                return Err(StoreError::conflict("tag_exists", format!("the tag `{name}` exists already")));
             }
         });
         Ok(())

@@ -45,7 +45,7 @@ pub use compile::Filter;
 pub use contacts::{ContactCursor, ContactPage, ContactRecord, ContactWrite, Imported, fold};
 pub use conversations::{ConversationRecord, ConversationRow, NewConversation};
 pub use directory::{AccountSummary, NewUser};
-pub use error::StoreError;
+pub use error::{CONFLICT_CODES, StoreError};
 pub use events::{ConversationState, EventKind, EventListener, EventRecord};
 pub use inbox::{Contact, Message, MessageKind, Quoted};
 pub use outbox::{Outgoing, OutgoingFile};
@@ -196,10 +196,13 @@ macro_rules! version_miss {
                 .fetch_optional($conn)
                 .await?;
         let e: $crate::Result<()> = Err(match exists {
-            Some(_) => $crate::StoreError::Conflict(format!(
-                "conversation {} changed meanwhile; read it again",
-                conversation.0
-            )),
+            Some(_) => $crate::StoreError::conflict(
+                "conflict",
+                format!(
+                    "conversation {} changed meanwhile; read it again",
+                    conversation.0
+                ),
+            ),
             None => $crate::StoreError::NotFound("conversation"),
         });
         e

@@ -3,6 +3,7 @@
 //! Secrets are written, never read back: a channel shows whether each is set. A generic
 //! channel's token is shown once, when created or rotated.
 
+use crate::error_codes as codes;
 use access::{DepartmentId, Permission};
 use axum::extract::State;
 
@@ -127,7 +128,7 @@ impl Validate for ChannelRequest {
             .is_some_and(|k| ChannelKind::from_id(k).is_none())
         {
             return Err(ApiError::bad_request(
-                "bad_channel",
+                codes::BAD_CHANNEL,
                 "`kind` must be whatsapp or generic",
             ));
         }
@@ -152,7 +153,7 @@ pub(crate) fn secret(field: &str, v: Option<&String>) -> Result<Option<String>, 
             Ok(Some(s.to_owned()))
         }
         Some(_) => Err(ApiError::bad_request(
-            "bad_channel",
+            codes::BAD_CHANNEL,
             format!("`{field}` must be 1 to 1024 bytes without spaces"),
         )),
     }
@@ -172,7 +173,7 @@ pub(crate) fn number_id(v: Option<&String>) -> Result<Option<String>, ApiError> 
             Ok(Some(n.to_owned()))
         }
         Some(_) => Err(ApiError::bad_request(
-            "bad_channel",
+            codes::BAD_CHANNEL,
             "`phone_number_id` must be 1 to 64 letters, digits, `_` or `-`, such as 106540352242922",
         )),
     }
@@ -184,7 +185,7 @@ pub(crate) fn base_url(
 ) -> Result<Option<String>, ApiError> {
     let bad = || {
         ApiError::bad_request(
-            "bad_channel",
+            codes::BAD_CHANNEL,
             "`graph_base_url` must be an https URL without query, up to 300 bytes, such as https://graph.facebook.com/v21.0",
         )
     };
@@ -224,7 +225,7 @@ fn destination_after(
         || base.is_some_and(|b| Some(b) != c.graph_base_url.as_deref());
     if moves && token.is_none() {
         return Err(ApiError::bad_request(
-            "secret_required",
+            codes::SECRET_REQUIRED,
             "changing `phone_number_id` or `graph_base_url` needs the channel's `access_token` again in the same request",
         ));
     }
@@ -238,7 +239,7 @@ fn destination_after(
             base: base.or(c.graph_base_url.as_deref()).map(str::to_owned),
         })),
         _ => Err(ApiError::bad_request(
-            "bad_channel",
+            codes::BAD_CHANNEL,
             "a WhatsApp channel needs `phone_number_id` and `access_token`",
         )),
     }
@@ -264,7 +265,7 @@ async fn prove(state: &AppState, d: &Destination) -> Result<(), ApiError> {
         ),
     };
     Err(ApiError::bad_request(
-        "channel_not_verified",
+        codes::CHANNEL_NOT_VERIFIED,
         format!("could not confirm that `access_token` may use `phone_number_id`: {why}"),
     ))
 }
@@ -272,7 +273,7 @@ async fn prove(state: &AppState, d: &Destination) -> Result<(), ApiError> {
 /// 409 for a number another channel of the installation has (which account's is not said).
 fn number_taken() -> ApiError {
     ApiError::conflict_because(
-        "phone_number_taken",
+        codes::PHONE_NUMBER_TAKEN,
         "this phone number id is already connected to a channel of this installation: remove it from that channel first",
     )
 }
@@ -304,7 +305,7 @@ pub async fn create(
         .as_deref()
         .and_then(ChannelKind::from_id)
         .ok_or_else(|| {
-            ApiError::bad_request("bad_channel", "`kind` must be whatsapp or generic")
+            ApiError::bad_request(codes::BAD_CHANNEL, "`kind` must be whatsapp or generic")
         })?;
     let name = valid_name("name", body.name.as_deref().unwrap_or_default())?;
     let (number, verify, app, access) = (
@@ -318,7 +319,7 @@ pub async fn create(
         ChannelKind::WhatsApp => {
             let (Some(n), Some(_), Some(_), Some(t)) = (&number, &verify, &app, &access) else {
                 return Err(ApiError::bad_request(
-                    "bad_channel",
+                    codes::BAD_CHANNEL,
                     "a WhatsApp channel needs `phone_number_id`, `verify_token`, `app_secret` and `access_token`",
                 ));
             };
@@ -339,7 +340,7 @@ pub async fn create(
                 || graph.is_some()
             {
                 return Err(ApiError::bad_request(
-                    "bad_channel",
+                    codes::BAD_CHANNEL,
                     "a generic channel takes only `name`, `department_id` and `active`",
                 ));
             }
@@ -388,7 +389,10 @@ fn department_of(
     match id {
         None => Ok(None),
         Some(d) if config.departments.get(DepartmentId(d)).is_some() => Ok(Some(DepartmentId(d))),
-        Some(_) => Err(unknown("unknown_department", "department")),
+        Some(_) => Err(unknown(
+            crate::error_codes::UNKNOWN_DEPARTMENT,
+            "department",
+        )),
     }
 }
 
@@ -415,7 +419,7 @@ pub async fn update(
     let granted = at.gate(Permission::SettingsIntegrations).await?;
     if body.kind.is_some() {
         return Err(ApiError::bad_request(
-            "bad_channel",
+            codes::BAD_CHANNEL,
             "a channel's `kind` cannot change",
         ));
     }
@@ -449,7 +453,8 @@ pub async fn update(
     if current.kind == ChannelKind::WhatsApp {
         // What was proved must still be what the change leads to.
         if after(&current)? != proved {
-            return Err(ApiError::conflict(
+            return Err(ApiError::conflict_because(
+                codes::CHANNEL_CHANGED,
                 "the channel changed meanwhile: read it and send the change again",
             ));
         }
@@ -474,13 +479,13 @@ pub async fn update(
             || graph.is_some())
     {
         return Err(ApiError::bad_request(
-            "bad_channel",
+            codes::BAD_CHANNEL,
             "a generic channel takes only `name`, `department_id`, `active` and `rotate_token`",
         ));
     }
     if body.rotate_token && !generic {
         return Err(ApiError::bad_request(
-            "bad_channel",
+            codes::BAD_CHANNEL,
             "only a generic channel has a token to rotate",
         ));
     }

@@ -1,6 +1,7 @@
 //! Departments: the account's tree with each department's access option. Everyone logged in
 //! reads it; writes need `departments.manage`.
 
+use crate::error_codes as codes;
 use access::{
     AccessOption, AccountConfig, Department, DepartmentId, DepartmentTree, Permission, TreeError,
 };
@@ -101,7 +102,7 @@ fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
 pub(crate) fn access_option(s: &str) -> Result<AccessOption, ApiError> {
     AccessOption::from_id(s).ok_or_else(|| {
         ApiError::bad_request(
-            "bad_access",
+            codes::BAD_ACCESS,
             format!("unknown access option `{s}`: use all, team or agent"),
         )
     })
@@ -110,10 +111,10 @@ pub(crate) fn access_option(s: &str) -> Result<AccessOption, ApiError> {
 fn tree_error(e: &TreeError) -> ApiError {
     match e {
         TreeError::Cycle(_) => ApiError::bad_request(
-            "department_cycle",
+            codes::DEPARTMENT_CYCLE,
             format!("{e}: choose a parent outside the department's own subtree"),
         ),
-        _ => ApiError::bad_request("bad_department", e.to_string()),
+        _ => ApiError::bad_request(codes::BAD_DEPARTMENT, e.to_string()),
     }
 }
 
@@ -151,7 +152,10 @@ pub async fn create(
     let open = at.begin(granted).await?;
     let parent = body.parent_id.map(DepartmentId);
     if parent.is_some_and(|p| !open.account.config.departments.contains(p)) {
-        return Err(unknown("unknown_department", "department"));
+        return Err(unknown(
+            crate::error_codes::UNKNOWN_DEPARTMENT,
+            "department",
+        ));
     }
     let after = json!({"name": name, "parent_id": body.parent_id, "access": access.id()});
     let d = open.actor.decide_permission(Permission::DepartmentsManage);
@@ -210,7 +214,10 @@ pub async fn update(
     if let Some(p) = body.parent_id {
         let p = p.map(DepartmentId);
         if p.is_some_and(|p| !config.departments.contains(p)) {
-            return Err(unknown("unknown_department", "department"));
+            return Err(unknown(
+                crate::error_codes::UNKNOWN_DEPARTMENT,
+                "department",
+            ));
         }
         after.parent = p;
     }

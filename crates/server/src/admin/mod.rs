@@ -26,6 +26,7 @@ pub mod settings;
 pub mod tags;
 pub mod users;
 
+use crate::error_codes as codes;
 use serde::Serialize;
 use serde_json::Value;
 
@@ -44,7 +45,7 @@ pub(crate) fn valid_name(field: &str, value: &str) -> Result<String, ApiError> {
     let v = value.trim();
     if v.is_empty() || v.len() > MAX_NAME {
         return Err(ApiError::bad_request(
-            "bad_name",
+            codes::BAD_NAME,
             format!("`{field}` must be 1 to {MAX_NAME} bytes"),
         ));
     }
@@ -53,7 +54,7 @@ pub(crate) fn valid_name(field: &str, value: &str) -> Result<String, ApiError> {
 
 /// An id read from a body that must be of this account, else 400 with `code`. The message does
 /// not repeat the id: an id of another account and one that does not exist get the same bytes.
-pub(crate) fn unknown(code: &'static str, what: &str) -> ApiError {
+pub(crate) fn unknown(code: crate::error_codes::Code, what: &str) -> ApiError {
     ApiError::bad_request(
         code,
         format!("a {what} given is not a {what} of this account: read the account's {what}s again"),
@@ -76,13 +77,13 @@ pub(crate) fn outbound_url(
         Ok(_) => Ok(url.trim().to_owned()),
         Err(Refusal::Malformed) => Err(bad()),
         Err(Refusal::Internal) => Err(ApiError::bad_request(
-            "target_not_allowed",
+            codes::TARGET_NOT_ALLOWED,
             format!(
                 "`{field}` points at an internal address (loopback, private, link-local, unique-local, multicast or another reserved range) that Atende does not send to: use the receiver's public address, or ask the installation's operator to add it to `outbound_allow`"
             ),
         )),
         Err(Refusal::PlainHttp) => Err(ApiError::bad_request(
-            "https_required",
+            codes::HTTPS_REQUIRED,
             format!(
                 "`{field}` must be an https:// URL (plain http:// only to a receiver the installation's operator lists in `outbound_allow`)"
             ),

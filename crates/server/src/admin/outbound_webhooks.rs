@@ -12,6 +12,7 @@
 //! reader only the deliveries whose conversation the reader sees now, masked like the
 //! conversation is for them.
 
+use crate::error_codes as codes;
 use std::collections::HashMap;
 
 use access::{ConversationId, Permission};
@@ -133,7 +134,7 @@ impl Validate for WebhookRequest {
 }
 
 fn bad(message: impl Into<String>) -> ApiError {
-    ApiError::bad_request("bad_webhook", message)
+    ApiError::bad_request(codes::BAD_WEBHOOK, message)
 }
 
 pub(crate) fn valid_url(policy: &crate::egress::EgressPolicy, u: &str) -> Result<String, ApiError> {

@@ -2,6 +2,7 @@
 //! editing is decided by the engine (`roles.manage`, no permission the caller does not hold,
 //! built-in roles unchanged, the last `account.manage` holder kept).
 
+use crate::error_codes as codes;
 use access::{
     Decision, IpNet, Permission, PermissionGroup, PermissionScope, PermissionSet, Role, RoleChange,
     RoleId,
@@ -133,7 +134,7 @@ pub(crate) fn permission_set(ids: &[String]) -> Result<PermissionSet, ApiError> 
         .map(|id| {
             Permission::from_id(id).ok_or_else(|| {
                 ApiError::bad_request(
-                    "unknown_permission",
+                    codes::UNKNOWN_PERMISSION,
                     format!("unknown permission `{id}`: GET /api/v1/permissions lists them"),
                 )
             })
@@ -144,9 +145,9 @@ pub(crate) fn permission_set(ids: &[String]) -> Result<PermissionSet, ApiError> 
 pub(crate) fn networks(nets: &[String]) -> Result<Vec<IpNet>, ApiError> {
     nets.iter()
         .map(|n| {
-            n.trim()
-                .parse::<IpNet>()
-                .map_err(|e| ApiError::bad_request("bad_network", e.to_string()))
+            n.trim().parse::<IpNet>().map_err(|e| {
+                ApiError::bad_request(codes::BAD_NETWORK, e.to_string()).with("value", n.trim())
+            })
         })
         .collect()
 }

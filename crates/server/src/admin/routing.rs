@@ -2,6 +2,7 @@
 //! `settings.company`) and each agent's limit of open conversations (`users.manage`). What
 //! routing does with them is the use case `crate::app::routing`.
 
+use crate::error_codes as codes;
 use access::{Permission, UserId};
 use axum::extract::State;
 use serde::{Deserialize, Serialize};
@@ -88,7 +89,7 @@ impl Validate for AgentLimit {
     fn validate(&mut self, _: &crate::egress::EgressPolicy) -> Result<(), ApiError> {
         if self.max_open.is_some_and(|m| !(0..=1000).contains(&m)) {
             return Err(ApiError::bad_request(
-                "bad_limit",
+                codes::BAD_LIMIT,
                 "`max_open` must be 0 to 1000, or null for no limit",
             ));
         }

@@ -7,6 +7,7 @@
 //! `account.manage` holder cannot be lost between two users), and written in the same
 //! transaction with one audit row.
 
+use crate::error_codes as codes;
 use std::collections::BTreeMap;
 
 use access::preset::Preset;
@@ -70,7 +71,7 @@ fn settings_view(s: &Settings) -> SettingsView {
 
 fn bad_setting(field: &str, value: &str, allowed: &str) -> ApiError {
     ApiError::bad_request(
-        "bad_setting",
+        codes::BAD_SETTING,
         format!("`{field}` cannot be `{value}`: use {allowed}"),
     )
 }
@@ -202,7 +203,7 @@ fn options<T: DeserializeOwned>(body: Value) -> Result<T, ApiError> {
     let body = if body.is_null() { json!({}) } else { body };
     serde_json::from_value(body).map_err(|e| {
         ApiError::bad_request(
-            "invalid_json",
+            codes::INVALID_JSON,
             format!("the preset's options are not valid: {e}"),
         )
     })
@@ -220,13 +221,13 @@ pub(crate) fn preset(id: &str, body: Value) -> Result<Preset, ApiError> {
             for (d, a) in &o.access {
                 let d: i64 = d.parse().map_err(|_| {
                     ApiError::bad_request(
-                        "unknown_department",
+                        codes::UNKNOWN_DEPARTMENT,
                         format!("`{d}` is not a department id"),
                     )
                 })?;
                 let a = AccessOption::from_id(a).ok_or_else(|| {
                     ApiError::bad_request(
-                        "bad_access",
+                        codes::BAD_ACCESS,
                         format!("unknown access option `{a}`: use all, team or agent"),
                     )
                 })?;
@@ -255,7 +256,8 @@ pub(crate) fn preset(id: &str, body: Value) -> Result<Preset, ApiError> {
                 .iter()
                 .map(|n| {
                     n.trim().parse().map_err(|e: access::IpNetError| {
-                        ApiError::bad_request("bad_network", e.to_string())
+                        ApiError::bad_request(codes::BAD_NETWORK, e.to_string())
+                            .with("value", n.trim())
                     })
                 })
                 .collect::<Result<_, _>>()?;
@@ -345,7 +347,10 @@ pub async fn apply(
             .keys()
             .any(|d| !open.account.config.departments.contains(*d))
     {
-        return Err(unknown("unknown_department", "department"));
+        return Err(unknown(
+            crate::error_codes::UNKNOWN_DEPARTMENT,
+            "department",
+        ));
     }
     let before = open.account.clone();
     let mut after = before.clone();

@@ -4,6 +4,7 @@
 //! tag: a tag that exists only because someone typed it on a conversation would name that
 //! conversation's business to every colleague.
 
+use crate::error_codes as codes;
 use access::Permission;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -42,7 +43,7 @@ pub(crate) fn valid_tag(name: &str) -> Result<&str, ApiError> {
     let t = name.trim();
     if t.is_empty() || t.len() > MAX_TAG {
         return Err(ApiError::bad_request(
-            "bad_tag",
+            codes::BAD_TAG,
             format!("a tag's name is 1 to {MAX_TAG} bytes"),
         ));
     }

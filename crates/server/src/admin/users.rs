@@ -2,6 +2,7 @@
 //! memberships), password resets, and one's own password. `manage_user` decides every change:
 //! no escalation and the last `account.manage` holder come from the engine.
 
+use crate::error_codes as codes;
 use access::{
     AccountConfig, Binding, DepartmentId, Membership, MembershipKind, Permission, RoleId, Scope,
     User, UserChange, UserId,
@@ -107,14 +108,19 @@ fn bindings_from(
     let mut out = Vec::new();
     for r in roles {
         if !config.roles.contains_key(&RoleId(r.role_id)) {
-            return Err(unknown("unknown_role", "role"));
+            return Err(unknown(crate::error_codes::UNKNOWN_ROLE, "role"));
         }
         let scope = match r.department_id {
             None => Scope::Account,
             Some(d) if config.departments.contains(DepartmentId(d)) => {
                 Scope::Department(DepartmentId(d))
             }
-            Some(_) => return Err(unknown("unknown_department", "department")),
+            Some(_) => {
+                return Err(unknown(
+                    crate::error_codes::UNKNOWN_DEPARTMENT,
+                    "department",
+                ));
+            }
         };
         out.push(Binding {
             role: RoleId(r.role_id),
@@ -134,11 +140,14 @@ fn memberships_from(
     for m in memberships {
         let department = DepartmentId(m.department_id);
         if !config.departments.contains(department) {
-            return Err(unknown("unknown_department", "department"));
+            return Err(unknown(
+                crate::error_codes::UNKNOWN_DEPARTMENT,
+                "department",
+            ));
         }
         let kind = MembershipKind::from_id(&m.kind).ok_or_else(|| {
             ApiError::bad_request(
-                "bad_membership_kind",
+                codes::BAD_MEMBERSHIP_KIND,
                 format!(
                     "unknown membership kind `{}`: use member or supervisor",
                     m.kind
@@ -147,7 +156,7 @@ fn memberships_from(
         })?;
         if out.iter().any(|o| o.department == department) {
             return Err(ApiError::bad_request(
-                "duplicate_membership",
+                codes::DUPLICATE_MEMBERSHIP,
                 format!(
                     "department {} is listed twice: a user has one membership per department",
                     m.department_id
@@ -170,7 +179,7 @@ pub(crate) fn valid_email(email: &str) -> Result<String, ApiError> {
         Ok(e)
     } else {
         Err(ApiError::bad_request(
-            "bad_email",
+            codes::BAD_EMAIL,
             "`email` must be an address such as name@example.com (at most 254 bytes)",
         ))
     }
@@ -181,7 +190,7 @@ pub(crate) fn valid_password(field: &str, p: &str) -> Result<(), ApiError> {
         Ok(())
     } else {
         Err(ApiError::bad_request(
-            "bad_password",
+            codes::BAD_PASSWORD,
             format!("`{field}` must be {MIN_PASSWORD} to {MAX_PASSWORD} bytes"),
         ))
     }
@@ -469,7 +478,7 @@ impl Validate for OwnPassword {
             .is_some_and(|p| p.len() > MAX_PASSWORD)
         {
             return Err(ApiError::bad_request(
-                "bad_password",
+                codes::BAD_PASSWORD,
                 format!("`current_password` is limited to {MAX_PASSWORD} bytes"),
             ));
         }

@@ -10,6 +10,7 @@
 //!   is visible and the conflict names it.
 //! - Merging needs both contacts visible; the one kept is the one asked on.
 
+use crate::error_codes as codes;
 use access::{ConversationId, Permission};
 use store::{ContactRecord, ContactWrite, StoreError};
 
@@ -64,12 +65,15 @@ pub async fn history(
 /// A stored conflict in words: another contact has the phone, or a tag is unknown.
 fn write_error(e: StoreError) -> ApiError {
     match e {
-        StoreError::Conflict(c) if c == "phone_taken" => ApiError::conflict_because(
-            "phone_taken",
+        StoreError::Conflict {
+            code: "phone_taken",
+            ..
+        } => ApiError::conflict_because(
+            codes::PHONE_TAKEN,
             "another contact has this phone: open it, or merge the two contacts",
         ),
         StoreError::NotFound("tag") => ApiError::bad_request(
-            "unknown_tag",
+            codes::UNKNOWN_TAG,
             "`tags` names a tag the account does not have: create it under Tags first",
         ),
         other => other.into(),
@@ -127,7 +131,7 @@ pub async fn merge(ctx: &Ctx<'_>, who: Acting<'_>, keep: i64, from: i64) -> Resu
     may_edit(who)?;
     if keep == from {
         return Err(ApiError::bad_request(
-            "same_contact",
+            codes::SAME_CONTACT,
             "a contact cannot be merged into itself: choose another contact",
         ));
     }

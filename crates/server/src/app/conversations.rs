@@ -4,6 +4,7 @@
 //! change meanwhile (`decided_on`, 409 otherwise). A reply through WhatsApp is stored pending
 //! (durable before the answer) and this node's sender is woken to deliver it.
 
+use crate::error_codes as codes;
 use access::{Action, ActionKind, ConversationId, DepartmentId, UserId};
 use store::{ConversationRecord, ConversationRow, MessageKind};
 
@@ -73,7 +74,7 @@ pub async fn start(
         Some(d) if who.config.departments.contains(d) => d,
         Some(_) => {
             return Err(ApiError::bad_request(
-                "unknown_department",
+                codes::UNKNOWN_DEPARTMENT,
                 "`department_id` is not a department of this account",
             ));
         }
@@ -212,7 +213,7 @@ pub async fn act(
             {
                 Err(store::StoreError::NotFound("tag")) => {
                     return Err(ApiError::bad_request(
-                        "unknown_tag",
+                        codes::UNKNOWN_TAG,
                         format!(
                             "`{tag}` is not one of the company's tags: pick one from GET /api/v1/tags, \
                              or ask an administrator with “Etiquetas da empresa” to create it"
@@ -303,7 +304,7 @@ pub async fn send_template(
         .await?
         .ok_or_else(|| {
             ApiError::bad_request(
-                "not_whatsapp",
+                codes::NOT_WHATSAPP,
                 "templates are sent in conversations that came through WhatsApp",
             )
         })?;

@@ -8,6 +8,7 @@
 //! limit, and remuxed into OGG/Opus before anything is stored ([`crate::media::voice`]): it is
 //! stored, shown and sent as `audio/ogg; codecs=opus`, a voice note.
 
+use crate::error_codes as codes;
 use access::Action;
 use axum::body::Bytes;
 use futures_util::{Stream, StreamExt};
@@ -62,7 +63,7 @@ pub fn kind_of(mime: &str) -> AttachmentKind {
 
 fn too_large(kind: AttachmentKind, limit: u64) -> ApiError {
     ApiError::payload_too_large_because(
-        "file_too_large",
+        codes::FILE_TOO_LARGE,
         format!(
             "the file is larger than WhatsApp's limit for a {} ({}): send a smaller one",
             kind.id(),
@@ -82,13 +83,13 @@ fn stored_error(e: ::files::FilesError, kind: AttachmentKind, limit: u64) -> Api
 
 fn interrupted(e: &dyn std::fmt::Display) -> ApiError {
     ApiError::bad_request(
-        "upload_interrupted",
+        codes::UPLOAD_INTERRUPTED,
         format!("the file did not arrive whole ({e}): send it again"),
     )
 }
 
 fn empty() -> ApiError {
-    ApiError::bad_request("empty_file", "the file is empty: pick another one")
+    ApiError::bad_request(codes::EMPTY_FILE, "the file is empty: pick another one")
 }
 
 /// A WebM recording read whole (within `limit`: a voice note is small, media::voice) and
@@ -119,7 +120,7 @@ where
     }
     voice::remux(webm).await.map_err(|e| {
         ApiError::bad_request(
-            "bad_voice_note",
+            codes::BAD_VOICE_NOTE,
             format!("the voice note cannot be sent: {e}. Record it again"),
         )
     })

@@ -12,6 +12,7 @@
 //!   window is closed), so the first message, when given, is a template; the agent may also
 //!   start and send the template from the pane.
 
+use crate::error_codes as codes;
 use access::{Conversation, ConversationId, DepartmentId, Permission, Status};
 
 use super::conversations::Template;
@@ -66,7 +67,7 @@ async fn channel_of(
     if let Some(id) = chosen {
         return usable.into_iter().find(|c| c.id == id).ok_or_else(|| {
             ApiError::bad_request(
-                "unknown_channel",
+                codes::UNKNOWN_CHANNEL,
                 "`channel_id` is not an active WhatsApp channel of this account",
             )
         });
@@ -80,7 +81,7 @@ async fn channel_of(
     }
     usable.into_iter().next().ok_or_else(|| {
         ApiError::bad_request(
-            "no_whatsapp_channel",
+            codes::NO_WHATSAPP_CHANNEL,
             "the account has no active WhatsApp channel: connect one under Channels first",
         )
     })
@@ -102,7 +103,7 @@ pub async fn start(
                 .is_none()
             {
                 return Err(ApiError::bad_request(
-                    "no_phone",
+                    codes::NO_PHONE,
                     "the contact has no phone number: add one to the contact first",
                 ));
             }
@@ -114,7 +115,7 @@ pub async fn start(
         Some(d) if who.config.departments.contains(d) => d,
         Some(_) => {
             return Err(ApiError::bad_request(
-                "unknown_department",
+                codes::UNKNOWN_DEPARTMENT,
                 "`department_id` is not a department of this account",
             ));
         }

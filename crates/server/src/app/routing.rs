@@ -151,7 +151,7 @@ pub async fn set_availability(
                     offer(ctx, account, id).await?;
                 }
                 // Changed meanwhile (the agent acted on it): left as it is.
-                Err(store::StoreError::Conflict(_)) => {}
+                Err(store::StoreError::Conflict { .. }) => {}
                 Err(e) => return Err(e.into()),
             }
         }

@@ -2,6 +2,7 @@
 //! since the customer's last message, outside which WhatsApp takes only approved templates.
 //! Applied by [`super::conversations`] to replies and templates.
 
+use crate::error_codes as codes;
 use access::ConversationId;
 
 use super::Ctx;
@@ -31,7 +32,7 @@ pub async fn whatsapp_channel(
     let open = last.is_some_and(|t| now - t < CUSTOMER_WINDOW_MICROS);
     if !template && !open {
         return Err(ApiError::conflict_because(
-            "outside_customer_window",
+            codes::OUTSIDE_CUSTOMER_WINDOW,
             "the customer has not written in the last 24 hours: WhatsApp accepts only an approved template now \
              (POST /api/v1/conversations/{id}/template); a free reply is possible again once the customer writes",
         ));

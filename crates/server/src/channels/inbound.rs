@@ -3,6 +3,7 @@
 //! posted with the channel's token). Nothing is stored unless the request is authentic; what is
 //! stored is durable before the answer; the same message id twice is stored once.
 
+use crate::error_codes as codes;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
@@ -148,7 +149,7 @@ pub async fn verify(
         )
             .into_response()),
         Err(e) => Err(ApiError::forbidden_because(
-            "handshake_failed",
+            codes::HANDSHAKE_FAILED,
             e.to_string(),
         )),
     }
@@ -173,7 +174,7 @@ pub async fn whatsapp_delivery(
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
             ApiError::payload_too_large()
         } else {
-            ApiError::bad_request("bad_body", e.body_text())
+            ApiError::bad_request(codes::BAD_BODY, e.body_text())
         }
     })?;
     // An unknown channel is answered as a wrong signature would be (see `verify`).
@@ -187,7 +188,7 @@ pub async fn whatsapp_delivery(
     };
     if !whatsapp::signature_valid(&secret, &body, signature) {
         return Err(ApiError::unauthorized_because(
-            "bad_signature",
+            codes::BAD_SIGNATURE,
             "X-Hub-Signature-256 is missing or is not the HMAC-SHA256 of the body with the channel's app secret",
         ));
     }
@@ -196,7 +197,7 @@ pub async fn whatsapp_delivery(
         .ok_or_else(ApiError::not_found)?;
     let notification = whatsapp::parse(&body).map_err(|e| {
         ApiError::bad_request(
-            "bad_payload",
+            codes::BAD_PAYLOAD,
             format!("not a WhatsApp webhook payload: {e}"),
         )
     })?;
@@ -329,7 +330,7 @@ pub struct GenericAttachment {
 }
 
 fn bad_attachment(message: impl Into<String>) -> ApiError {
-    ApiError::bad_request("bad_attachment", message)
+    ApiError::bad_request(codes::BAD_ATTACHMENT, message)
 }
 
 impl GenericAttachment {
@@ -386,7 +387,7 @@ impl Validate for GenericAttachment {
             Some(0) => return Err(bad_attachment("`attachment.size` is 0: the file is empty")),
             Some(s) if s > limit => {
                 return Err(ApiError::bad_request(
-                    "file_too_large",
+                    codes::FILE_TOO_LARGE,
                     format!(
                         "the file is larger than the limit for a {} ({}): send a smaller one",
                         kind.id(),
@@ -426,7 +427,7 @@ impl Validate for GenericMessage {
             || text.len() > MAX_TEXT
         {
             return Err(ApiError::bad_request(
-                "bad_message",
+                codes::BAD_MESSAGE,
                 format!(
                     "`from` must be 1 to {MAX_CONTACT_KEY} bytes and `text` 1 to {MAX_TEXT} bytes (with an `attachment`, `text` is its caption and may be left out)"
                 ),
@@ -435,7 +436,7 @@ impl Validate for GenericMessage {
         // A name over the limit is refused, not cut or dropped: nothing is stored half.
         if self.name.as_deref().is_some_and(|n| n.len() > MAX_NAME) {
             return Err(ApiError::bad_request(
-                "bad_message",
+                codes::BAD_MESSAGE,
                 format!("`name` is limited to {MAX_NAME} bytes"),
             ));
         }
@@ -446,7 +447,7 @@ impl Validate for GenericMessage {
             .is_some_and(|i| i.len() > MAX_EXTERNAL_ID)
         {
             return Err(ApiError::bad_request(
-                "bad_message",
+                codes::BAD_MESSAGE,
                 format!("`id` is limited to {MAX_EXTERNAL_ID} bytes"),
             ));
         }

@@ -2,6 +2,7 @@
 //! conversation's channel (the only message allowed outside the customer-service window,
 //! [`crate::app::window`]); the use case is [`crate::app::conversations::send_template`].
 
+use crate::error_codes as codes;
 use access::ConversationId;
 use axum::extract::State;
 
@@ -47,7 +48,7 @@ impl Validate for TemplateRequest {
                 .any(|p| p.is_empty() || p.len() > MAX_TEMPLATE_PARAMETER)
         {
             return Err(ApiError::bad_request(
-                "bad_template",
+                codes::BAD_TEMPLATE,
                 format!(
                     "`name` (1 to {MAX_TEMPLATE_NAME} bytes) and `language` (such as pt_BR) without spaces; \
                      at most {MAX_TEMPLATE_PARAMETERS} `parameters` of 1 to {MAX_TEMPLATE_PARAMETER} bytes"

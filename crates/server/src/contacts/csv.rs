@@ -14,6 +14,7 @@
 //! formula (starting `=`, `+`, `-`, `@`) are written with a leading `'`, which the import
 //! removes again.
 
+use crate::error_codes as codes;
 use std::collections::{BTreeMap, HashMap};
 
 use axum::body::Body;
@@ -296,13 +297,13 @@ fn parse(bytes: &[u8], known_tags: &[String]) -> (Vec<(u64, store::ContactWrite)
         }
         match check(name, phone, email, &attributes, &tags) {
             Err((code, message)) => {
-                let column = match code {
+                let column = match code.as_str() {
                     "bad_contact_name" => Some("name"),
                     "bad_phone" => Some("phone"),
                     "bad_email" => Some("email"),
                     _ => None,
                 };
-                error(&mut report, line, column, code, message);
+                error(&mut report, line, column, code.as_str(), message);
             }
             Ok(w) if !bad => {
                 if let Some(first) = w
@@ -366,13 +367,13 @@ pub async fn import(
     while let Some(chunk) = stream.next().await {
         let chunk = chunk.map_err(|_| {
             ApiError::bad_request(
-                "upload_interrupted",
+                codes::UPLOAD_INTERRUPTED,
                 "the file did not arrive whole: send it again",
             )
         })?;
         if bytes.len() + chunk.len() > IMPORT_LIMIT {
             return Err(ApiError::payload_too_large_because(
-                "file_too_large",
+                codes::FILE_TOO_LARGE,
                 format!(
                     "the file is larger than {}: split it",
                     crate::limits::size_text(IMPORT_LIMIT as u64)
@@ -389,7 +390,7 @@ pub async fn import(
     let (rows, mut report) = parse(&bytes, &known);
     if report.rows == 0 && report.error_count == 0 {
         return Err(ApiError::bad_request(
-            "empty_file",
+            codes::EMPTY_FILE,
             "the file has no rows below its first line",
         ));
     }

@@ -16,6 +16,7 @@ pub mod read;
 pub mod start;
 pub mod write;
 
+use crate::error_codes as codes;
 use std::collections::BTreeMap;
 
 use base64::Engine as _;
@@ -84,7 +85,7 @@ pub(crate) fn encode_cursor(c: &store::ContactCursor) -> String {
 pub(crate) fn decode_cursor(s: &str) -> Result<store::ContactCursor, ApiError> {
     let bad = || {
         ApiError::bad_request(
-            "bad_cursor",
+            codes::BAD_CURSOR,
             "`cursor` must be a `next_cursor` given by a previous page",
         )
     };

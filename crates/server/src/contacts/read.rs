@@ -1,6 +1,7 @@
 //! Reading contacts: the list (search in any format, pages by cursor), one contact, and the
 //! conversations of a contact that the caller sees.
 
+use crate::error_codes as codes;
 use axum::extract::State;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -49,7 +50,7 @@ pub async fn list(
     let search = q.q.as_deref().map(str::trim).filter(|t| !t.is_empty());
     if search.is_some_and(|t| t.len() > 100) {
         return Err(ApiError::bad_request(
-            "bad_filter",
+            codes::BAD_FILTER,
             "`q` is limited to 100 bytes",
         ));
     }

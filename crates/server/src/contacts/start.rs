@@ -2,6 +2,7 @@
 //! /api/v1/contacts/{id}/conversations`) or with a number that may not be a contact yet (`POST
 //! /api/v1/conversations/outbound`). The rules are [`crate::app::outbound`]'s.
 
+use crate::error_codes as codes;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -73,7 +74,7 @@ impl Validate for OutboundRequest {
             .flatten()
             .ok_or_else(|| {
                 ApiError::bad_request(
-                    "bad_phone",
+                    codes::BAD_PHONE,
                     format!("`{written}` is not a phone number: write it with the area code, such as (85) 98851-1238 or +55 85 98851-1238"),
                 )
             })?;
@@ -82,7 +83,7 @@ impl Validate for OutboundRequest {
             let n = n.trim();
             if n.len() > MAX_NAME {
                 return Err(ApiError::bad_request(
-                    "bad_contact_name",
+                    codes::BAD_CONTACT_NAME,
                     format!("`name` is limited to {MAX_NAME} bytes"),
                 ));
             }

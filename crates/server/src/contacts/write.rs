@@ -2,6 +2,7 @@
 //! ([`crate::app::contacts`]) before the body is checked, and each recorded in the audit log
 //! (personal data is changed or erased: the administrator can see who did it).
 
+use crate::error_codes as codes;
 use std::collections::BTreeMap;
 
 use axum::extract::State;
@@ -60,24 +61,24 @@ pub(crate) fn check(
     email: Option<&str>,
     attributes: &BTreeMap<String, String>,
     tags: &[String],
-) -> Result<store::ContactWrite, (&'static str, String)> {
+) -> Result<store::ContactWrite, (codes::Code, String)> {
     let name = name.trim();
     if name.is_empty() || name.len() > MAX_NAME {
         return Err((
-            "bad_contact_name",
+            codes::BAD_CONTACT_NAME,
             format!("`name` must be 1 to {MAX_NAME} bytes"),
         ));
     }
     let phone = match phone.map(str::trim).filter(|p| !p.is_empty()) {
         None => None,
         Some(p) if p.len() > MAX_PHONE => {
-            return Err(("bad_phone", format!("`phone` is limited to {MAX_PHONE} bytes")));
+            return Err((codes::BAD_PHONE, format!("`phone` is limited to {MAX_PHONE} bytes")));
         }
         Some(p) => Some(
             phone::Phone::parse(p)
                 .ok_or_else(|| {
                     (
-                        "bad_phone",
+                        codes::BAD_PHONE,
                         format!(
                             "`{p}` is not a phone number: write it with the area code, such as (85) 98851-1238 or +55 85 98851-1238"
                         ),
@@ -97,7 +98,7 @@ pub(crate) fn check(
                 });
             if !valid {
                 return Err((
-                    "bad_email",
+                    codes::BAD_EMAIL,
                     format!("`{e}` is not an email address, such as maria@example.com"),
                 ));
             }
@@ -110,7 +111,7 @@ pub(crate) fn check(
         })
     {
         return Err((
-            "bad_attributes",
+            codes::BAD_ATTRIBUTES,
             format!(
                 "at most {MAX_ATTRIBUTES} `attributes`, each named with 1 to {MAX_ATTRIBUTE_NAME} bytes and up to {MAX_ATTRIBUTE_VALUE} bytes long"
             ),
@@ -120,14 +121,14 @@ pub(crate) fn check(
     for t in tags {
         let t = t.trim();
         if t.is_empty() || t.len() > 64 {
-            return Err(("bad_tag", "each tag is 1 to 64 bytes".to_owned()));
+            return Err((codes::BAD_TAG, "each tag is 1 to 64 bytes".to_owned()));
         }
         if !clean_tags.iter().any(|c| c == t) {
             clean_tags.push(t.to_owned());
         }
     }
     if clean_tags.len() > MAX_CONTACT_TAGS {
-        return Err(("bad_tag", format!("at most {MAX_CONTACT_TAGS} tags")));
+        return Err((codes::BAD_TAG, format!("at most {MAX_CONTACT_TAGS} tags")));
     }
     Ok(store::ContactWrite {
         name: name.to_owned(),

@@ -4,6 +4,7 @@
 //! name, the caption and whether it is a reply or an internal note come in the query. The work
 //! is [`crate::app::files::send_file`]'s.
 
+use crate::error_codes as codes;
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
@@ -39,7 +40,7 @@ impl Validate for FileQuery {
             && m != "note"
         {
             return Err(ApiError::bad_request(
-                "bad_mode",
+                codes::BAD_MODE,
                 format!("`mode` is `{m}`: write `reply` (to the customer) or `note` (internal)"),
             ));
         }
@@ -47,7 +48,7 @@ impl Validate for FileQuery {
             *n = n.trim().to_owned();
             if n.is_empty() || n.len() > MAX_FILE_NAME || n.chars().any(char::is_control) {
                 return Err(ApiError::bad_request(
-                    "bad_file_name",
+                    codes::BAD_FILE_NAME,
                     format!(
                         "`name` must be 1 to {MAX_FILE_NAME} bytes, without control characters"
                     ),
@@ -56,7 +57,7 @@ impl Validate for FileQuery {
         }
         if self.caption.as_ref().is_some_and(|c| c.len() > MAX_TEXT) {
             return Err(ApiError::bad_request(
-                "text_too_long",
+                codes::TEXT_TOO_LONG,
                 format!("`caption` is longer than {MAX_TEXT} bytes"),
             ));
         }

@@ -165,14 +165,14 @@ pub(crate) use merge_into;
 /// user may learn of it).
 fn phone_taken(e: StoreError) -> StoreError {
     if e.is_unique_violation() {
-        StoreError::Conflict("phone_taken".to_owned())
+        StoreError::conflict("phone_taken", "another contact has the phone")
     } else {
         e
     }
 }
 
 impl crate::Contacts<'_> {
-    /// Creates a contact; `Conflict("phone_taken")` when another contact has the phone.
+    /// Creates a contact; a `phone_taken` conflict when another contact has the phone.
     pub async fn create(&self, account: AccountId, c: &ContactWrite, now: i64) -> Result<i64> {
         let (sort_name, search) = search_text(&c.name, c.email.as_deref(), c.phone.as_deref());
         let attributes = attributes_text(&c.attributes);
@@ -200,7 +200,7 @@ impl crate::Contacts<'_> {
     }
 
     /// Replaces a contact's fields; `NotFound("contact")` when the account has no such contact,
-    /// `Conflict("phone_taken")` when another contact has the phone.
+    /// a `phone_taken` conflict when another contact has the phone.
     pub async fn update(
         &self,
         account: AccountId,
@@ -243,7 +243,10 @@ impl crate::Contacts<'_> {
     /// `keep`'s, and `from` is gone.
     pub async fn merge(&self, account: AccountId, keep: i64, from: i64, now: i64) -> Result<()> {
         if keep == from {
-            return Err(StoreError::Conflict("same_contact".to_owned()));
+            return Err(StoreError::conflict(
+                "same_contact",
+                "a contact cannot be merged into itself",
+            ));
         }
         with_pool!(self, pool, begin => {
             let mut tx = pool.begin_with(begin).await?;

@@ -171,7 +171,13 @@ pub(crate) async fn duplicates_merge(store: &Store, raw: &Raw) {
         )
         .await;
     assert!(
-        matches!(&again, Err(store::StoreError::Conflict(c)) if c == "phone_taken"),
+        matches!(
+            &again,
+            Err(store::StoreError::Conflict {
+                code: "phone_taken",
+                ..
+            })
+        ),
         "{again:?}"
     );
 }
@@ -350,7 +356,13 @@ pub(crate) async fn contacts(store: &Store) {
     store.contacts().update(a, maria, &w, 50).await.unwrap();
     w.phone = Some("+5511987654321".into());
     let taken = store.contacts().update(a, maria, &w, 50).await;
-    assert!(matches!(&taken, Err(store::StoreError::Conflict(c)) if c == "phone_taken"));
+    assert!(matches!(
+        &taken,
+        Err(store::StoreError::Conflict {
+            code: "phone_taken",
+            ..
+        })
+    ));
     store.contacts().merge(a, maria, joao, 60).await.unwrap();
     let merged = store.contacts().get(a, maria).await.unwrap().unwrap();
     assert_eq!(merged.name, "Maria Souza");

@@ -30,7 +30,13 @@ async fn count(store: &Store, a: AccountId, c: ConversationId) -> usize {
 
 fn conflict<T: std::fmt::Debug>(r: store::Result<T>, what: &str) {
     assert!(
-        matches!(r, Err(StoreError::Conflict(_))),
+        matches!(
+            r,
+            Err(StoreError::Conflict {
+                code: "conflict",
+                ..
+            })
+        ),
         "{what} after the conversation changed: {r:?}"
     );
 }

@@ -108,7 +108,7 @@ pub(super) async fn accounts_story(store: Store) {
     .await;
     assert_eq!(
         (again.status, again.code()),
-        (409, "conflict".into()),
+        (409, "already_taken".into()),
         "{}",
         again.body
     );

@@ -87,7 +87,7 @@ pub(super) async fn story(w: &World) -> Carried {
             Some(json!({"name": "Financeiro"})),
         )
         .await;
-    assert_eq!((dup.status, dup.code().as_str()), (409, "conflict"));
+    assert_eq!((dup.status, dup.code().as_str()), (409, "already_taken"));
     let strict = w
         .call(
             "POST",

@@ -75,13 +75,14 @@ pub(super) async fn story_rest(w: &World, c: Carried) {
                 .await
         }
     };
-    for (id, why) in [
-        (norte, "child"),
-        (fin, "conversations"),
-        (w.geral.0, "default"),
+    // Each refusal has its own code; the web says it in the user's language.
+    for (id, why, code) in [
+        (norte, "child", "department_has_children"),
+        (fin, "conversations", "department_has_conversations"),
+        (w.geral.0, "default", "default_department"),
     ] {
         let r = del(id).await;
-        assert_eq!((r.status, r.code().as_str()), (409, "conflict"), "{why}");
+        assert_eq!((r.status, r.code().as_str()), (409, code), "{why}");
         assert!(r.body.contains(why), "{why}: {}", r.body);
     }
     let r = w
