@@ -183,7 +183,13 @@ test('Quem vê o quê? from the pane: ana sees a waiting conversation of Vendas,
   await ana.waitFor();
   assert.equal(await ana.locator('[data-testid="sees"]').innerText(), 'Vê');
   assert.equal(await davi.locator('[data-testid="sees"]').innerText(), 'Não vê');
+  // A sentence first, without rule codes nor permission ids; the rules behind "Regras aplicadas".
+  const anaWhy = await ana.locator('.why').innerText();
+  assert.match(anaWhy, /^Ana Souza vê porque /);
+  assert.doesNotMatch(anaWhy, /V\d|\.view_|conversations\./, anaWhy);
+  assert.match(await davi.locator('.why').innerText(), /^Davi Martins não vê: /);
   for (const row of [ana, davi]) {
+    await row.getByText('Regras aplicadas').click();
     const reasons = (await row.locator('[data-testid="reasons"] li').allInnerTexts()).filter((x) => x.trim());
     assert.ok(reasons.length > 0, 'reasons in words');
   }
@@ -242,6 +248,8 @@ test('Quem vê o quê? from a user: the rows are what the API lists for ana with
   assert.ok(rows.length > 0);
   const first = table.locator('tbody tr').first();
   assert.equal(await first.locator('[data-testid="tab"]').innerText(), 'Aguardando');
+  assert.match(await first.locator('.why').innerText(), /^Ana Souza vê porque /);
+  await first.getByText('Regras aplicadas').click();
   assert.ok((await first.locator('[data-testid="reasons"] li').allInnerTexts()).some((x) => x.trim()), 'reasons in words');
   assert.ok((await page.locator('[data-testid="sees-summary"]').innerText()).includes('Ana Souza'));
   assert.deepEqual(await unlabelledFields(page.locator('.admin-content')), [], 'every field has a label');

@@ -45,6 +45,101 @@ fn pick(lang: Lang, pt: String, en: String) -> String {
     }
 }
 
+/// A permission's label alone, for sentences.
+fn label(lang: Lang, p: Permission) -> String {
+    let info = p.info();
+    match lang {
+        Lang::Pt => format!("“{}”", info.label_pt),
+        Lang::En => format!("“{}”", info.label_en),
+    }
+}
+
+/// What a visibility rule lets see, in words (no rule code).
+fn rule_plain(lang: Lang, r: Rule) -> &'static str {
+    match (lang, r) {
+        (Lang::Pt, Rule::V1) => "o responsável vê o atendimento",
+        (Lang::Pt, Rule::V2) => "quem atendeu vê os seus atendimentos finalizados",
+        (Lang::Pt, Rule::V3) => "o supervisor vê os atendimentos do departamento",
+        (Lang::Pt, Rule::V4w) => "a equipe vê a fila de aguardando do departamento",
+        (Lang::Pt, Rule::V4p) => "a equipe vê os atendimentos em andamento do departamento",
+        (Lang::Pt, Rule::V4f) => "a equipe vê os atendimentos finalizados do departamento",
+        (Lang::Pt, Rule::V5) => "essa permissão dá essa visão",
+        (Lang::En, Rule::V1) => "the assignee sees the conversation",
+        (Lang::En, Rule::V2) => "whoever handled it sees their finished conversations",
+        (Lang::En, Rule::V3) => "a supervisor sees the department's conversations",
+        (Lang::En, Rule::V4w) => "the team sees the department's waiting queue",
+        (Lang::En, Rule::V4p) => "the team sees the department's conversations in progress",
+        (Lang::En, Rule::V4f) => "the team sees the department's finished conversations",
+        (Lang::En, Rule::V5) => "that permission gives this view",
+    }
+}
+
+/// Why a user sees a conversation (or does not), in one sentence a manager reads: no rule
+/// codes, no permission ids (those stay in [`decision`]'s lines, for whoever asks).
+pub fn sentence(lang: Lang, names: &dyn Names, user: &str, d: &Decision) -> String {
+    let reasons = d.reasons();
+    if d.is_allowed() {
+        let why = reasons.iter().find_map(|r| match r {
+            Reason::Rule(rule, v) => {
+                let how = match v {
+                    Via::Permission(p, b) => pick(
+                        lang,
+                        format!(
+                            "tem a permissão {} pelo {}",
+                            label(lang, *p),
+                            binding(lang, names, *b)
+                        ),
+                        format!(
+                            "holds {} through the {}",
+                            label(lang, *p),
+                            binding(lang, names, *b)
+                        ),
+                    ),
+                    v => via(lang, names, *v),
+                };
+                Some((how, rule_plain(lang, *rule)))
+            }
+            _ => None,
+        });
+        return match why {
+            Some((how, rule)) => pick(
+                lang,
+                format!("{user} vê porque {how}, e {rule}."),
+                format!("{user} sees it because the user {how}, and {rule}."),
+            ),
+            None => pick(lang, format!("{user} vê."), format!("{user} sees it.")),
+        };
+    }
+    let mut why: Vec<String> = Vec::new();
+    for r in reasons {
+        let line = match r {
+            Reason::RuleNotMet(_, u) => unmet(lang, *u),
+            Reason::MissingPermission(p, _) => pick(
+                lang,
+                format!("não tem a permissão {}", label(lang, *p)),
+                format!("lacks {}", label(lang, *p)),
+            ),
+            r => reason(lang, names, r),
+        };
+        if !why.contains(&line) {
+            why.push(line);
+        }
+    }
+    if why.is_empty() {
+        return pick(
+            lang,
+            format!("{user} não vê."),
+            format!("{user} does not see it."),
+        );
+    }
+    let why = why.join("; ");
+    pick(
+        lang,
+        format!("{user} não vê: {why}."),
+        format!("{user} does not see it: {why}."),
+    )
+}
+
 /// A permission's label with its id.
 pub fn permission(lang: Lang, p: Permission) -> String {
     let info = p.info();

@@ -51,9 +51,11 @@ pub struct Viewer {
     pub sees: bool,
     /// Whether they see its contact and messages.
     pub sees_details: bool,
+    /// Why, in one sentence a manager reads (no rule codes, no permission ids).
+    pub summary: String,
     /// The engine's reason codes.
     pub codes: Vec<&'static str>,
-    /// The reasons in words.
+    /// The reasons in words, with the rule codes and permission ids, for whoever asks.
     pub reasons: Vec<String>,
 }
 
@@ -171,6 +173,15 @@ pub async fn viewers(
             email: p.email.clone(),
             sees,
             sees_details: sees && principal.details_visible(&c),
+            summary: if d.is_allowed() && !sees {
+                // The rules would show it, but the user cannot act at all from there.
+                match lang {
+                    Lang::Pt => format!("{} não vê: está inativo, ou nenhum papel seu vale a partir deste endereço.", p.name),
+                    Lang::En => format!("{} does not see it: the user is inactive, or none of their roles applies from this address.", p.name),
+                }
+            } else {
+                explain::sentence(lang, &names, &p.name, &d)
+            },
             codes: d.reasons().iter().map(access::Reason::code).collect(),
             reasons: explain::decision(lang, &names, &d),
         });
@@ -209,9 +220,11 @@ pub struct Seen {
     pub tab: &'static str,
     /// Whether the user sees its contact and messages.
     pub sees_details: bool,
+    /// Why, in one sentence a manager reads (no rule codes, no permission ids).
+    pub summary: String,
     /// The engine's reason codes.
     pub codes: Vec<&'static str>,
-    /// The reasons in words.
+    /// The reasons in words, with the rule codes and permission ids, for whoever asks.
     pub reasons: Vec<String>,
 }
 
@@ -348,6 +361,7 @@ pub async fn user_sees(
         items.push(Seen {
             tab: in_tab.id(),
             sees_details: target.details_visible(&c),
+            summary: explain::sentence(lang, &names, &profile.name, &d),
             codes: d.reasons().iter().map(access::Reason::code).collect(),
             reasons: explain::decision(lang, &names, &d),
             conversation: view(&caller.principal, row),

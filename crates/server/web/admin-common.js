@@ -139,6 +139,24 @@ export function loadingLine() {
   return h('p', { class: 'muted' }, t('app.loading'));
 }
 
+/**
+ * Why, as the engine says it: the sentence first, the rule lines (with their codes and
+ * permission ids) behind "Regras aplicadas", for whoever asks.
+ */
+export function whyCell(summary, lines) {
+  return h(
+    'td',
+    { 'data-testid': 'reasons' },
+    h('p', { class: 'why' }, summary),
+    h(
+      'details',
+      { class: 'why-rules' },
+      h('summary', null, t('adm.why.rules')),
+      h('ul', { class: 'plain reasons' }, lines.map((line) => h('li', { class: /^\s/.test(line) ? 'reason-sub' : 'reason-head' }, line.trim()))),
+    ),
+  );
+}
+
 /** A name in a table: one line, cut with "…" when too long, the whole text on hover. */
 export function clip(text) {
   return h('span', { class: 'clip', title: text }, text);

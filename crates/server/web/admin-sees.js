@@ -5,7 +5,7 @@
 import { get, query } from './api.js';
 import { h, replace } from './dom.js';
 import { lang, t } from './i18n.js';
-import { errorText, field, loadingLine } from './admin-common.js';
+import { errorText, field, loadingLine, whyCell } from './admin-common.js';
 
 const TABS = ['', 'mine', 'waiting', 'others', 'finished', 'my_finished'];
 
@@ -45,7 +45,7 @@ export function seesPart(ctx) {
       h('th', { scope: 'row' }, h('a', { href: `#/admin/viewers/${c.id}`, title: t('adm.sees.who_else') }, `#${c.id}`), ' ', who, h('br'), h('span', { class: 'muted small' }, departments.get(c.department_id) || `#${c.department_id}`)),
       h('td', { 'data-testid': 'tab' }, t(`tab.${item.tab}`)),
       h('td', null, t(item.sees_details ? 'adm.yes' : 'adm.no')),
-      h('td', { 'data-testid': 'reasons' }, h('ul', { class: 'plain reasons' }, item.reasons.map((line) => h('li', { class: /^\s/.test(line) ? 'reason-sub' : 'reason-head' }, line.trim())))),
+      whyCell(item.summary, item.reasons),
     );
   }
 

@@ -6,7 +6,7 @@
 import { get, query } from './api.js';
 import { h, replace } from './dom.js';
 import { lang, t } from './i18n.js';
-import { errorText, field, heading, loadingLine } from './admin-common.js';
+import { errorText, field, heading, loadingLine, whyCell } from './admin-common.js';
 import { seesPart } from './admin-sees.js';
 
 export function viewersSection(ctx, arg) {
@@ -44,7 +44,7 @@ export function viewersSection(ctx, arg) {
                   h('th', { scope: 'row' }, u.name, h('br'), h('span', { class: 'muted small' }, u.email)),
                   h('td', { 'data-testid': 'sees' }, h('span', { class: `badge ${u.sees ? 'badge-ok' : 'badge-off'}` }, t(u.sees ? 'adm.viewers.sees' : 'adm.viewers.not'))),
                   h('td', null, t(u.sees_details ? 'adm.yes' : 'adm.no')),
-                  h('td', { 'data-testid': 'reasons' }, h('ul', { class: 'plain reasons' }, u.reasons.map((line) => h('li', { class: /^\s/.test(line) ? 'reason-sub' : 'reason-head' }, line.trim())))),
+                  whyCell(u.summary, u.reasons),
                 ),
               ),
             ),
