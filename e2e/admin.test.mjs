@@ -44,6 +44,13 @@ test('owner: department, custom role and user; the new user sees what the API sa
   await section(page, 'Papéis');
   await page.getByRole('button', { name: 'Novo papel' }).click();
   await page.getByLabel('Nome do papel').fill(roleName);
+  // Permissions grouped by the screen they open; those of screens still to come said plainly.
+  const reports = page.locator('fieldset[data-screen="reports"]');
+  assert.equal(await reports.locator('legend').innerText(), 'Relatórios e painéis (em breve)');
+  assert.match(await reports.innerText(), /Ainda não existe nesta versão/);
+  const legends = await page.locator('fieldset[data-screen] legend').allInnerTexts();
+  assert.equal(legends[0], 'Caixa de entrada');
+  assert.ok(legends.indexOf('Contatos') < legends.indexOf('Relatórios e painéis (em breve)'), 'the screens of this version first');
   await page.getByRole('checkbox', { name: labelOf('conversation.assume'), exact: true }).check();
   const viewDept = page.getByRole('checkbox', { name: labelOf('conversations.in_progress.view_department'), exact: true });
   await viewDept.check();

@@ -9,8 +9,8 @@ import { loggedIn, noProblems } from './helpers.mjs';
 
 test('refusals are said in the page language, with the values they speak of and no English', async () => {
   const { page } = await loggedIn('owner@demo.example', { hash: '#/admin/departments' });
-  // Vendas has conversations: it cannot be deleted.
-  await page.getByRole('button', { name: 'Excluir Vendas' }).click();
+  // Financeiro has conversations (and no child department, unlike Vendas after admin.test.mjs): it cannot be deleted.
+  await page.getByRole('button', { name: 'Excluir Financeiro' }).click();
   await page.getByRole('button', { name: 'Confirmar exclusão' }).click();
   const alert = page.locator('.admin-section [role=alert]').filter({ hasText: /\S/ }).first();
   await alert.waitFor();
@@ -21,7 +21,7 @@ test('refusals are said in the page language, with the values they speak of and 
   await page.getByText('O departamento tem 2 departamento(s) filho(s): mova-os ou exclua-os antes.').waitFor();
   // In English, the same refusal in English only.
   await page.getByLabel('Idioma').selectOption('en');
-  await page.getByRole('button', { name: 'Delete Vendas' }).click();
+  await page.getByRole('button', { name: 'Delete Financeiro' }).click();
   await page.getByRole('button', { name: 'Confirm deletion' }).click();
   await page.getByText('The department has conversations: move them to another department first.').waitFor();
   noProblems(page);

@@ -4,7 +4,7 @@
 
 import { del, patch, post } from './api.js';
 import { h, replace, toast } from './dom.js';
-import { lang, t } from './i18n.js';
+import { lang, t, tOr } from './i18n.js';
 import { busy, errorText, field, heading, loadingLine, roleName, statusLine } from './admin-common.js';
 
 export function rolesSection(ctx) {
@@ -18,6 +18,18 @@ export function rolesSection(ctx) {
   let open = null; // role id, or 0 for a new one
 
   const label = (p) => (lang() === 'en' ? p.label_en : p.label_pt);
+
+  // The catalogue by the screen each permission opens or governs: the screens of this version
+  // first, in the catalogue's order; then those still to come, said plainly.
+  function byScreen(catalogue) {
+    const screens = new Map();
+    for (const p of catalogue.flatMap((g) => g.permissions)) {
+      if (!screens.has(p.screen)) screens.set(p.screen, { screen: p.screen, available: p.available, permissions: [] });
+      screens.get(p.screen).permissions.push(p);
+    }
+    const all = [...screens.values()];
+    return [...all.filter((s) => s.available), ...all.filter((s) => !s.available)];
+  }
 
   async function load() {
     replace(listWrap, loadingLine());
@@ -75,11 +87,12 @@ export function rolesSection(ctx) {
     const name = h('input', { type: 'text', required: true, maxlength: 200, value: role.builtin ? roleName(role) : role.name, disabled: !editable, autocomplete: 'off' });
     const networks = h('textarea', { rows: 3, disabled: !editable, placeholder: '192.168.0.0/24' });
     networks.value = role.allowed_networks.join('\n');
-    const sets = groups.map((g) =>
+    const sets = byScreen(groups).map((g) =>
       h(
         'fieldset',
-        { class: 'perm-group' },
-        h('legend', null, lang() === 'en' ? g.label_en : g.label_pt),
+        { class: `perm-group${g.available ? '' : ' perm-group-later'}`, 'data-screen': g.screen },
+        h('legend', null, tOr(`adm.screen.${g.screen}`, g.screen)),
+        g.available ? null : h('p', { class: 'muted small' }, t('adm.roles.later')),
         g.permissions.map((p) =>
           h(
             'label',

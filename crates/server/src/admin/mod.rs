@@ -20,6 +20,7 @@ pub mod audit_log;
 pub mod channels;
 pub mod departments;
 pub mod outbound_webhooks;
+pub mod permission_screens;
 pub mod roles;
 pub mod routing;
 pub mod settings;

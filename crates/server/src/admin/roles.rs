@@ -62,6 +62,11 @@ pub struct PermissionView {
     pub label_pt: &'static str,
     /// Label in English.
     pub label_en: &'static str,
+    /// The screen it opens or governs (`inbox`, `contacts`, `users`, `reports`...).
+    pub screen: &'static str,
+    /// Whether that screen exists in this version (`false`: it governs a feature still to
+    /// come, and granting it does nothing yet).
+    pub available: bool,
 }
 
 /// A group of the catalogue with its permissions.
@@ -100,6 +105,8 @@ pub async fn catalogue(_caller: Caller) -> axum::Json<Vec<PermissionGroupView>> 
                         group: p.group.id(),
                         label_pt: p.label_pt,
                         label_en: p.label_en,
+                        screen: super::permission_screens::screen(p.permission),
+                        available: super::permission_screens::available(p.permission),
                     })
                     .collect(),
             })
