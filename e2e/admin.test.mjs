@@ -68,7 +68,11 @@ test('owner: department, custom role and user; the new user sees what the API sa
   await page.getByLabel('Nome', { exact: true }).fill(`Aldo Atacado ${STAMP}`);
   await page.getByLabel('E-mail').fill(email);
   await page.getByLabel('Senha temporária').fill('temporaria-9');
+  // Without a role the form says, before saving, that the user could not log in.
+  const warning = page.locator('[data-testid="login-warning"]');
+  assert.match(await warning.innerText(), /^Sem nenhum papel, este usuário não consegue entrar/);
   await page.getByRole('button', { name: 'Adicionar papel' }).click();
+  await warning.waitFor({ state: 'hidden' });
   await page.getByLabel('Papel 1').selectOption(String(role.id));
   await page.getByLabel('Escopo 1').selectOption(String(atacado.id));
   await page.getByRole('button', { name: 'Adicionar departamento' }).click();

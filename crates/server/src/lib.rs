@@ -19,6 +19,7 @@ pub mod clock;
 pub mod contacts;
 pub mod conversations;
 pub mod egress;
+pub mod email;
 pub mod error;
 pub mod error_codes;
 pub mod events;

@@ -3,6 +3,8 @@
 import { addStrings } from './i18n.js';
 
 const pt = {
+  'adm.users.no_role_no_login': 'Sem nenhum papel, este usuário não consegue entrar. Adicione um papel, como Atendente.',
+  'adm.users.login_only_from': 'Todos os papéis deste usuário valem só nas redes {networks}: de outro lugar ele não consegue entrar.',
   'adm.roles.later': 'Ainda não existe nesta versão: conceder estas permissões não muda nada por enquanto.',
   'adm.screen.inbox': 'Caixa de entrada',
   'adm.screen.contacts': 'Contatos',
@@ -257,6 +259,8 @@ const pt = {
 };
 
 const en = {
+  'adm.users.no_role_no_login': 'Without a role, this user cannot log in. Add a role, such as Agent.',
+  'adm.users.login_only_from': 'Every role of this user holds only on the networks {networks}: from anywhere else they cannot log in.',
   'adm.roles.later': 'Not in this version yet: granting these permissions changes nothing for now.',
   'adm.screen.inbox': 'Inbox',
   'adm.screen.contacts': 'Contacts',

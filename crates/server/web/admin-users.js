@@ -178,6 +178,20 @@ export function usersSection(ctx) {
     };
     const submit = h('button', { type: 'submit', class: 'btn btn-primary' }, editing ? t('adm.save') : t('adm.create'));
     const formStatus = statusLine();
+    // Said before saving: a user without a role, or whose roles all hold only on some networks,
+    // cannot log in (from anywhere, or from elsewhere).
+    const loginWarning = h('p', { class: 'form-warning', role: 'status', 'data-testid': 'login-warning' });
+    const checkLogin = () => {
+      const bound = bindings.map((b) => roles.find((r) => r.id === b.role_id)).filter(Boolean);
+      let text = '';
+      if (!bound.length) text = t('adm.users.no_role_no_login');
+      else if (bound.every((r) => r.allowed_networks.length)) {
+        const nets = [...new Set(bound.flatMap((r) => r.allowed_networks))].join(', ');
+        text = t('adm.users.login_only_from', { networks: nets });
+      }
+      loginWarning.textContent = text;
+      loginWarning.hidden = !text;
+    };
     const form = h(
       'form',
       {
@@ -212,6 +226,7 @@ export function usersSection(ctx) {
       password ? field(t('adm.users.password'), password, t('adm.users.password_hint')) : null,
       active?.el,
       rowsEditor(t('adm.users.roles'), bindings, roleRow, t('adm.users.add_role'), () => ({ role_id: roles[0]?.id, department_id: null })),
+      loginWarning,
       rowsEditor(t('adm.users.memberships'), memberships, memberRow, t('adm.users.add_membership'), () => ({ department_id: tree[0]?.id, kind: 'member' })),
       formStatus.el,
       h(
@@ -221,6 +236,10 @@ export function usersSection(ctx) {
         h('button', { type: 'button', class: 'btn btn-ghost', onclick: () => { editing = null; renderForm(); } }, t('action.cancel')),
       ),
     );
+    // The role rows change by their selects and their add and remove buttons.
+    form.addEventListener('change', checkLogin);
+    form.addEventListener('click', () => queueMicrotask(checkLogin));
+    checkLogin();
     replace(formWrap, form, editing ? passwordForm(u) : null, editing ? limitForm(u) : null);
   }
 

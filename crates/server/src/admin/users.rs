@@ -170,19 +170,12 @@ fn memberships_from(
 }
 
 pub(crate) fn valid_email(email: &str) -> Result<String, ApiError> {
-    let e = email.trim().to_lowercase();
-    let ok = e.len() <= 254
-        && !e.chars().any(char::is_whitespace)
-        && e.split_once('@')
-            .is_some_and(|(local, domain)| !local.is_empty() && !domain.is_empty());
-    if ok {
-        Ok(e)
-    } else {
-        Err(ApiError::bad_request(
+    crate::email::normalised(email, 254).ok_or_else(|| {
+        ApiError::bad_request(
             codes::BAD_EMAIL,
             "`email` must be an address such as name@example.com (at most 254 bytes)",
-        ))
-    }
+        )
+    })
 }
 
 pub(crate) fn valid_password(field: &str, p: &str) -> Result<(), ApiError> {
