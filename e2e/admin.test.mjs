@@ -6,7 +6,7 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { BASE, PHONE, SHOTS, STAMP, apiJson, apiPost, changePassword, listLoaded, loggedIn, noProblems, openPage, section, shownIds, unlabelledFields } from './helpers.mjs';
+import { BASE, PHONE, SHOTS, STAMP, apiJson, apiPost, apiSend, changePassword, listLoaded, loggedIn, noProblems, openPage, section, shownIds, unlabelledFields } from './helpers.mjs';
 
 // What the tests share.
 const shared = { departmentId: null, departmentName: null };
@@ -215,8 +215,16 @@ test('Quem vê o quê? from the pane: ana sees a waiting conversation of Vendas,
 
 test('the audit log shows the department creation', async () => {
   assert.ok(shared.departmentId, 'the first test created a department');
-  const { page } = await loggedIn('owner@demo.example', { hash: '#/admin/audit' });
+  const { context, page } = await loggedIn('owner@demo.example', { hash: '#/admin/audit' });
+  // A change, said in words: the field, before → after.
+  const renamed = `${shared.departmentName} Norte`;
+  await apiSend(context, 'PATCH', `/api/v1/departments/${shared.departmentId}`, { name: renamed });
+  await page.reload();
   await page.getByRole('heading', { level: 2, name: 'Auditoria' }).waitFor();
+  const update = page.locator(`tr[data-action="department.update"][data-target="department#${shared.departmentId}"]`).first();
+  assert.equal(await update.locator('.audit-changes').innerText(), `Nome: ${shared.departmentName} → ${renamed}`);
+  await apiSend(context, 'PATCH', `/api/v1/departments/${shared.departmentId}`, { name: shared.departmentName });
+  await page.reload();
   const row = page.locator(`tr[data-action="department.create"][data-target="department#${shared.departmentId}"]`);
   await row.waitFor();
   const text = await row.innerText();

@@ -150,6 +150,9 @@ impl<'a> Attempt<'a> {
         before: Option<&Value>,
         after: Option<&Value>,
     ) -> Result<(), ApiError> {
+        if before.is_some() && before == after {
+            return Ok(());
+        }
         let e = self.entry("ok".to_owned(), before, after);
         self.state
             .store
@@ -228,13 +231,19 @@ impl<'a> Attempt<'a> {
         self.refuse_in(open, &d, None, None).await
     }
 
-    /// Records the change as done and commits it with the change.
+    /// Records the change as done and commits it with the change. A change that changed
+    /// nothing (the state after is the state before: a form saved as it was) writes nothing:
+    /// the transaction is rolled back, and the audit log gets no row.
     pub(crate) async fn done(
         &self,
         mut tx: AdminTx,
         before: Option<&Value>,
         after: Option<&Value>,
     ) -> Result<(), ApiError> {
+        if before.is_some() && before == after {
+            drop(tx);
+            return Ok(());
+        }
         let e = self.entry("ok".to_owned(), before, after);
         tx.audit(&e).await?;
         tx.commit().await?;

@@ -3,7 +3,7 @@
 
 import { get, query } from './api.js';
 import { h, replace } from './dom.js';
-import { fullTime, lang, t } from './i18n.js';
+import { fullTime, lang, t, tOr } from './i18n.js';
 import { errorText, heading, loadingLine } from './admin-common.js';
 
 const PAGE = 50;
@@ -17,12 +17,54 @@ export function auditSection(ctx) {
   let names = new Map();
   // The server's catalogue of audit actions, labelled in both languages.
   let actions = new Map();
+  let permissions = new Map();
+  /** A permission id by its label in the page's language (the id when unknown). */
+  const permissionLabel = (id) => {
+    const p = permissions.get(id);
+    return p ? (lang() === 'en' ? p.label_en : p.label_pt) : id;
+  };
   const actionLabel = (id) => {
     const a = actions.get(id);
     return a ? (lang() === 'en' ? a.label_en : a.label_pt) : '';
   };
 
   const json = (v) => JSON.stringify(v, null, 2);
+
+  /** A value as a line shows it: short, `—` for nothing. */
+  const short = (v) => {
+    if (v === undefined || v === null || v === '') return '—';
+    if (typeof v === 'boolean') return t(v ? 'adm.yes' : 'adm.no');
+    const s = typeof v === 'object' ? JSON.stringify(v) : String(v);
+    return s.length > 80 ? `${s.slice(0, 79)}…` : s;
+  };
+
+  /** A list field's change: what was added and what was removed. */
+  const listChange = (was, now) => {
+    const [a, b] = [was.map((x) => short(x)), now.map((x) => short(x))];
+    const added = b.filter((x) => !a.includes(x));
+    const removed = a.filter((x) => !b.includes(x));
+    return [added.length ? `+ ${added.join(', ')}` : '', removed.length ? `− ${removed.join(', ')}` : ''].filter(Boolean).join('; ');
+  };
+
+  /** What changed, in words: each field that differs, before → after. */
+  function changes(e) {
+    const { before, after } = e;
+    if (before && after && typeof before === 'object' && typeof after === 'object') {
+      const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])];
+      const lines = keys
+        .filter((k) => JSON.stringify(before[k]) !== JSON.stringify(after[k]))
+        .map((k) => {
+          const [was, now] = [before[k], after[k]];
+          const named = (l) => (k === 'permissions' ? l.map(permissionLabel) : l);
+          const what = Array.isArray(was) && Array.isArray(now) ? listChange(named(was), named(now)) : `${short(was)} → ${short(now)}`;
+          return h('li', null, h('strong', null, tOr(`adm.audit.field.${k}`, k)), ': ', what);
+        });
+      return lines.length ? h('ul', { class: 'plain audit-changes' }, lines) : null;
+    }
+    if (after && !before && e.action.endsWith('.create')) return h('p', { class: 'small' }, t('adm.audit.created'));
+    if (before && !after && e.action.endsWith('.delete')) return h('p', { class: 'small' }, t('adm.audit.removed'));
+    return null;
+  }
 
   function row(e) {
     const ok = e.result === 'ok';
@@ -42,11 +84,16 @@ export function auditSection(ctx) {
         null,
         hasData
           ? h(
+              'div',
+              null,
+              changes(e),
+              h(
               'details',
               { class: 'audit-details' },
               h('summary', null, t('adm.audit.show')),
               e.before != null ? [h('p', { class: 'small' }, t('adm.audit.before')), h('pre', null, json(e.before))] : null,
               e.after != null ? [h('p', { class: 'small' }, t('adm.audit.after')), h('pre', null, json(e.after))] : null,
+              ),
             )
           : '—',
       ),
@@ -63,6 +110,7 @@ export function auditSection(ctx) {
         names = new Map(dir.map((u) => [u.id, u.name]));
         const catalogue = await ctx.load('auditActions').catch(() => []);
         actions = new Map(catalogue.map((a) => [a.id, a]));
+        permissions = await ctx.permissionLabels().catch(() => new Map());
       }
       const r = await get(`/api/v1/audit${query({ limit: PAGE, before: first ? undefined : next })}`);
       if (first) replace(body);

@@ -18,6 +18,8 @@ const PW: &str = "senha-forte-1";
 
 #[path = "audit/contacts.rs"]
 mod contacts;
+#[path = "audit/unchanged.rs"]
+mod unchanged;
 
 /// Writes that are not administration, each with the reason.
 const NOT_ADMINISTRATION: &[(&str, &str, &str)] = &[
@@ -258,6 +260,7 @@ pub(crate) async fn audit_story(w: World, raw: Raw) {
         row["before"].is_object() && row["after"].is_object() && row["before"] != row["after"],
         "{row}"
     );
+    unchanged::unchanged(&mut a, dept, &format!("Auditada {}", w.tag)).await;
     a.once(
         dona,
         "PATCH",
@@ -457,7 +460,7 @@ pub(crate) async fn audit_story(w: World, raw: Raw) {
 
     // The account, its settings and routing.
     let t = "/api/v1/account";
-    let body = json!({"name": "Loja A"});
+    let body = json!({"name": "Loja A, renomeada"});
     a.once(
         ana,
         "PATCH",
@@ -472,7 +475,14 @@ pub(crate) async fn audit_story(w: World, raw: Raw) {
     a.once(dona, "PATCH", t, t, Some(body), 200, "account.update", ok)
         .await;
     let t = "/api/v1/settings";
-    let settings = get(&w, &dona_cookie, t).await.json();
+    let mut settings = get(&w, &dona_cookie, t).await.json();
+    // A real change (saving them as they are writes nothing: audit/unchanged.rs).
+    if let Some(flag) = settings
+        .as_object_mut()
+        .and_then(|o| o.values_mut().find(|v| v.is_boolean()))
+    {
+        *flag = json!(!flag.as_bool().unwrap());
+    }
     a.once(
         ana,
         "PUT",
