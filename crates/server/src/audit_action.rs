@@ -81,6 +81,7 @@ audit_actions! {
     ChannelCreate = "channel.create", "canal criado", "channel created";
     ChannelUpdate = "channel.update", "canal alterado", "channel changed";
     ChannelDelete = "channel.delete", "canal excluído", "channel deleted";
+    ChannelTest = "channel.test", "conexão do canal testada", "channel connection tested";
     WebhookList = "webhook.list", "lista de webhooks consultada", "webhook list read";
     WebhookCreate = "webhook.create", "webhook criado", "webhook created";
     WebhookUpdate = "webhook.update", "webhook alterado", "webhook changed";

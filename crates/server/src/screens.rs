@@ -25,6 +25,7 @@ const OFFERS: &[Offer] = &[
             Permission::SettingsCompany,
             Permission::AccountManage,
             Permission::AuditView,
+            Permission::SettingsIntegrations,
         ],
     },
     Offer {
@@ -62,6 +63,10 @@ const OFFERS: &[Offer] = &[
     Offer {
         id: "account.edit",
         any_of: &[Permission::AccountManage],
+    },
+    Offer {
+        id: "channels.open",
+        any_of: &[Permission::SettingsIntegrations],
     },
     Offer {
         id: "audit.open",

@@ -40,6 +40,8 @@ mod api;
 mod audit;
 #[path = "http/audit_rows.rs"]
 mod audit_rows;
+#[path = "http/channel_test.rs"]
+mod channel_test;
 #[path = "http/channels.rs"]
 mod channels;
 #[path = "http/connections.rs"]
@@ -476,6 +478,21 @@ async fn login_b(w: &World) -> String {
         .next()
         .unwrap()
         .to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn channel_test_on_sqlite() {
+    let (store, dir) = on_sqlite("channel_test").await;
+    channel_test::channel_test_story(start(store).await).await;
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn channel_test_on_postgres() {
+    let Some(store) = on_postgres().await else {
+        return;
+    };
+    channel_test::channel_test_story(start(store).await).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

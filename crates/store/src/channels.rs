@@ -171,6 +171,21 @@ impl crate::Channels<'_> {
         })
     }
 
+    /// When channel `id` last brought a customer's message (microseconds; `None`: never): the
+    /// newest `last_customer_message_at` of its conversations, one index seek
+    /// (`conversations_by_channel`).
+    pub async fn last_received(&self, id: i64) -> Result<Option<i64>> {
+        with_pool!(self, pool => {
+            let at: Option<i64> = sqlx::query_scalar(
+                "SELECT MAX(last_customer_message_at) FROM conversations WHERE channel_id = $1",
+            )
+            .bind(id)
+            .fetch_one(pool)
+            .await?;
+            Ok(at)
+        })
+    }
+
     /// A channel by id, whatever its account (a webhook URL names it); `None` when unknown.
     pub async fn channel(&self, id: i64) -> Result<Option<Channel>> {
         let sql = format!("SELECT {CHANNEL_COLUMNS} FROM channels WHERE id = $1");

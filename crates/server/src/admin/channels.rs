@@ -52,6 +52,10 @@ pub struct ChannelView {
     /// Generic: the channel token, shown only when created or rotated.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub token: Option<String>,
+    /// In the list: when a customer's message last arrived through the channel (microseconds
+    /// since the epoch; `null`: never). Absent from the other answers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_received_at: Option<Option<i64>>,
 }
 
 fn view(c: &Channel) -> ChannelView {
@@ -71,6 +75,7 @@ fn view(c: &Channel) -> ChannelView {
         has_app_secret: c.app_secret.is_some(),
         has_access_token: c.access_token.is_some(),
         token: None,
+        last_received_at: None,
     }
 }
 
@@ -85,7 +90,13 @@ pub async fn list(
         .gate(Permission::SettingsIntegrations)
         .await?;
     let all = state.store.channels().list(caller.owner.account).await?;
-    Ok(axum::Json(all.iter().map(view).collect()))
+    let mut shown = Vec::with_capacity(all.len());
+    for c in &all {
+        let mut v = view(c);
+        v.last_received_at = Some(state.store.channels().last_received(c.id).await?);
+        shown.push(v);
+    }
+    Ok(axum::Json(shown))
 }
 
 /// A channel to create, or changes to one (absent fields stay as they are; secrets are only
@@ -249,16 +260,19 @@ fn destination_after(
 /// `GET {base}/{number}` with it); 400 `channel_not_verified` otherwise. The message carries the
 /// HTTP status and Graph error code, never the answer's text.
 async fn prove(state: &AppState, d: &Destination) -> Result<(), ApiError> {
-    let why = match state
+    let Err(proof) = state
         .graph
         .prove_number(d.base.as_deref(), &d.number, &d.token)
         .await
-    {
-        Ok(()) => return Ok(()),
-        Err(NumberProof::Unreachable) => {
+    else {
+        return Ok(());
+    };
+    let kind = problem(&proof);
+    let why = match proof {
+        NumberProof::Unreachable => {
             format!("the Graph API could not be reached ({UNREACHABLE}): check `graph_base_url`")
         }
-        Err(NumberProof::Refused { status, code }) => format!(
+        NumberProof::Refused { status, code } => format!(
             "the Graph API answered HTTP {status}{}: check in Meta's dashboard that the token is a system user's with the number's WhatsApp Business account assigned (`whatsapp_business_management` and `whatsapp_business_messaging`)",
             code.map(|c| format!(" with error code {c}"))
                 .unwrap_or_default()
@@ -267,7 +281,112 @@ async fn prove(state: &AppState, d: &Destination) -> Result<(), ApiError> {
     Err(ApiError::bad_request(
         codes::CHANNEL_NOT_VERIFIED,
         format!("could not confirm that `access_token` may use `phone_number_id`: {why}"),
-    ))
+    )
+    .with("problem", kind))
+}
+
+/// What is wrong, as a stable code the screens say in words: `bad_token` (the Graph API
+/// refused the token: 401, 403 or OAuth error 190), `wrong_number` (no such number for this
+/// token: 404, Graph error 100, or another number's id answered), `unreachable` (no answer, or
+/// an address the egress policy refuses), `graph_error` (any other answer).
+pub(crate) fn problem(p: &NumberProof) -> &'static str {
+    match p {
+        NumberProof::Unreachable => "unreachable",
+        NumberProof::Refused {
+            status: 401 | 403, ..
+        }
+        | NumberProof::Refused {
+            code: Some(190), ..
+        } => "bad_token",
+        NumberProof::Refused {
+            status: 200 | 404, ..
+        }
+        | NumberProof::Refused {
+            code: Some(100), ..
+        } => "wrong_number",
+        NumberProof::Refused { .. } => "graph_error",
+    }
+}
+
+/// What a connection test found.
+#[derive(Serialize, ToSchema)]
+pub struct ChannelTestView {
+    /// Whether the Graph API confirmed that the channel's stored token may use its number.
+    pub ok: bool,
+    /// When not: `bad_token`, `wrong_number`, `unreachable` or `graph_error` (see the API
+    /// guide); absent when `ok`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub problem: Option<&'static str>,
+    /// The Graph API's HTTP status, when it answered and refused.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub http_status: Option<u16>,
+    /// The Graph API's `error.code`, when its answer was a Graph error.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub graph_code: Option<i64>,
+}
+
+/// Tests a WhatsApp channel's connection (`settings.integrations`): asks the Graph API, through
+/// the egress policy, for the channel's number with its stored token, as its creation did.
+/// Changes nothing. A generic channel has nothing to test (400 `bad_channel`).
+#[utoipa::path(post, path = "/api/v1/channels/{id}/test", tag = "channels",
+    params(("id" = i64, Path, description = "Channel id")),
+    responses((status = 200, body = ChannelTestView), (status = 400, body = crate::error::ErrorBody),
+              (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn test(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> Result<axum::Json<ChannelTestView>, ApiError> {
+    Attempt::new(
+        &state,
+        &caller,
+        AuditAction::ChannelTest,
+        format!("channel#{id}"),
+    )
+    .gate(Permission::SettingsIntegrations)
+    .await?;
+    let channel = match state.store.channels().channel(id).await? {
+        Some(c) if c.account == caller.owner.account => c,
+        _ => return Err(ApiError::not_found()),
+    };
+    if channel.kind != ChannelKind::WhatsApp {
+        return Err(ApiError::bad_request(
+            codes::BAD_CHANNEL,
+            "only a WhatsApp channel's connection can be tested",
+        ));
+    }
+    let refused = |p: &NumberProof| {
+        let (http_status, graph_code) = match p {
+            NumberProof::Refused { status, code } => (Some(*status), *code),
+            NumberProof::Unreachable => (None, None),
+        };
+        ChannelTestView {
+            ok: false,
+            problem: Some(problem(p)),
+            http_status,
+            graph_code,
+        }
+    };
+    let (Some(number), Some(token)) = (&channel.phone_number_id, &channel.access_token) else {
+        return Ok(axum::Json(refused(&NumberProof::Refused {
+            status: 401,
+            code: None,
+        })));
+    };
+    let answer = match state
+        .graph
+        .prove_number(channel.graph_base_url.as_deref(), number, token)
+        .await
+    {
+        Ok(()) => ChannelTestView {
+            ok: true,
+            problem: None,
+            http_status: None,
+            graph_code: None,
+        },
+        Err(p) => refused(&p),
+    };
+    Ok(axum::Json(answer))
 }
 
 /// 409 for a number another channel of the installation has (which account's is not said).
@@ -558,4 +677,5 @@ pub(crate) fn routes() -> utoipa_axum::router::OpenApiRouter<AppState> {
     utoipa_axum::router::OpenApiRouter::new()
         .routes(utoipa_axum::routes!(list, create))
         .routes(utoipa_axum::routes!(update, delete))
+        .routes(utoipa_axum::routes!(test))
 }

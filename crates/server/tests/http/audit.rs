@@ -66,6 +66,11 @@ const NOT_ADMINISTRATION: &[(&str, &str, &str)] = &[
     ),
     (
         "post",
+        "/api/v1/channels/{id}/test",
+        "a read: asks the Graph API about the channel's number and changes nothing (a refusal is recorded as channel.test)",
+    ),
+    (
+        "post",
         "/webhooks/generic/messages",
         "a channel's inbound message",
     ),
@@ -563,6 +568,19 @@ pub(crate) async fn audit_story(w: World, raw: Raw) {
         200,
         "channel.update",
         ok,
+    )
+    .await;
+    // A connection test changes nothing: only its refusal is recorded.
+    let tested = format!("/api/v1/channels/{channel}/test");
+    a.once(
+        ana,
+        "POST",
+        "/api/v1/channels/{id}/test",
+        &tested,
+        None,
+        403,
+        "channel.test",
+        denied,
     )
     .await;
     a.once(ana, "DELETE", t, &p, None, 403, "channel.delete", denied)

@@ -277,6 +277,7 @@ const PROBES: &[(&str, &str, &str, Use, &str, &str)] = {
     ("PATCH", "/api/v1/channels/{id}", "body:department_id", Id(Department), "/api/v1/channels/GENERIC", r#"{"department_id":X}"#),
     ("PATCH", "/api/v1/channels/{id}", "body:phone_number_id", Not, "", ""),
     ("DELETE", "/api/v1/channels/{id}", "path:id", Id(Channel), "/api/v1/channels/X", ""),
+    ("POST", "/api/v1/channels/{id}/test", "path:id", Id(Channel), "/api/v1/channels/X/test", ""),
     ("PATCH", "/api/v1/webhooks/{id}", "path:id", Id(Webhook), "/api/v1/webhooks/X", r#"{"rotate_secret":true}"#),
     ("DELETE", "/api/v1/webhooks/{id}", "path:id", Id(Webhook), "/api/v1/webhooks/X", ""),
     ("GET", "/api/v1/webhooks/{id}/deliveries", "path:id", Id(Webhook), "/api/v1/webhooks/X/deliveries", ""),
