@@ -9,6 +9,7 @@ import { h, replace } from './dom.js';
 import { onLangChange, t } from './i18n.js';
 import './admin-i18n.js';
 import { auditSection } from './admin-audit.js';
+import { channelsSection } from './admin-channels.js';
 import { departmentsSection } from './admin-departments.js';
 import { rolesSection } from './admin-roles.js';
 import { settingsSection } from './admin-settings.js';
@@ -24,6 +25,7 @@ export const SECTIONS = [
   { id: 'roles', offer: 'roles.open', build: rolesSection },
   { id: 'tags', offer: 'tags.open', build: tagsSection },
   { id: 'settings', offer: 'settings.open', build: settingsSection },
+  { id: 'channels', offer: 'channels.open', build: channelsSection },
   { id: 'audit', offer: 'audit.open', build: auditSection },
   { id: 'viewers', offer: 'viewers.open', build: viewersSection },
 ];
