@@ -81,6 +81,10 @@ test('channels: the owner connects WhatsApp and a generic channel without a term
     assert.equal(channel.department_id, suporte.id);
     const values = await reveal.locator('.copy-value').allInnerTexts();
     assert.deepEqual(values, [`${BASE}/webhooks/whatsapp/${channel.id}`, verify]);
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: BASE });
+    await reveal.getByRole('button', { name: 'Copiar URL de retorno (webhook)' }).click();
+    await reveal.getByText('Copiado.').waitFor();
+    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), values[0]);
     // What Meta's dashboard does with them: the handshake answers the challenge.
     const hs = await context.request.get(`${BASE}/webhooks/whatsapp/${channel.id}?hub.mode=subscribe&hub.verify_token=${verify}&hub.challenge=4242`);
     assert.equal(await hs.text(), '4242');

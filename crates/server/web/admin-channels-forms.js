@@ -34,6 +34,7 @@ export function copyRow(label, value, { secret = false } = {}) {
     {
       type: 'button',
       class: 'btn btn-small',
+      'aria-label': t('adm.channels.copy_named', { what: label }),
       'aria-describedby': id,
       onclick: async () => {
         try {

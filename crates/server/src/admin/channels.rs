@@ -367,11 +367,14 @@ pub async fn test(
             graph_code,
         }
     };
+    // A WhatsApp channel is created with both; without them there is no token to try.
     let (Some(number), Some(token)) = (&channel.phone_number_id, &channel.access_token) else {
-        return Ok(axum::Json(refused(&NumberProof::Refused {
-            status: 401,
-            code: None,
-        })));
+        return Ok(axum::Json(ChannelTestView {
+            ok: false,
+            problem: Some("bad_token"),
+            http_status: None,
+            graph_code: None,
+        }));
     };
     let answer = match state
         .graph
