@@ -97,7 +97,7 @@ function text(props = {}) {
 export function whatsappForm({ tree, create, done, cancel, labels }) {
   const name = text({ maxlength: 200, required: true, value: 'WhatsApp' });
   const department = departmentSelect(tree);
-  const number = text({ required: true, inputmode: 'numeric', maxlength: 64, placeholder: '106540352242922' });
+  const number = text({ required: true, inputmode: 'numeric', maxlength: 64 });
   const access = h('input', { type: 'password', autocomplete: 'off', required: true, maxlength: 1024 });
   const secret = h('input', { type: 'password', autocomplete: 'off', required: true, maxlength: 1024 });
   const verify = text({ required: true, maxlength: 1024, value: randomToken() });
