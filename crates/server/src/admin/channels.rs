@@ -636,8 +636,24 @@ pub async fn update(
     open.tx.update_channel(id, &write).await?;
     let changed = open.tx.channel(id).await?.ok_or_else(ApiError::not_found)?;
     let mut shown = view(&changed);
-    at.done(open.tx, Some(&before), Some(&audit_view(&shown)))
-        .await?;
+    // Secrets never reach the log, but that one was replaced does: a change of secrets only is
+    // a change (an unchanged state is not written at all).
+    let mut after = audit_view(&shown);
+    let replaced: Vec<&str> = [
+        ("verify_token", verify.is_some()),
+        ("app_secret", app.is_some()),
+        ("access_token", access.is_some()),
+        ("token", token.is_some()),
+    ]
+    .into_iter()
+    .filter_map(|(name, given)| given.then_some(name))
+    .collect();
+    if !replaced.is_empty()
+        && let Some(fields) = after.as_object_mut()
+    {
+        fields.insert("secrets_replaced".into(), json!(replaced));
+    }
+    at.done(open.tx, Some(&before), Some(&after)).await?;
     shown.token = token;
     Ok(axum::Json(shown))
 }

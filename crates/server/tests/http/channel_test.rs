@@ -202,7 +202,10 @@ pub async fn channel_test_story(w: World) {
         Some(json!({"kind": "generic", "name": "Site"})),
     )
     .await;
-    let g = g.json()["id"].as_i64().unwrap();
+    let (g, first) = (
+        g.json()["id"].as_i64().unwrap(),
+        g.json()["token"].as_str().unwrap().to_owned(),
+    );
     let r = call(&dona, "POST", &format!("/api/v1/channels/{g}/test"), None).await;
     assert_eq!(
         (r.status, r.code()),
@@ -210,6 +213,36 @@ pub async fn channel_test_story(w: World) {
         "{}",
         r.body
     );
+    // Its token rotated (the screen's "Gerar novo token"): the old one stops working at once.
+    let post = |token: String, id: &'static str| {
+        let addr = w.addr;
+        async move {
+            let body = json!({"from": "visitante-1", "text": "oi", "id": id}).to_string();
+            let auth = format!("Bearer {token}");
+            request(
+                addr,
+                "POST",
+                "/webhooks/generic/messages",
+                &[("Authorization", &auth)],
+                Some(&body),
+            )
+            .await
+            .status
+        }
+    };
+    assert_eq!(post(first.clone(), "m1").await, 200);
+    let r = call(
+        &dona,
+        "PATCH",
+        &format!("/api/v1/channels/{g}"),
+        Some(json!({"rotate_token": true})),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let second = r.json()["token"].as_str().unwrap().to_owned();
+    assert_ne!(second, first);
+    assert_eq!(post(first, "m2").await, 401, "the old token is refused");
+    assert_eq!(post(second, "m3").await, 200, "the new token works");
 
     // The Graph API stops answering: unreachable.
     *mode.0.lock().unwrap() = 200;
