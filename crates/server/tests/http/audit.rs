@@ -16,6 +16,8 @@ use super::*;
 
 const PW: &str = "senha-forte-1";
 
+#[path = "audit/channels.rs"]
+mod channels;
 #[path = "audit/contacts.rs"]
 mod contacts;
 #[path = "audit/unchanged.rs"]
@@ -526,67 +528,7 @@ pub(crate) async fn audit_story(w: World, raw: Raw) {
     a.once(dona, "PUT", t, t, Some(body), 200, "routing.update", ok)
         .await;
 
-    // Channels (their secrets never reach the log).
-    let t = "/api/v1/channels";
-    let body = json!({"kind": "generic", "name": "Site", "department_id": w.vendas.0});
-    a.once(
-        ana,
-        "POST",
-        t,
-        t,
-        Some(body.clone()),
-        403,
-        "channel.create",
-        denied,
-    )
-    .await;
-    let (r, row) = a
-        .once(dona, "POST", t, t, Some(body), 201, "channel.create", ok)
-        .await;
-    let channel = r.json()["id"].as_i64().unwrap();
-    let token = r.json()["token"].as_str().unwrap().to_owned();
-    assert!(!row.to_string().contains(&token), "{row}");
-    let t = "/api/v1/channels/{id}";
-    let p = format!("/api/v1/channels/{channel}");
-    a.once(
-        ana,
-        "PATCH",
-        t,
-        &p,
-        Some(json!({"name": "S"})),
-        403,
-        "channel.update",
-        denied,
-    )
-    .await;
-    a.once(
-        dona,
-        "PATCH",
-        t,
-        &p,
-        Some(json!({"name": "Site 2"})),
-        200,
-        "channel.update",
-        ok,
-    )
-    .await;
-    // A connection test changes nothing: only its refusal is recorded.
-    let tested = format!("/api/v1/channels/{channel}/test");
-    a.once(
-        ana,
-        "POST",
-        "/api/v1/channels/{id}/test",
-        &tested,
-        None,
-        403,
-        "channel.test",
-        denied,
-    )
-    .await;
-    a.once(ana, "DELETE", t, &p, None, 403, "channel.delete", denied)
-        .await;
-    a.once(dona, "DELETE", t, &p, None, 204, "channel.delete", ok)
-        .await;
+    channels::channels(&mut a, &w, dona, ana).await;
 
     // Webhooks.
     let t = "/api/v1/webhooks";
