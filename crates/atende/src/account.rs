@@ -19,7 +19,7 @@ pub async fn create(store: &Store, name: &str, owner_email: &str, owner_name: &s
     };
     let created = match create_account(store, SystemClock.now_micros(), "local", request).await {
         Ok(c) => c,
-        Err(e) if e.code() == "conflict" => bail!(
+        Err(e) if e.code() == "already_taken" => bail!(
             "{} is already a user of this installation: choose another --owner-email",
             owner_email.trim().to_lowercase()
         ),
