@@ -394,35 +394,3 @@ test('the administration in English', async () => {
   await page.getByRole('heading', { level: 2, name: 'Quem vê o quê?' }).waitFor();
   noProblems(page);
 });
-
-test('company tags: the owner creates one in Etiquetas; an agent attaches it but cannot create one', async () => {
-  const { page, context } = await loggedIn('owner@demo.example', { hash: '#/admin/departments' });
-  await section(page, 'Etiquetas');
-  const name = `promoção de natal ${STAMP}`;
-  await page.getByLabel('Nova etiqueta').fill(name);
-  await page.getByRole('button', { name: 'Criar etiqueta' }).click();
-  await page.locator(`.admin-tag[data-tag="${name}"]`).waitFor();
-  await page.getByText(`Etiqueta “${name}” criada.`).waitFor();
-  assert.deepEqual(await unlabelledFields(page.locator('.admin-section')), []);
-  assert.ok((await apiJson(context, '/api/v1/tags')).includes(name));
-  await page.screenshot({ path: `${SHOTS}admin-tags.png` });
-  noProblems(page);
-  const phone = await loggedIn('owner@demo.example', { viewport: PHONE, hash: '#/admin/tags' });
-  await phone.page.locator(`.admin-tag[data-tag="${name}"]`).waitFor();
-  await phone.page.screenshot({ path: `${SHOTS}admin-tags-phone.png` });
-
-  // ana (an agent) has no Etiquetas section and cannot create tags; she attaches the new one.
-  const ana = await loggedIn('ana@demo.example');
-  const me = await apiJson(ana.context, '/api/v1/me');
-  assert.ok(!me.permissions.includes('tags.company.manage'));
-  const refused = await ana.context.request.post(`${BASE}/api/v1/tags`, { data: { name: `x${STAMP}` }, headers: { Origin: BASE } });
-  assert.equal(refused.status(), 403);
-  const mine = await apiJson(ana.context, '/api/v1/conversations?tab=mine');
-  assert.ok(mine.items.length, 'ana has conversations in progress');
-  const id = mine.items[0].id;
-  const unknown = await ana.context.request.post(`${BASE}/api/v1/conversations/${id}/tag`, { data: { tag: `nova ${STAMP}` }, headers: { Origin: BASE } });
-  assert.equal(unknown.status(), 400);
-  assert.equal((await unknown.json()).error.code, 'unknown_tag');
-  const tagged = await apiPost(ana.context, `/api/v1/conversations/${id}/tag`, { tag: name });
-  assert.ok(tagged.tags.includes(name));
-});

@@ -109,11 +109,12 @@ export async function apiJson(context, path) {
   return r.json();
 }
 
-/** A write through the API with the context's session; the answer's JSON (null for 204). */
+/** A write through the API with the context's session; the answer's JSON (null when empty). */
 export async function apiSend(context, method, path, data) {
   const r = await context.request.fetch(`${BASE}${path}`, { method, data, headers: { Origin: BASE } });
   assert.ok(r.status() < 300, `${method} ${path} answers ${r.status()}`);
-  return r.status() === 204 ? null : r.json();
+  const text = await r.text();
+  return text ? JSON.parse(text) : null;
 }
 
 export const apiPost = (context, path, data) => apiSend(context, 'POST', path, data);

@@ -242,6 +242,20 @@ impl Principal {
         DetailsPlan(self.details_terms(tab))
     }
 
+    /// Every conversation the principal sees, whatever the tab, narrowed to those whose details
+    /// it may see: what a figure about conversations' contents (how many carry a tag) may
+    /// count.
+    pub fn visible_details_plan(&self) -> DetailsPlan {
+        let mut plan = Plan {
+            account: self.account,
+            terms: Vec::new(),
+        };
+        for tab in [Tab::Mine, Tab::Waiting, Tab::Others, Tab::Finished] {
+            plan.terms.extend(self.details_terms(tab).terms);
+        }
+        DetailsPlan(plan)
+    }
+
     fn details_terms(&self, tab: Tab) -> Plan {
         let plan = self.plan(tab);
         if !self.settings.hide_details_until_assumed {

@@ -444,10 +444,10 @@ pub async fn fill(store: &Store, password_hash: &str, now_micros: i64) -> Result
     }
 
     // The company's tags, then conversations.
-    for tag in COMPANY_TAGS {
+    for (tag, colour) in COMPANY_TAGS {
         store
-            .inbox()
-            .create_tag(account, tag)
+            .tags()
+            .create(account, tag, colour)
             .await
             .context("creating a demo tag")?;
     }

@@ -1,8 +1,8 @@
 //! The store's conformance story through the scenario runner, on SQLite (in memory and on
 //! disk) and PostgreSQL (when `ATENDE_TEST_POSTGRES_URL` is set; required under CI): every
 //! access test file of the conformance suite through the database, and random worlds where the
-//! SQL listings, counts and decisions equal the in-memory engine's, before and after random
-//! transitions.
+//! SQL listings, counts, tag counts and decisions equal the in-memory engine's, before and
+//! after random transitions.
 
 #![allow(
     clippy::unwrap_used,
@@ -126,6 +126,8 @@ fn compare_world(
         Action::FinishInSurvey,
         Action::Reopen,
     ];
+    // Tags on some conversations: their counts per reader are compared with the engine's.
+    let tagged = rt.block_on(tag_some(store, account, &remapped));
     for step in 0..=steps {
         let inbox = access::Inbox::new(s.conversations.iter().zip(1..).map(|(c, at)| (*c, at)));
         let (config, stored) = rt.block_on(async {
@@ -190,6 +192,34 @@ fn compare_world(
                         tab.id()
                     );
                 }
+                // How many conversations carry each tag: over the details plan, as the engine
+                // lists it.
+                let mut expected: Vec<(String, u64)> = Vec::new();
+                for (tag, names) in &tagged {
+                    let mut n = 0;
+                    for tab in [Tab::Mine, Tab::Waiting, Tab::Others, Tab::Finished] {
+                        n += inbox
+                            .list(mem.details_plan(tab).plan(), None, usize::MAX)
+                            .iter()
+                            .filter(|k| names.contains(&s.names.conversation_name(k.id)))
+                            .count() as u64;
+                    }
+                    if n > 0 {
+                        expected.push((tag.clone(), n));
+                    }
+                }
+                let counted = rt
+                    .block_on(store.tags().counts(&db.visible_details_plan()))
+                    .unwrap();
+                prop_assert_eq!(
+                    &expected,
+                    &counted,
+                    "tag counts of seed {} step {} user {} from {}",
+                    seed,
+                    step,
+                    name,
+                    from
+                );
                 for (cname, dc) in &stored {
                     let c = s
                         .conversations
@@ -265,6 +295,35 @@ fn compare_world(
         }
     }
     Ok(())
+}
+
+/// Tags `par` (every other conversation, by name) and `tres` (every third) created and
+/// attached; answers each tag's conversation names, by tag name.
+async fn tag_some(
+    store: &Store,
+    account: access::AccountId,
+    remapped: &Scenario,
+) -> Vec<(String, Vec<String>)> {
+    let mut names: Vec<(&String, &access::ConversationId)> =
+        remapped.names.conversations.iter().collect();
+    names.sort();
+    let mut out = Vec::new();
+    for (tag, every) in [("par", 2), ("tres", 3)] {
+        store.tags().create(account, tag, "gray").await.unwrap();
+        let mut carrying = Vec::new();
+        for (i, (name, id)) in names.iter().enumerate() {
+            if i % every == 0 {
+                store
+                    .inbox()
+                    .tag(account, **id, tag, None, 1)
+                    .await
+                    .unwrap();
+                carrying.push((*name).clone());
+            }
+        }
+        out.push((tag.to_owned(), carrying));
+    }
+    out
 }
 
 proptest! {

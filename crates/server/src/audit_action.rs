@@ -89,6 +89,8 @@ audit_actions! {
     WebhookDeliveries = "webhook.deliveries", "entregas de webhook consultadas", "webhook deliveries read";
     TagCreate = "tag.create", "etiqueta da empresa criada", "company tag created";
     TagDelete = "tag.delete", "etiqueta da empresa removida", "company tag removed";
+    TagUpdate = "tag.update", "etiqueta da empresa renomeada ou recolorida", "company tag renamed or recoloured";
+    TagMerge = "tag.merge", "etiqueta da empresa mesclada com outra", "company tag merged into another";
     ContactCreate = "contact.create", "contato criado", "contact created";
     ContactUpdate = "contact.update", "contato alterado", "contact changed";
     ContactMerge = "contact.merge", "contatos mesclados", "contacts merged";

@@ -76,6 +76,8 @@ codes! {
     UNKNOWN_TAG = "unknown_tag": "No such company tag.";
     BAD_TAG = "bad_tag": "A tag is 1 to 64 characters.";
     TAG_EXISTS = "tag_exists": "The tag exists already.";
+    BAD_TAG_COLOUR = "bad_tag_colour": "A tag's colour is one of the palette's names.";
+    SAME_TAG = "same_tag": "A tag cannot be merged into itself.";
     // Contacts.
     BAD_CONTACT_NAME = "bad_contact_name": "A contact's name is over its limit.";
     BAD_PHONE = "bad_phone": "Not a phone number.";

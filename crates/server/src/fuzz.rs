@@ -13,7 +13,7 @@ use crate::error::ApiError;
 use crate::json::Validate;
 
 /// The request bodies [`request_body`] knows, by index.
-pub const REQUEST_BODIES: [&str; 32] = [
+pub const REQUEST_BODIES: [&str; 34] = [
     "LoginRequest",
     "TokenRequest",
     "OwnPassword",
@@ -46,6 +46,8 @@ pub const REQUEST_BODIES: [&str; 32] = [
     "MergeRequest",
     "StartRequest",
     "OutboundRequest",
+    "TagChange",
+    "MergeTag",
 ];
 
 /// The WhatsApp Cloud API webhook payload's index in the names [`request_body`] takes, after
@@ -140,6 +142,8 @@ pub fn request_body(which: usize, bytes: &[u8]) -> Result<(), ApiError> {
         29 => checked::<crate::contacts::write::MergeRequest>(bytes),
         30 => checked::<crate::contacts::start::StartRequest>(bytes),
         31 => checked::<crate::contacts::start::OutboundRequest>(bytes),
+        32 => checked::<crate::admin::tags::TagChange>(bytes),
+        33 => checked::<crate::admin::tags::MergeTag>(bytes),
         _ => crate::channels::whatsapp::parse(bytes)
             .map(|_| ())
             .map_err(|e| {

@@ -1,5 +1,5 @@
 //! What every logged-in user of an account may read besides conversations: colleagues' names
-//! (for assignees and authors) and the account's tags.
+//! (for assignees and authors). The account's tags are [`crate::admin::tags`]'s.
 
 use axum::extract::State;
 use serde::Serialize;
@@ -45,26 +45,8 @@ pub async fn directory(
     ))
 }
 
-/// The account's tags, by name (every logged-in user: tags are the company's labels).
-#[utoipa::path(get, path = "/api/v1/tags", tag = "conversations",
-    responses((status = 200, body = [String]), (status = 401, body = crate::error::ErrorBody)))]
-pub async fn tags(
-    State(state): State<AppState>,
-    caller: Caller,
-) -> Result<axum::Json<Vec<String>>, ApiError> {
-    Ok(axum::Json(
-        state
-            .store
-            .inbox()
-            .account_tags(caller.owner.account)
-            .await?,
-    ))
-}
-
 /// This module's routes with their OpenAPI documentation, registered once in
 /// [`crate::router`].
 pub(crate) fn routes() -> utoipa_axum::router::OpenApiRouter<AppState> {
-    utoipa_axum::router::OpenApiRouter::new()
-        .routes(utoipa_axum::routes!(directory))
-        .routes(utoipa_axum::routes!(tags))
+    utoipa_axum::router::OpenApiRouter::new().routes(utoipa_axum::routes!(directory))
 }

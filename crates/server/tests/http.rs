@@ -94,6 +94,8 @@ mod streams;
 mod strict;
 #[path = "http/sweep.rs"]
 mod sweep;
+#[path = "http/tags.rs"]
+mod tags;
 #[path = "http/two_accounts.rs"]
 mod two_accounts;
 #[path = "http/webhook_principal.rs"]
@@ -287,7 +289,7 @@ async fn start(store: Store) -> World {
         at,
     };
     for tag in ["vip", "urgente"] {
-        store.inbox().create_tag(a, tag).await.unwrap();
+        store.tags().create(a, tag, "gray").await.unwrap();
     }
     let contact = store
         .inbox()

@@ -77,7 +77,7 @@ export function contactsScreen(root, { me, onLogout }) {
       return departments;
     },
     /** The account's tags (read each time a form opens: an administrator may add one). */
-    tags: () => get('/api/v1/tags'),
+    tags: () => get('/api/v1/tags').then((all) => all.map((tag) => tag.name)),
     /** The list again (after a change), keeping the search. */
     reloadList: () => list.reload(),
     /** Shows contact `id` (or the list) after a change. */

@@ -51,7 +51,9 @@ const pt = {
   'error.bad_attachment': 'O anexo recebido do canal não pôde ser lido.',
   'error.unknown_tag': 'Uma das etiquetas não existe mais na empresa. Tire-a e tente de novo.',
   'error.bad_tag': 'Etiqueta inválida (1 a 64 caracteres).',
-  'error.tag_exists': 'Essa etiqueta já existe.',
+  'error.tag_exists': 'Essa etiqueta já existe. Para juntar as duas, use “Mesclar”.',
+  'error.bad_tag_colour': 'Cor de etiqueta desconhecida: escolha uma das cores oferecidas.',
+  'error.same_tag': 'Uma etiqueta não pode ser mesclada com ela mesma. Escolha outra.',
   // Contacts.
   'error.bad_contact_name': 'Nome inválido: de 1 a 200 caracteres.',
   'error.bad_phone': 'Telefone inválido. Escreva com DDD, como (85) 98851-1238, ou com + e o código do país.',
@@ -144,7 +146,9 @@ const en = {
   'error.bad_attachment': 'The attachment received from the channel could not be read.',
   'error.unknown_tag': 'One of the tags no longer exists in the company. Remove it and try again.',
   'error.bad_tag': 'Invalid tag (1 to 64 characters).',
-  'error.tag_exists': 'That tag exists already.',
+  'error.tag_exists': 'That tag exists already. To join the two, use “Merge”.',
+  'error.bad_tag_colour': 'Unknown tag colour: pick one of the colours offered.',
+  'error.same_tag': 'A tag cannot be merged into itself. Choose another.',
   // Contacts.
   'error.bad_contact_name': 'Invalid name: 1 to 200 characters.',
   'error.bad_phone': 'Invalid phone. Write it with the area code, such as (85) 98851-1238, or with + and the country code.',

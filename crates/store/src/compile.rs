@@ -296,6 +296,35 @@ pub fn count(plan: &Plan) -> Option<Compiled> {
     })
 }
 
+/// How many conversations of the plan carry each tag: `(name, n)` rows for the tags some
+/// listed conversation carries. The plan's terms become one `OR` inside `conversation_id IN
+/// (SELECT id FROM conversations …)`, each term the conditions a listing branch has. `None`
+/// when the plan is empty.
+pub fn tag_counts(plan: &Plan) -> Option<Compiled> {
+    if plan.terms.is_empty() {
+        return None;
+    }
+    let mut b = Builder { binds: Vec::new() };
+    let a = b.bind(plan.account.0);
+    let mut terms = Vec::new();
+    for t in &plan.terms {
+        let mut c = term_conditions(&mut b, plan, t, false);
+        if let DeptSet::Only(ds) = &t.departments {
+            c.push(format!("department_id IN ({})", in_list(ds)));
+        }
+        terms.push(format!("({})", c.join(" AND ")));
+    }
+    Some(Compiled {
+        sql: format!(
+            "SELECT t.name, CAST(COUNT(*) AS BIGINT) FROM conversation_tags ct JOIN tags t ON t.id = ct.tag_id \
+             WHERE ct.account_id = {a} AND ct.conversation_id IN (SELECT id FROM conversations WHERE {}) \
+             GROUP BY t.name ORDER BY t.name",
+            terms.join(" OR ")
+        ),
+        binds: b.binds,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -50,6 +50,7 @@ pub const CONFLICT_CODES: &[&str] = &[
     "department_has_conversations",
     "department_has_bindings",
     "tag_exists",
+    "same_tag",
     "phone_taken",
     "same_contact",
 ];

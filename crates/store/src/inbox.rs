@@ -391,72 +391,8 @@ impl crate::Inbox<'_> {
         Ok(list)
     }
 
-    /// The account's tags, by name.
-    pub async fn account_tags(&self, account: AccountId) -> Result<Vec<String>> {
-        Ok(
-            with_pool!(self, pool => sqlx::query_scalar("SELECT name FROM tags WHERE account_id = $1 ORDER BY name")
-            .bind(account.0)
-            .fetch_all(pool)
-            .await?),
-        )
-    }
-
-    /// Creates a company tag (`Conflict` when the account has one by that name).
-    pub async fn create_tag(&self, account: AccountId, name: &str) -> Result<()> {
-        with_pool!(self, pool => {
-            let done = sqlx::query("INSERT INTO tags (account_id, name) VALUES ($1, $2) ON CONFLICT (account_id, name) DO NOTHING")
-                .bind(account.0)
-                .bind(name)
-                .execute(pool)
-                .await?
-                .rows_affected();
-            if done == 0 {
-                return Err(StoreError::conflict("tag_exists", format!("the tag `{name}` exists already")));
-            }
-        });
-        Ok(())
-    }
-
-    /// Removes a company tag from the account and from every conversation carrying it (each
-    /// of them gets an event); `NotFound("tag")` when there is none by that name.
-    pub async fn delete_tag(&self, account: AccountId, name: &str, at: i64) -> Result<()> {
-        with_pool!(self, pool, begin => {
-            let mut tx = pool.begin_with(begin).await?;
-            let tag: Option<i64> = sqlx::query_scalar("SELECT id FROM tags WHERE account_id = $1 AND name = $2")
-                .bind(account.0)
-                .bind(name)
-                .fetch_optional(&mut *tx)
-                .await?;
-            let Some(tag) = tag else {
-                return Err(StoreError::NotFound("tag"));
-            };
-            let carrying: Vec<i64> = sqlx::query_scalar(
-                "DELETE FROM conversation_tags WHERE account_id = $1 AND tag_id = $2 RETURNING conversation_id",
-            )
-            .bind(account.0)
-            .bind(tag)
-            .fetch_all(&mut *tx)
-            .await?;
-            sqlx::query("DELETE FROM contact_tags WHERE account_id = $1 AND tag_id = $2")
-                .bind(account.0)
-                .bind(tag)
-                .execute(&mut *tx)
-                .await?;
-            sqlx::query("DELETE FROM tags WHERE id = $1 AND account_id = $2")
-                .bind(tag)
-                .bind(account.0)
-                .execute(&mut *tx)
-                .await?;
-            for c in carrying {
-                insert_event!(&mut *tx, account, EventKind::Conversation, Some(ConversationId(c)), None::<i64>, None, at)?;
-            }
-            tx.commit().await?;
-        });
-        Ok(())
-    }
-
     /// Attaches an existing company tag by name (`NotFound("tag")` when the account has no
-    /// such tag: creating tags is `tags.company.manage`'s, see [`Store::create_tag`]).
+    /// such tag: creating tags is `tags.company.manage`'s, see [`crate::Tags::create`]).
     /// `decided_on`: see [`Store::add_message`].
     pub async fn tag(
         &self,

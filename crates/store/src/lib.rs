@@ -22,6 +22,7 @@ mod inbox;
 mod migrate;
 mod outbox;
 mod routing;
+mod tags;
 mod webhooks;
 
 use std::path::Path;
@@ -50,6 +51,7 @@ pub use events::{ConversationState, EventKind, EventListener, EventRecord};
 pub use inbox::{Contact, Message, MessageKind, Quoted};
 pub use outbox::{Outgoing, OutgoingFile};
 pub use routing::{AgentRouting, Assigned, Candidate};
+pub use tags::Tag;
 pub use webhooks::{
     DeliveryOutcome, DeliveryRecord, DueDelivery, NewDelivery, Webhook, WebhookWrite,
 };
@@ -125,6 +127,8 @@ aggregates! {
     events => Events;
     /// Outbound webhooks and their deliveries.
     webhooks => Webhooks;
+    /// The company's tags: the catalogue, renamed, recoloured, merged and counted.
+    tags => Tags;
     /// The append-only audit log.
     audit => Audit;
     /// The files of messages: announced, fetched, stored, served.

@@ -261,8 +261,14 @@ pub(super) fn script(
     out
 }
 
-/// The company's tags (created by the demo's owner: agents attach them, never create them).
-pub(super) const COMPANY_TAGS: &[&str] = &["vip", "urgente", "reclamação", "orçamento"];
+/// The company's tags with their colours (created by the demo's owner: agents attach them,
+/// never create them).
+pub(super) const COMPANY_TAGS: &[(&str, &str)] = &[
+    ("vip", "purple"),
+    ("urgente", "red"),
+    ("reclamação", "orange"),
+    ("orçamento", "green"),
+];
 
 /// The tags of one conversation (each one of [`COMPANY_TAGS`]).
 pub(super) fn tags(rng: &mut Rng, spec: &DeptSpec) -> Vec<&'static str> {

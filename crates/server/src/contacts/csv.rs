@@ -382,11 +382,7 @@ pub async fn import(
         }
         bytes.extend_from_slice(&chunk);
     }
-    let known = state
-        .store
-        .inbox()
-        .account_tags(caller.owner.account)
-        .await?;
+    let known = state.store.tags().names(caller.owner.account).await?;
     let (rows, mut report) = parse(&bytes, &known);
     if report.rows == 0 && report.error_count == 0 {
         return Err(ApiError::bad_request(

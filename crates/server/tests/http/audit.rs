@@ -20,6 +20,8 @@ const PW: &str = "senha-forte-1";
 mod channels;
 #[path = "audit/contacts.rs"]
 mod contacts;
+#[path = "audit/tags.rs"]
+mod tags;
 #[path = "audit/unchanged.rs"]
 mod unchanged;
 
@@ -163,7 +165,11 @@ impl Audit<'_> {
         if result == "ok" && !template.starts_with("/api/v1/me/") {
             let (before, after) = (!row["before"].is_null(), !row["after"].is_null());
             let expected = match method {
-                "POST" if template.ends_with("{id}") || template.ends_with("/password") => {
+                "POST"
+                    if template.ends_with("{id}")
+                        || template.ends_with("/password")
+                        || template.ends_with("/merge") =>
+                {
                     (before, after)
                 }
                 "POST" => (false, true),
@@ -285,44 +291,7 @@ pub(crate) async fn audit_story(w: World, raw: Raw) {
         .await;
 
     // Company tags.
-    let t = "/api/v1/tags";
-    let tag_body = json!({"name": format!("auditada-{}", w.tag)});
-    a.once(
-        ana,
-        "POST",
-        t,
-        t,
-        Some(tag_body.clone()),
-        403,
-        "tag.create",
-        denied,
-    )
-    .await;
-    a.once(dona, "POST", t, t, Some(tag_body), 201, "tag.create", ok)
-        .await;
-    let p = format!("/api/v1/tags/auditada-{}", w.tag);
-    a.once(
-        ana,
-        "DELETE",
-        "/api/v1/tags/{name}",
-        &p,
-        None,
-        403,
-        "tag.delete",
-        denied,
-    )
-    .await;
-    a.once(
-        dona,
-        "DELETE",
-        "/api/v1/tags/{name}",
-        &p,
-        None,
-        204,
-        "tag.delete",
-        ok,
-    )
-    .await;
+    tags::tags(&mut a, &w.tag, dona, ana).await;
 
     // Contacts: personal data, changed or erased, and the list imported.
     contacts::contacts(&mut a, dona, ana).await;

@@ -106,7 +106,8 @@ pub(super) async fn explorer_story(w: World) {
             .json()
             .as_array()
             .unwrap()
-            .contains(&json!("vip"))
+            .iter()
+            .any(|t| t["name"] == "vip")
     );
     for text in ["um", "dois", "três"] {
         let r = post(

@@ -224,7 +224,7 @@ async fn tenants_and_tags(w: &World) {
     assert_eq!(status, 403);
     // Another account's tag is not found, like a tag that exists nowhere.
     let theirs = format!("segredo-b-{}", w.tag);
-    w.store.inbox().create_tag(w.b, &theirs).await.unwrap();
+    w.store.tags().create(w.b, &theirs, "gray").await.unwrap();
     let b_tag = send(
         w,
         &dona,
@@ -236,14 +236,7 @@ async fn tenants_and_tags(w: &World) {
     let no_tag = send(w, &dona, "DELETE", "/api/v1/tags/nenhuma-assim", json!({})).await;
     assert_eq!(b_tag, no_tag);
     assert_eq!(b_tag.0, 404);
-    assert!(
-        w.store
-            .inbox()
-            .account_tags(w.b)
-            .await
-            .unwrap()
-            .contains(&theirs)
-    );
+    assert!(w.store.tags().names(w.b).await.unwrap().contains(&theirs));
     let (status, body) = send(
         w,
         &dona,

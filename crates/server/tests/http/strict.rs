@@ -167,6 +167,14 @@ fn bases(
             v("/api/v1/tags".into(), json!({"name": "T"})),
         ),
         (
+            ("PATCH", "/api/v1/tags/{name}"),
+            v("/api/v1/tags/nenhuma".into(), json!({"colour": "red"})),
+        ),
+        (
+            ("POST", "/api/v1/tags/{name}/merge"),
+            v("/api/v1/tags/nenhuma/merge".into(), json!({"into": "vip"})),
+        ),
+        (
             ("POST", "/api/v1/roles"),
             v(
                 "/api/v1/roles".into(),
@@ -431,6 +439,7 @@ async fn strict_story(w: World) {
             ),
         ),
         ("/api/v1/events", "/api/v1/events?after=0".to_owned()),
+        ("/api/v1/tags", "/api/v1/tags?counts=true".to_owned()),
     ]);
     let before_queries = sent;
     for (path, ops) in doc["paths"].as_object().unwrap() {

@@ -192,7 +192,9 @@ const PROBES: &[(&str, &str, &str, Use, &str, &str)] = {
     ("GET", "/api/v1/tags", "", Not, "", ""),
     // Tags are named, not numbered: B's tag names are among the markers A never sees.
     ("POST", "/api/v1/tags", "", Not, "", ""),
+    ("PATCH", "/api/v1/tags/{name}", "path:name", Not, "", ""),
     ("DELETE", "/api/v1/tags/{name}", "path:name", Not, "", ""),
+    ("POST", "/api/v1/tags/{name}/merge", "path:name", Not, "", ""),
     // The operator's: no account ids (checked apart: a user's credentials do not open them).
     ("GET", "/api/v1/accounts", "", Not, "", ""),
     ("POST", "/api/v1/accounts", "", Not, "", ""),

@@ -173,7 +173,7 @@ pub(crate) async fn webhook_principal_story(w: World, raw: Raw) {
     let wally = login(&w, "wally").await;
     // The company's tags the story attaches ("vip" exists in every world).
     for tag in ["sentinela", "inativo"] {
-        w.store.inbox().create_tag(w.a, tag).await.unwrap();
+        w.store.tags().create(w.a, tag, "gray").await.unwrap();
     }
     // What wally may not see is 404 to him.
     for c in [w.w_suporte, w.p_bia] {

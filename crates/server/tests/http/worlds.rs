@@ -131,8 +131,8 @@ async fn build(store: Store, seed: u64) -> (Rand, Rng) {
     // The company's tags t0..t3 (t4 is never created: attaching it is refused).
     for i in 0..4 {
         store
-            .inbox()
-            .create_tag(account, &format!("t{i}"))
+            .tags()
+            .create(account, &format!("t{i}"), "gray")
             .await
             .unwrap();
     }

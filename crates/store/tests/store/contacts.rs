@@ -129,7 +129,7 @@ pub(crate) async fn duplicates_merge(store: &Store, raw: &Raw) {
         .await;
         ids.push(raw.id("SELECT MAX(id) FROM contacts").await);
     }
-    store.inbox().create_tag(a, "vip").await.unwrap();
+    store.tags().create(a, "vip", "gray").await.unwrap();
     raw.exec(&format!(
         "INSERT INTO contact_tags (account_id, contact_id, tag_id) SELECT {}, {}, id FROM tags WHERE name = 'vip'",
         a.0, ids[2]
@@ -244,7 +244,7 @@ pub(crate) async fn contacts(store: &Store) {
 
     // Create, with attributes and tags; search by name without accents, by email, and by
     // phone in any format.
-    store.inbox().create_tag(a, "vip").await.unwrap();
+    store.tags().create(a, "vip", "gray").await.unwrap();
     let joao = store
         .contacts()
         .create(

@@ -48,7 +48,7 @@ pub(crate) async fn versioned_writes(store: &Store) {
         .create_account("versions", &Settings::default(), "Geral", 0)
         .await
         .unwrap();
-    store.inbox().create_tag(a, "vip").await.unwrap();
+    store.tags().create(a, "vip", "gray").await.unwrap();
     let contact = store
         .inbox()
         .create_contact(a, "K", None, None, 0)
