@@ -46,9 +46,10 @@ after(async () => {
   await browser?.close();
 });
 
-/** A fresh browser context (own cookies and storage) with a page that records page errors. */
-export async function openPage(viewport = DESKTOP) {
-  const context = await browser.newContext({ baseURL: BASE, viewport, locale: 'pt-BR', timezoneId: 'America/Sao_Paulo' });
+/** A fresh browser context (own cookies and storage) with a page that records page errors;
+ * `base`: another server than the demo's (the first-run setup's). */
+export async function openPage(viewport = DESKTOP, base = BASE) {
+  const context = await browser.newContext({ baseURL: base, viewport, locale: 'pt-BR', timezoneId: 'America/Sao_Paulo' });
   context.setDefaultTimeout(TIMEOUT);
   contexts.push(context);
   const page = await context.newPage();

@@ -94,7 +94,15 @@ pub async fn serve(config: Config) -> Result<()> {
     if config.demo {
         fill_demo(&store, clock.as_ref(), &config).await?;
     }
+    // A database with no account: the browser shows the first-run setup, which asks for this
+    // code (printed below), so that whoever reaches a fresh server first cannot make it theirs.
+    let setup_code = if store.directory().any_account().await? {
+        None
+    } else {
+        Some(server::secret::setup_code().map_err(|e| anyhow::anyhow!("a setup code: {e}"))?)
+    };
     let server_config = ServerConfig {
+        setup_code: setup_code.clone(),
         trusted_proxies: config.trusted_proxies.clone(),
         outbound_allow: config.outbound_allow.clone(),
         session_ttl_micros: i64::from(config.session_hours) * 3600 * 1_000_000,
@@ -139,6 +147,11 @@ pub async fn serve(config: Config) -> Result<()> {
         state.files
     );
     tracing::info!(address = %addr, database = %db, files = %state.files, "listening");
+    if let Some(code) = &setup_code {
+        println!(
+            "First run: there is no account yet. Open http://{addr}/ in a browser and type the setup code {code} to create the company and its owner."
+        );
+    }
     server::launch_with_listener(listener, state, async {
         let _ = tokio::signal::ctrl_c().await;
         println!("Stopping: finishing the requests in flight.");

@@ -237,30 +237,50 @@ pub async fn login(
             Err(e) => return Err(e.into()),
         }
     }
+    open_session(
+        &state,
+        SessionOwner {
+            user: c.user,
+            account: c.account,
+        },
+        address,
+        now,
+    )
+    .await
+}
+
+/// Opens a session for `owner` (a login that succeeded, the first-run setup's new owner):
+/// answers `GET /api/v1/me` with the session cookie set.
+pub(crate) async fn open_session(
+    state: &AppState,
+    owner: SessionOwner,
+    address: Option<std::net::IpAddr>,
+    now: i64,
+) -> Result<Response, ApiError> {
     let token = secret::random_token("s_").map_err(|e| ApiError::internal(&e))?;
-    let owner = SessionOwner {
-        user: c.user,
-        account: c.account,
-    };
     let ttl = state.config.session_ttl_micros;
     state
         .store
         .auth()
         .create_session(&secret::token_hash(&token), owner, now, now + ttl)
         .await?;
-    let config = state.store.directory().account_config(c.account).await?;
+    let config = state
+        .store
+        .directory()
+        .account_config(owner.account)
+        .await?;
     let user = state
         .store
         .directory()
-        .user(c.account, c.user)
+        .user(owner.account, owner.user)
         .await?
         .ok_or_else(ApiError::login_failed)?;
     let principal = crate::client_address::principal(&config, &user, address);
-    let me = me_of(&state, owner, &principal).await?;
+    let me = me_of(state, owner, &principal).await?;
     let mut response = axum::Json(me).into_response();
     response.headers_mut().insert(
         header::SET_COOKIE,
-        session_cookie(&state, &token, ttl / 1_000_000)?,
+        session_cookie(state, &token, ttl / 1_000_000)?,
     );
     Ok(response)
 }

@@ -13,7 +13,7 @@ use crate::error::ApiError;
 use crate::json::Validate;
 
 /// The request bodies [`request_body`] knows, by index.
-pub const REQUEST_BODIES: [&str; 34] = [
+pub const REQUEST_BODIES: [&str; 35] = [
     "LoginRequest",
     "TokenRequest",
     "OwnPassword",
@@ -48,6 +48,7 @@ pub const REQUEST_BODIES: [&str; 34] = [
     "OutboundRequest",
     "TagChange",
     "MergeTag",
+    "SetupRequest",
 ];
 
 /// The WhatsApp Cloud API webhook payload's index in the names [`request_body`] takes, after
@@ -144,6 +145,7 @@ pub fn request_body(which: usize, bytes: &[u8]) -> Result<(), ApiError> {
         31 => checked::<crate::contacts::start::OutboundRequest>(bytes),
         32 => checked::<crate::admin::tags::TagChange>(bytes),
         33 => checked::<crate::admin::tags::MergeTag>(bytes),
+        34 => checked::<crate::admin::setup::SetupRequest>(bytes),
         _ => crate::channels::whatsapp::parse(bytes)
             .map(|_| ())
             .map_err(|e| {

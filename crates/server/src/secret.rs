@@ -52,6 +52,24 @@ pub fn random_token(prefix: &str) -> Result<String, String> {
     Ok(format!("{prefix}{}", hex(&bytes)))
 }
 
+/// A code a person types (the first-run setup's): 12 characters of a 32-letter alphabet
+/// without look-alikes (no I, O, 0, 1), 60 random bits, written `XXXX-XXXX-XXXX`.
+pub fn setup_code() -> Result<String, String> {
+    const ALPHABET: &[u8; 32] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut bytes = [0u8; 12];
+    getrandom::fill(&mut bytes).map_err(|e| e.to_string())?;
+    let mut out = String::with_capacity(14);
+    for (i, b) in bytes.iter().enumerate() {
+        if i > 0 && i % 4 == 0 {
+            out.push('-');
+        }
+        out.push(char::from(
+            ALPHABET.get(usize::from(b % 32)).copied().unwrap_or(b'A'),
+        ));
+    }
+    Ok(out)
+}
+
 /// SHA-256 of a token, hex: what the database stores.
 pub fn token_hash(token: &str) -> String {
     hex(&Sha256::digest(token.as_bytes()))

@@ -39,6 +39,10 @@ pub struct ServerConfig {
     pub hashing_wait: std::time::Duration,
     /// Where the files of messages are kept (the binary: `<data_dir>/files` or a bucket).
     pub files: files::Location,
+    /// The first-run setup's code: the binary sets it (and prints it) when it starts on a
+    /// database with no account; `POST /api/v1/setup` asks for it ([`crate::admin::setup`]).
+    /// `None`: no setup.
+    pub setup_code: Option<String>,
 }
 
 impl Default for ServerConfig {
@@ -56,6 +60,7 @@ impl Default for ServerConfig {
             hashing_threads: hashing::default_threads(),
             hashing_wait: std::time::Duration::from_secs(5),
             files: files::Location::Directory(std::path::PathBuf::from("./data/files")),
+            setup_code: None,
         }
     }
 }

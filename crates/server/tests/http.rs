@@ -88,6 +88,8 @@ mod round2;
 mod routing;
 #[path = "http/sessions.rs"]
 mod sessions;
+#[path = "http/setup.rs"]
+mod setup;
 #[path = "http/streams.rs"]
 mod streams;
 #[path = "http/strict.rs"]

@@ -2,12 +2,13 @@
 // inbox) from `GET /api/v1/me`, and goes back to the login whenever the session ends.
 
 import { adminScreen, isAdminHash } from './admin.js';
-import { ApiError, api, onAuthProblem } from './api.js';
+import { ApiError, api, get, onAuthProblem } from './api.js';
 import { contactsScreen, hasContacts, isContactsHash } from './contacts.js';
 import { h, replace } from './dom.js';
 import { t } from './i18n.js';
 import { inboxScreen } from './inbox.js';
 import { loginScreen, passwordScreen } from './login.js';
+import { setupScreen } from './setup.js';
 
 const root = document.getElementById('app');
 let screen = null;
@@ -79,7 +80,21 @@ async function boot() {
     enter(await api.me());
   } catch (err) {
     if (err instanceof ApiError && err.status === 401) {
-      showLogin();
+      // A fresh installation (no account yet): the first-run setup instead of the login.
+      const setup = await get('/api/v1/setup', { quiet: true }).catch(() => null);
+      if (setup?.needed) {
+        shown = null;
+        show(() =>
+          setupScreen(root, {
+            onDone: (me) => {
+              location.hash = '#/admin/settings';
+              enter(me);
+            },
+          }),
+        );
+      } else {
+        showLogin();
+      }
     } else {
       show(() => {
         replace(

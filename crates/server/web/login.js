@@ -18,7 +18,7 @@ export function langSwitch() {
   return h('div', { class: 'lang-switch' }, h('label', { for: id, class: 'visually-hidden' }, t('lang.label')), select);
 }
 
-function field(label, input, hint) {
+export function field(label, input, hint) {
   const id = input.id || nextId('f');
   input.id = id;
   const hintEl = hint ? h('p', { class: 'field-hint', id: `${id}-hint` }, hint) : null;
@@ -26,7 +26,7 @@ function field(label, input, hint) {
   return h('div', { class: 'field' }, h('label', { for: id }, label), input, hintEl);
 }
 
-function brand() {
+export function brand() {
   return h(
     'div',
     { class: 'auth-brand' },

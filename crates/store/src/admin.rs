@@ -89,6 +89,33 @@ impl crate::Directory<'_> {
         default_department: &str,
         now: i64,
     ) -> Result<AdminTx> {
+        self.new_account(name, settings, default_department, now, false)
+            .await
+    }
+
+    /// [`Self::begin_new_account`] only when the installation has no account yet (the
+    /// first-run setup): `NotFound("account")` otherwise. Two nodes racing both see the same
+    /// answer: SQLite's write transaction and, on PostgreSQL, an advisory lock serialise them,
+    /// and the second finds the first's account.
+    pub async fn begin_first_account(
+        &self,
+        name: &str,
+        settings: &Settings,
+        default_department: &str,
+        now: i64,
+    ) -> Result<AdminTx> {
+        self.new_account(name, settings, default_department, now, true)
+            .await
+    }
+
+    async fn new_account(
+        &self,
+        name: &str,
+        settings: &Settings,
+        default_department: &str,
+        now: i64,
+        first_only: bool,
+    ) -> Result<AdminTx> {
         let tx = match &self.db {
             Db::Sqlite(pool) => Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
             Db::Postgres(pool) => Tx::Postgres(pool.begin().await?),
@@ -97,6 +124,21 @@ impl crate::Directory<'_> {
             tx,
             account: AccountId(0),
         };
+        if first_only {
+            let any: Option<i64> = with_tx!(tx, conn => {
+                if matches!(self.db, Db::Postgres(_)) {
+                    sqlx::query("SELECT pg_advisory_xact_lock(7242010002)")
+                        .execute(&mut *conn)
+                        .await?;
+                }
+                sqlx::query_scalar("SELECT id FROM accounts LIMIT 1")
+                    .fetch_optional(&mut *conn)
+                    .await?
+            });
+            if any.is_some() {
+                return Err(StoreError::NotFound("account"));
+            }
+        }
         let id: i64 = with_tx!(tx, conn => {
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO accounts (name, my_finished_queue, waiting_queue, finished_queue, hide_details_until_assumed, \

@@ -171,6 +171,14 @@ impl crate::Directory<'_> {
         Ok(id)
     }
 
+    /// Whether the installation has any account (the first-run setup is over).
+    pub async fn any_account(&self) -> Result<bool> {
+        let one: Option<i64> = with_pool!(self, pool => sqlx::query_scalar("SELECT id FROM accounts LIMIT 1")
+            .fetch_optional(pool)
+            .await?);
+        Ok(one.is_some())
+    }
+
     /// Every account of the installation, by id, with its number of users (the operator's
     /// listing).
     pub async fn accounts(&self) -> Result<Vec<AccountSummary>> {

@@ -131,7 +131,7 @@ pub struct Operator {
 }
 
 /// Equal without stopping at the first difference.
-fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+pub(crate) fn same_bytes(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
@@ -269,6 +269,18 @@ pub async fn create_account(
     address: &str,
     body: NewAccountRequest,
 ) -> Result<AccountCreated, ApiError> {
+    new_account(store, now, address, body, false).await
+}
+
+/// [`create_account`], or with `first_run` the first-run setup's: only while the installation
+/// has no account (404 otherwise), and the owner, who chose the password, need not change it.
+pub(crate) async fn new_account(
+    store: &Store,
+    now: i64,
+    address: &str,
+    body: NewAccountRequest,
+    first_run: bool,
+) -> Result<AccountCreated, ApiError> {
     let name = valid_name("name", &body.name)?;
     let email = valid_email(&body.owner_email)?;
     let owner_name = match &body.owner_name {
@@ -290,17 +302,24 @@ pub async fn create_account(
         }
     };
     let hash = hash(password.clone()).await?;
-    let mut tx = store
-        .directory()
-        .begin_new_account(&name, &Settings::default(), &department, now)
-        .await?;
+    let mut tx = if first_run {
+        store
+            .directory()
+            .begin_first_account(&name, &Settings::default(), &department, now)
+            .await?
+    } else {
+        store
+            .directory()
+            .begin_new_account(&name, &Settings::default(), &department, now)
+            .await?
+    };
     let account = tx.account_id();
     let config = tx.account().await?.config;
     let owner_role = config
         .builtin_role(BuiltinRole::Owner)
         .ok_or_else(|| ApiError::internal(&"a new account has no owner role"))?;
     let id = tx
-        .create_user(&email, &owner_name, &hash, true, true, now)
+        .create_user(&email, &owner_name, &hash, true, !first_run, now)
         .await?;
     tx.set_user_access(&User {
         id,
@@ -313,9 +332,12 @@ pub async fn create_account(
         }],
     })
     .await?;
-    let after = to_json(&serde_json::json!({
+    let mut after = to_json(&serde_json::json!({
         "name": name, "owner_id": id.0, "owner_email": email, "default_department": department,
     }));
+    if first_run && let Some(fields) = after.as_object_mut() {
+        fields.insert("first_run".into(), serde_json::json!(true));
+    }
     tx.audit(&AuditEntry {
         id: 0,
         actor: None,

@@ -24,6 +24,7 @@ pub mod permission_screens;
 pub mod roles;
 pub mod routing;
 pub mod settings;
+pub mod setup;
 pub mod tags;
 pub mod users;
 
@@ -103,6 +104,7 @@ pub(crate) fn routes() -> utoipa_axum::router::OpenApiRouter<crate::state::AppSt
         .merge(roles::routes())
         .merge(routing::routes())
         .merge(settings::routes())
+        .merge(setup::routes())
         .merge(tags::routes())
         .merge(users::routes())
 }

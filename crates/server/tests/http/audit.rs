@@ -37,6 +37,11 @@ const NOT_ADMINISTRATION: &[(&str, &str, &str)] = &[
         "/api/v1/auth/logout",
         "ends the caller's own session",
     ),
+    (
+        "post",
+        "/api/v1/setup",
+        "the first-run setup: audited as `account.create` on an empty installation (setup.rs checks the row)",
+    ),
     ("put", "/api/v1/me/availability", "an agent's own presence"),
     (
         "post",

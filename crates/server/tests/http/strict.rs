@@ -163,6 +163,13 @@ fn bases(
             ),
         ),
         (
+            ("POST", "/api/v1/setup"),
+            v(
+                "/api/v1/setup".into(),
+                json!({"code": "ABCD-EFGH-JKLM", "account_name": "L", "owner_name": "D", "owner_email": format!("s.{tag}@a.example"), "owner_password": "senha-forte-1"}),
+            ),
+        ),
+        (
             ("POST", "/api/v1/tags"),
             v("/api/v1/tags".into(), json!({"name": "T"})),
         ),

@@ -166,6 +166,8 @@ const PROBES: &[(&str, &str, &str, Use, &str, &str)] = {
     use Use::{Cursor, Id, Not};
     &[
     ("POST", "/api/v1/auth/login", "", Not, "", ""),
+    ("GET", "/api/v1/setup", "", Not, "", ""),
+    ("POST", "/api/v1/setup", "", Not, "", ""),
     ("POST", "/api/v1/auth/logout", "", Not, "", ""),
     ("GET", "/api/v1/me", "", Not, "", ""),
     ("POST", "/api/v1/me/tokens", "", Not, "", ""),
