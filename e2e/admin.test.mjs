@@ -358,10 +358,18 @@ test('a setting toggled and saved; a preset applied shows what changed', async (
   await page.getByText('Configurações salvas.').waitFor();
   assert.equal((await apiJson(context, '/api/v1/settings')).satisfaction_survey, !before.satisfaction_survey);
 
-  // Helena, with the test's department given access Equipe: the result lists the change.
+  // Helena, with the test's department given access Equipe: first what it will change, nothing
+  // written; then applied, the result lists the change; then undone as one step.
   await page.getByLabel('Predefinição').selectOption('helena');
   const access = page.getByLabel(new RegExp(`^\\s*${shared.departmentName}$`));
   await access.selectOption('team');
+  await page.getByRole('button', { name: 'Ver o que muda' }).click();
+  const preview = page.getByRole('region', { name: 'O que esta predefinição vai mudar' });
+  await preview.getByText(`${shared.departmentName}: Atendente → Equipe`).waitFor();
+  await preview.getByRole('heading', { name: 'Quem passa a ver mais ou menos' }).waitFor();
+  const unchanged = (await apiJson(context, '/api/v1/departments')).find((d) => d.id === shared.departmentId);
+  assert.equal(unchanged.access, 'agent', 'a preview writes nothing');
+  await page.screenshot({ path: `${SHOTS}admin-preset-preview.png`, fullPage: true });
   const applied = page.waitForResponse((r) => r.url().endsWith('/api/v1/presets/helena'));
   await page.getByRole('button', { name: 'Aplicar predefinição' }).click();
   assert.equal((await applied).status(), 200);
@@ -370,9 +378,12 @@ test('a setting toggled and saved; a preset applied shows what changed', async (
   assert.ok((await result.innerText()).includes(`${shared.departmentName} → Equipe`), 'the department whose access changed');
   const dept = (await apiJson(context, '/api/v1/departments')).find((d) => d.id === shared.departmentId);
   assert.equal(dept.access, 'team');
+  await page.getByRole('button', { name: 'Desfazer a predefinição Helena' }).click();
+  await page.getByText('Predefinição Helena desfeita').waitFor();
+  const back = (await apiJson(context, '/api/v1/departments')).find((d) => d.id === shared.departmentId);
+  assert.equal(back.access, 'agent', 'undone');
   // The demo back as it was, for the other tests.
   await context.request.put(`${BASE}/api/v1/settings`, { data: before, headers: { Origin: BASE } });
-  await context.request.patch(`${BASE}/api/v1/departments/${shared.departmentId}`, { data: { access: 'agent' }, headers: { Origin: BASE } });
   assert.deepEqual(await apiJson(context, '/api/v1/settings'), before);
   noProblems(page);
 });
@@ -387,7 +398,7 @@ test('the administration in English', async () => {
   await page.locator('.admin-nav').getByRole('link', { name: 'Settings', exact: true }).click();
   await page.getByRole('heading', { level: 2, name: 'Settings' }).waitFor();
   await page.getByRole('checkbox', { name: 'Satisfaction survey' }).waitFor();
-  await page.getByRole('button', { name: 'Apply preset' }).waitFor();
+  await page.getByRole('button', { name: 'See what changes' }).waitFor();
   await page.locator('.admin-nav').getByRole('link', { name: 'Who sees what?', exact: true }).click();
   await page.getByRole('heading', { level: 3, name: 'One user: what they see' }).waitFor();
   await page.getByLabel('Language').selectOption('pt-BR');

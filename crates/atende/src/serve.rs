@@ -96,7 +96,7 @@ pub async fn serve(config: Config) -> Result<()> {
     }
     // A database with no account: the browser shows the first-run setup, which asks for this
     // code (printed below), so that whoever reaches a fresh server first cannot make it theirs.
-    let setup_code = if store.directory().any_account().await? {
+    let setup_code = if store.directory().first_account().await?.is_some() {
         None
     } else {
         Some(server::secret::setup_code().map_err(|e| anyhow::anyhow!("a setup code: {e}"))?)

@@ -76,6 +76,8 @@ audit_actions! {
     RoleDelete = "role.delete", "papel excluído", "role deleted";
     SettingsUpdate = "settings.update", "configurações alteradas", "settings changed";
     PresetApply = "preset.apply", "predefinição aplicada", "preset applied";
+    PresetPreview = "preset.preview", "prévia de predefinição", "preset previewed";
+    PresetUndo = "preset.undo", "predefinição desfeita", "preset undone";
     RoutingUpdate = "routing.update", "distribuição automática alterada", "automatic assignment changed";
     ChannelList = "channel.list", "lista de canais consultada", "channel list read";
     ChannelCreate = "channel.create", "canal criado", "channel created";

@@ -82,6 +82,8 @@ mod networks;
 mod outbound;
 #[path = "http/passwords.rs"]
 mod passwords;
+#[path = "http/presets.rs"]
+mod presets;
 #[path = "http/round2.rs"]
 mod round2;
 #[path = "http/routing.rs"]

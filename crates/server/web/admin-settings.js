@@ -1,10 +1,12 @@
 // Configurações (`settings.company`): the seven account settings and routing's
-// `reassign_when_away`; Predefinições (`account.manage`): apply a preset and show what changed.
+// `reassign_when_away`; Predefinições (`account.manage`): see what a preset will change and who
+// will see more or less, apply it, see what changed, and undo it (admin-presets.js).
 
 import { get, post, put } from './api.js';
 import { h, replace } from './dom.js';
 import { t } from './i18n.js';
 import { ACCESS, accessLabel, busy, checkbox, errorText, field, heading, loadingLine, roleName, statusLine, treeOrder } from './admin-common.js';
+import { previewView, undoBox } from './admin-presets.js';
 
 const PRESETS = ['helena', 'omnichat', 'oklac', 'opa', 'zenvia'];
 
@@ -143,7 +145,25 @@ export function settingsSection(ctx) {
     const explain = h('p', { class: 'field-hint' });
     preset.addEventListener('change', renderOptions);
     const st = statusLine();
-    const submit = h('button', { type: 'submit', class: 'btn btn-primary' }, t('adm.preset.apply'));
+    const submit = h('button', { type: 'submit', class: 'btn btn-primary' }, t('adm.preview.show'));
+    const undo = undoBox(ctx, () => {
+      replace(result);
+      loadSettings();
+    });
+    // First the preview; the preset is applied only from it, with the same options.
+    async function apply(id, options, confirm) {
+      st.clear();
+      try {
+        const r = await busy(confirm, () => post(`/api/v1/presets/${id}`, options));
+        ctx.invalidate('departments', 'roles', 'users');
+        st.ok(t('adm.preset.applied', { name: t(`adm.preset.${id}`) }));
+        await showResult(r);
+        undo.refresh();
+        loadSettings();
+      } catch (err) {
+        st.error(errorText(err, await ctx.permissionLabels()));
+      }
+    }
     const form = h(
       'form',
       {
@@ -151,12 +171,14 @@ export function settingsSection(ctx) {
         onsubmit: async (e) => {
           e.preventDefault();
           st.clear();
+          const [id, options] = [preset.value, read()];
           try {
-            const r = await busy(submit, () => post(`/api/v1/presets/${preset.value}`, read()));
-            ctx.invalidate('departments', 'roles', 'users');
-            st.ok(t('adm.preset.applied', { name: t(`adm.preset.${preset.value}`) }));
-            await showResult(r);
-            loadSettings();
+            const p = await busy(submit, () => post(`/api/v1/presets/${id}/preview`, options));
+            const confirm = h('button', { type: 'button', class: 'btn btn-primary', disabled: p.refused.length > 0 }, t('adm.preview.confirm'));
+            confirm.addEventListener('click', () => apply(id, options, confirm));
+            const cancel = h('button', { type: 'button', class: 'btn btn-ghost', onclick: () => replace(result) }, t('adm.preview.cancel'));
+            replace(result, await previewView(ctx, p), h('div', { class: 'form-actions' }, confirm, cancel));
+            confirm.focus();
           } catch (err) {
             st.error(errorText(err, await ctx.permissionLabels()));
           }
@@ -197,7 +219,7 @@ export function settingsSection(ctx) {
     }
 
     renderOptions();
-    replace(presetWrap, h('h3', null, t('adm.preset.title')), h('p', { class: 'muted' }, t('adm.preset.explain')), form, result);
+    replace(presetWrap, h('h3', null, t('adm.preset.title')), h('p', { class: 'muted' }, t('adm.preset.explain')), undo.el, form, result);
   }
 
   replace(el, heading(t('adm.section.settings')), settingsWrap, presetWrap);

@@ -54,6 +54,7 @@ const pt = {
   'error.tag_exists': 'Essa etiqueta já existe. Para juntar as duas, use “Mesclar”.',
   'error.bad_tag_colour': 'Cor de etiqueta desconhecida: escolha uma das cores oferecidas.',
   'error.same_tag': 'Uma etiqueta não pode ser mesclada com ela mesma. Escolha outra.',
+  'error.nothing_to_undo': 'Não há predefinição para desfazer: nenhuma foi aplicada, ela já foi desfeita, ou configurações, departamentos, papéis ou usuários mudaram depois dela.',
   'error.bad_setup_code': 'Esse não é o código de instalação. Copie o que o servidor mostrou no terminal ao iniciar.',
   // Contacts.
   'error.bad_contact_name': 'Nome inválido: de 1 a 200 caracteres.',
@@ -150,6 +151,7 @@ const en = {
   'error.tag_exists': 'That tag exists already. To join the two, use “Merge”.',
   'error.bad_tag_colour': 'Unknown tag colour: pick one of the colours offered.',
   'error.same_tag': 'A tag cannot be merged into itself. Choose another.',
+  'error.nothing_to_undo': 'There is no preset to undo: none was applied, it was undone already, or settings, departments, roles or users changed after it.',
   'error.bad_setup_code': 'That is not the setup code. Copy the one the server showed on its console when it started.',
   // Contacts.
   'error.bad_contact_name': 'Invalid name: 1 to 200 characters.',

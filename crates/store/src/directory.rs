@@ -171,14 +171,6 @@ impl crate::Directory<'_> {
         Ok(id)
     }
 
-    /// Whether the installation has any account (the first-run setup is over).
-    pub async fn any_account(&self) -> Result<bool> {
-        let one: Option<i64> = with_pool!(self, pool => sqlx::query_scalar("SELECT id FROM accounts LIMIT 1")
-            .fetch_optional(pool)
-            .await?);
-        Ok(one.is_some())
-    }
-
     /// Every account of the installation, by id, with its number of users (the operator's
     /// listing).
     pub async fn accounts(&self) -> Result<Vec<AccountSummary>> {
@@ -341,7 +333,8 @@ impl crate::Directory<'_> {
 }
 
 impl crate::Directory<'_> {
-    /// The first account, if the database has any (the demo fills only an empty database).
+    /// The first account, if the database has any (the demo fills only an empty database; the
+    /// first-run setup is offered only before there is one).
     pub async fn first_account(&self) -> Result<Option<AccountId>> {
         let id: Option<i64> = with_pool!(self, pool => sqlx::query_scalar("SELECT MIN(id) FROM accounts").fetch_one(pool).await?);
         Ok(id.map(AccountId))

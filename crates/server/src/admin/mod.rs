@@ -15,12 +15,15 @@
 //! on the fresh account. What the caller may not see (an unknown id, an id of another account)
 //! is 404, the same bytes either way.
 
+pub mod account_change;
 pub mod accounts;
 pub mod audit_log;
 pub mod channels;
 pub mod departments;
 pub mod outbound_webhooks;
 pub mod permission_screens;
+pub mod preset_preview;
+pub mod preset_undo;
 pub mod roles;
 pub mod routing;
 pub mod settings;
@@ -104,6 +107,8 @@ pub(crate) fn routes() -> utoipa_axum::router::OpenApiRouter<crate::state::AppSt
         .merge(roles::routes())
         .merge(routing::routes())
         .merge(settings::routes())
+        .merge(preset_preview::routes())
+        .merge(preset_undo::routes())
         .merge(setup::routes())
         .merge(tags::routes())
         .merge(users::routes())

@@ -57,7 +57,7 @@ impl Validate for SettingsView {
     }
 }
 
-fn settings_view(s: &Settings) -> SettingsView {
+pub(crate) fn settings_view(s: &Settings) -> SettingsView {
     SettingsView {
         my_finished_queue: s.my_finished_queue,
         waiting_queue: s.waiting_queue.id().to_owned(),
@@ -276,7 +276,11 @@ pub(crate) fn preset(id: &str, body: Value) -> Result<Preset, ApiError> {
 
 /// Every decision the preset's changes need, each on the account as the previous ones left it;
 /// the reasons of every refusal.
-fn refusals(actor: &access::Principal, before: &Account, after: &Account) -> Vec<Reason> {
+pub(crate) fn refusals(
+    actor: &access::Principal,
+    before: &Account,
+    after: &Account,
+) -> Vec<Reason> {
     let mut work = before.clone();
     let mut missing: Vec<Reason> = Vec::new();
     let mut note = |d: access::Decision| {
@@ -364,12 +368,6 @@ pub async fn apply(
         .values()
         .filter(|u| before.users.get(&u.id).is_some_and(|b| b != *u))
         .collect();
-    let created: Vec<&access::Role> = after
-        .config
-        .roles
-        .values()
-        .filter(|r| !before.config.roles.contains_key(&r.id))
-        .collect();
     let updated: Vec<&access::Role> = after
         .config
         .roles
@@ -426,46 +424,9 @@ pub async fn apply(
         .require_in(open, &d, Some(&before_json), Some(&attempted))
         .await?;
     // Written in one transaction: settings, departments, roles, then the users' bindings.
-    if let Some((_, s)) = &report.settings {
-        open.tx.set_settings(s).await?;
-    }
-    for (d, _, _) in &report.access {
-        if let Some(dept) = after.config.departments.get(*d) {
-            open.tx.update_department(dept).await?;
-        }
-    }
-    let mut real: BTreeMap<RoleId, RoleId> = BTreeMap::new();
-    for r in &created {
-        let id = open
-            .tx
-            .create_role(&r.name, r.permissions, &r.allowed_networks)
+    let real =
+        super::account_change::write(&mut open.tx, &before, &after, state.clock.now_micros())
             .await?;
-        real.insert(r.id, id);
-    }
-    for r in &updated {
-        open.tx.update_role(r).await?;
-    }
-    for u in &rebound {
-        let mut u = (*u).clone();
-        for b in &mut u.bindings {
-            if let Some(id) = real.get(&b.role) {
-                b.role = *id;
-            }
-        }
-        open.tx.set_user_access(&u).await?;
-        let lost = before
-            .users
-            .get(&u.id)
-            .is_some_and(|b| b.bindings.iter().any(|x| !u.bindings.contains(x)));
-        if lost {
-            open.tx
-                .end_sessions(u.id, None, state.clock.now_micros())
-                .await?;
-        }
-    }
-    for r in &removed {
-        open.tx.delete_role(*r).await?;
-    }
     // The account as stored now, for the audit row and the answer.
     let now = open.tx.account().await?;
     let created_ids: Vec<RoleId> = real.values().copied().collect();

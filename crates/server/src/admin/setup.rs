@@ -42,7 +42,7 @@ pub struct SetupState {
 pub async fn status(State(state): State<AppState>) -> Result<axum::Json<SetupState>, ApiError> {
     let needed = match state.config.setup_code {
         None => false,
-        Some(_) => !state.store.directory().any_account().await?,
+        Some(_) => state.store.directory().first_account().await?.is_none(),
     };
     Ok(axum::Json(SetupState { needed }))
 }

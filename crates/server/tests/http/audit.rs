@@ -39,6 +39,11 @@ const NOT_ADMINISTRATION: &[(&str, &str, &str)] = &[
     ),
     (
         "post",
+        "/api/v1/presets/{id}/preview",
+        "a preview writes nothing (presets.rs checks it; a refusal is recorded like any)",
+    ),
+    (
+        "post",
         "/api/v1/setup",
         "the first-run setup: audited as `account.create` on an empty installation (setup.rs checks the row)",
     ),
@@ -173,7 +178,8 @@ impl Audit<'_> {
                 "POST"
                     if template.ends_with("{id}")
                         || template.ends_with("/password")
-                        || template.ends_with("/merge") =>
+                        || template.ends_with("/merge")
+                        || template.ends_with("/undo") =>
                 {
                     (before, after)
                 }
@@ -645,6 +651,20 @@ pub(crate) async fn audit_story(w: World, raw: Raw) {
         ok,
     )
     .await;
+    let t = "/api/v1/presets/undo";
+    a.once(
+        ana,
+        "POST",
+        t,
+        t,
+        Some(json!({})),
+        403,
+        "preset.undo",
+        denied,
+    )
+    .await;
+    a.once(dona, "POST", t, t, Some(json!({})), 200, "preset.undo", ok)
+        .await;
 
     // Every write of the document is either audited above or named as not administration.
     let doc = request(w.addr, "GET", "/api/openapi.json", &[], None)

@@ -203,6 +203,13 @@ fn bases(
             ),
         ),
         (
+            ("POST", "/api/v1/presets/{id}/preview"),
+            v(
+                "/api/v1/presets/zenvia/preview".into(),
+                json!({"shared_inbox": true, "assignment": "manual"}),
+            ),
+        ),
+        (
             ("POST", "/api/v1/presets/{id}"),
             v(
                 "/api/v1/presets/zenvia".into(),

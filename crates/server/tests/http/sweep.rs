@@ -269,6 +269,10 @@ const PROBES: &[(&str, &str, &str, Use, &str, &str)] = {
     ("PATCH", "/api/v1/roles/{id}", "path:id", Id(Role), "/api/v1/roles/X", r#"{"name":"Varredura","permissions":[]}"#),
     ("DELETE", "/api/v1/roles/{id}", "path:id", Id(Role), "/api/v1/roles/X", ""),
     ("POST", "/api/v1/presets/{id}", "path:id", Not, "", ""),
+    ("POST", "/api/v1/presets/{id}/preview", "path:id", Not, "", ""),
+    ("POST", "/api/v1/presets/{id}/preview", "body:access{}", Id(Department), "/api/v1/presets/helena/preview", r#"{"access":{"X":"agent"}}"#),
+    ("GET", "/api/v1/presets/undo", "", Not, "", ""),
+    ("POST", "/api/v1/presets/undo", "", Not, "", ""),
     // `helena`'s options name departments (an object keyed by id: not in the document).
     ("POST", "/api/v1/presets/{id}", "body:access{}", Id(Department), "/api/v1/presets/helena", r#"{"access":{"X":"agent"}}"#),
     ("GET", "/api/v1/audit", "query:before", Cursor(Audit), "/api/v1/audit?before=X", ""),
