@@ -89,6 +89,8 @@ audit_actions! {
     WebhookUpdate = "webhook.update", "webhook alterado", "webhook changed";
     WebhookDelete = "webhook.delete", "webhook excluído", "webhook deleted";
     WebhookDeliveries = "webhook.deliveries", "entregas de webhook consultadas", "webhook deliveries read";
+    WebhookTest = "webhook.test", "evento de teste enviado ao webhook", "test event sent to a webhook";
+    WebhookRedeliver = "webhook.redeliver", "entrega de webhook reenviada", "webhook delivery sent again";
     TagCreate = "tag.create", "etiqueta da empresa criada", "company tag created";
     TagDelete = "tag.delete", "etiqueta da empresa removida", "company tag removed";
     TagUpdate = "tag.update", "etiqueta da empresa renomeada ou recolorida", "company tag renamed or recoloured";

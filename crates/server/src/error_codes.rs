@@ -78,6 +78,8 @@ codes! {
     TAG_EXISTS = "tag_exists": "The tag exists already.";
     BAD_TAG_COLOUR = "bad_tag_colour": "A tag's colour is one of the palette's names.";
     SAME_TAG = "same_tag": "A tag cannot be merged into itself.";
+    WEBHOOK_PAUSED = "webhook_paused": "The webhook is paused.";
+    DELIVERY_PENDING = "delivery_pending": "The delivery is still being delivered.";
     NOTHING_TO_UNDO = "nothing_to_undo": "No preset can be undone now.";
     BAD_SETUP_CODE = "bad_setup_code": "Not the setup code the server printed when it started.";
     // Contacts.

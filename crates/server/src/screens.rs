@@ -26,6 +26,7 @@ const OFFERS: &[Offer] = &[
             Permission::AccountManage,
             Permission::AuditView,
             Permission::SettingsIntegrations,
+            Permission::SettingsWebhooks,
         ],
     },
     Offer {
@@ -67,6 +68,10 @@ const OFFERS: &[Offer] = &[
     Offer {
         id: "channels.open",
         any_of: &[Permission::SettingsIntegrations],
+    },
+    Offer {
+        id: "webhooks.open",
+        any_of: &[Permission::SettingsWebhooks],
     },
     Offer {
         id: "audit.open",

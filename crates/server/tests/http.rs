@@ -102,6 +102,8 @@ mod sweep;
 mod tags;
 #[path = "http/two_accounts.rs"]
 mod two_accounts;
+#[path = "http/webhook_actions.rs"]
+mod webhook_actions;
 #[path = "http/webhook_principal.rs"]
 mod webhook_principal;
 #[path = "http/webhooks.rs"]

@@ -16,6 +16,7 @@ import { settingsSection } from './admin-settings.js';
 import { tagsSection } from './admin-tags.js';
 import { usersSection } from './admin-users.js';
 import { viewersSection } from './admin-viewers.js';
+import { webhooksSection } from './admin-webhooks.js';
 import { langSwitch } from './login.js';
 
 /** The sections, in order, with the server's offer that opens each (`null`: every user). */
@@ -26,6 +27,7 @@ export const SECTIONS = [
   { id: 'tags', offer: 'tags.open', build: tagsSection },
   { id: 'settings', offer: 'settings.open', build: settingsSection },
   { id: 'channels', offer: 'channels.open', build: channelsSection },
+  { id: 'webhooks', offer: 'webhooks.open', build: webhooksSection },
   { id: 'audit', offer: 'audit.open', build: auditSection },
   { id: 'viewers', offer: 'viewers.open', build: viewersSection },
 ];

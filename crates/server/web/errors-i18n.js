@@ -54,6 +54,8 @@ const pt = {
   'error.tag_exists': 'Essa etiqueta já existe. Para juntar as duas, use “Mesclar”.',
   'error.bad_tag_colour': 'Cor de etiqueta desconhecida: escolha uma das cores oferecidas.',
   'error.same_tag': 'Uma etiqueta não pode ser mesclada com ela mesma. Escolha outra.',
+  'error.webhook_paused': 'O webhook está pausado. Retome-o para enviar ou reenviar.',
+  'error.delivery_pending': 'Esta entrega ainda está em andamento. Espere ela dar certo ou falhar para reenviar.',
   'error.nothing_to_undo': 'Não há predefinição para desfazer: nenhuma foi aplicada, ela já foi desfeita, ou configurações, departamentos, papéis ou usuários mudaram depois dela.',
   'error.bad_setup_code': 'Esse não é o código de instalação. Copie o que o servidor mostrou no terminal ao iniciar.',
   // Contacts.
@@ -151,6 +153,8 @@ const en = {
   'error.tag_exists': 'That tag exists already. To join the two, use “Merge”.',
   'error.bad_tag_colour': 'Unknown tag colour: pick one of the colours offered.',
   'error.same_tag': 'A tag cannot be merged into itself. Choose another.',
+  'error.webhook_paused': 'The webhook is paused. Resume it to send or resend.',
+  'error.delivery_pending': 'This delivery is still in progress. Wait for it to succeed or fail to send it again.',
   'error.nothing_to_undo': 'There is no preset to undo: none was applied, it was undone already, or settings, departments, roles or users changed after it.',
   'error.bad_setup_code': 'That is not the setup code. Copy the one the server showed on its console when it started.',
   // Contacts.

@@ -429,6 +429,77 @@ impl crate::Webhooks<'_> {
         Ok(())
     }
 
+    /// Queues a delivery that is not an event of the log (a test event) for an active
+    /// webhook, due now; answers its id (`NotFound("webhook")`: no such webhook of the account,
+    /// or it is paused).
+    pub async fn enqueue_one(
+        &self,
+        account: AccountId,
+        webhook: i64,
+        d: &NewDelivery,
+        now: i64,
+    ) -> Result<i64> {
+        let id: Option<i64> = with_pool!(self, pool => sqlx::query_scalar(
+            "INSERT INTO webhook_deliveries (webhook_id, account_id, event_id, event_type, payload, status, attempts, \
+             next_attempt_at, created_at) SELECT id, account_id, $3, $4, $5, 'pending', 0, $6, $6 FROM webhooks \
+             WHERE id = $1 AND account_id = $2 AND active = 1 ON CONFLICT (webhook_id, event_id) DO NOTHING RETURNING id",
+        )
+        .bind(webhook)
+        .bind(account.0)
+        .bind(d.event_id)
+        .bind(&d.event_type)
+        .bind(&d.payload)
+        .bind(now)
+        .fetch_optional(pool)
+        .await?);
+        id.ok_or(StoreError::NotFound("webhook"))
+    }
+
+    /// One delivery of a webhook of the account.
+    pub async fn delivery(
+        &self,
+        account: AccountId,
+        webhook: i64,
+        delivery: i64,
+    ) -> Result<Option<DeliveryRecord>> {
+        let sql = format!(
+            "SELECT {DELIVERY_COLUMNS} FROM webhook_deliveries WHERE id = $1 AND webhook_id = $2 AND account_id = $3"
+        );
+        with_pool!(self, pool => {
+            let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(delivery)
+                .bind(webhook)
+                .bind(account.0)
+                .fetch_optional(pool)
+                .await?;
+            row.as_ref().map(delivery_from).transpose()
+        })
+    }
+
+    /// Queues a finished delivery (delivered or failed) again, due now, with its id and payload
+    /// and a new cycle of attempts; `false` when it is still pending (nothing to do) or not
+    /// found.
+    pub async fn redeliver(
+        &self,
+        account: AccountId,
+        webhook: i64,
+        delivery: i64,
+        now: i64,
+    ) -> Result<bool> {
+        let done = with_pool!(self, pool => sqlx::query(
+            "UPDATE webhook_deliveries SET status = 'pending', attempts = 0, next_attempt_at = $1, delivered_at = NULL \
+             WHERE id = $2 AND webhook_id = $3 AND account_id = $4 AND status <> 'pending'",
+        )
+        .bind(now)
+        .bind(delivery)
+        .bind(webhook)
+        .bind(account.0)
+        .execute(pool)
+        .await?
+        .rows_affected());
+        Ok(done > 0)
+    }
+
     /// A webhook's delivery log, newest first: deliveries with an id below `before` (all when
     /// `None`), at most `limit`.
     pub async fn webhook_deliveries(

@@ -30,6 +30,7 @@ pub mod settings;
 pub mod setup;
 pub mod tags;
 pub mod users;
+pub mod webhook_actions;
 
 use crate::error_codes as codes;
 use serde::Serialize;
@@ -112,4 +113,5 @@ pub(crate) fn routes() -> utoipa_axum::router::OpenApiRouter<crate::state::AppSt
         .merge(setup::routes())
         .merge(tags::routes())
         .merge(users::routes())
+        .merge(webhook_actions::routes())
 }

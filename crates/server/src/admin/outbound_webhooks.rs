@@ -354,7 +354,8 @@ pub struct DeliveryView {
     pub id: i64,
     /// The event id (the payload's `id`).
     pub event_id: i64,
-    /// `conversation.created`, `conversation.updated`, `message.created` or `message.updated`.
+    /// `conversation.created`, `conversation.updated`, `message.created`, `message.updated` or
+    /// `webhook.test` (a test event, with no conversation).
     pub event_type: String,
     /// `pending`, `delivered` or `failed`.
     pub status: String,

@@ -16,7 +16,7 @@ pub const SCREENS: &[(&str, bool)] = &[
     ("settings", true),
     ("channels", true),
     ("audit", true),
-    ("webhooks", false),
+    ("webhooks", true),
     ("templates", false),
     ("quick_replies", false),
     ("user_tags", false),

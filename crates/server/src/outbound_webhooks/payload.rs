@@ -51,3 +51,12 @@ pub fn payload(
     }
     Value::Object(body)
 }
+
+/// The type of the event "Enviar evento de teste" sends: it carries no conversation, only
+/// `id` (negative: no event of the log has it), `type`, `account_id`, `at` and `test: true`.
+pub const TEST_EVENT: &str = "webhook.test";
+
+/// The JSON body of a test event.
+pub fn test_payload(id: i64, account: access::AccountId, at: i64) -> Value {
+    json!({"id": id, "type": TEST_EVENT, "account_id": account.0, "at": at, "test": true})
+}

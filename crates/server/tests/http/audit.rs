@@ -24,6 +24,8 @@ mod contacts;
 mod tags;
 #[path = "audit/unchanged.rs"]
 mod unchanged;
+#[path = "audit/webhook_actions.rs"]
+mod webhook_actions;
 
 /// Writes that are not administration, each with the reason.
 const NOT_ADMINISTRATION: &[(&str, &str, &str)] = &[
@@ -179,7 +181,8 @@ impl Audit<'_> {
                     if template.ends_with("{id}")
                         || template.ends_with("/password")
                         || template.ends_with("/merge")
-                        || template.ends_with("/undo") =>
+                        || template.ends_with("/undo")
+                        || template.ends_with("/redeliver") =>
                 {
                     (before, after)
                 }
@@ -530,6 +533,7 @@ pub(crate) async fn audit_story(w: World, raw: Raw) {
     let hook = r.json()["id"].as_i64().unwrap();
     let secret = r.json()["secret"].as_str().unwrap().to_owned();
     assert!(!row.to_string().contains(&secret), "{row}");
+    let delivery = webhook_actions::sent_and_paused(&mut a, hook, dona, ana).await;
     let t = "/api/v1/webhooks/{id}";
     let p = format!("/api/v1/webhooks/{hook}");
     a.once(
@@ -554,6 +558,7 @@ pub(crate) async fn audit_story(w: World, raw: Raw) {
         ok,
     )
     .await;
+    webhook_actions::resumed_and_resent(&mut a, (hook, delivery), dona, ana).await;
     a.once(ana, "DELETE", t, &p, None, 403, "webhook.delete", denied)
         .await;
     a.once(dona, "DELETE", t, &p, None, 204, "webhook.delete", ok)

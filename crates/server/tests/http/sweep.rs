@@ -291,6 +291,9 @@ const PROBES: &[(&str, &str, &str, Use, &str, &str)] = {
     ("GET", "/api/v1/webhooks/{id}/deliveries", "path:id", Id(Webhook), "/api/v1/webhooks/X/deliveries", ""),
     ("GET", "/api/v1/webhooks/{id}/deliveries", "query:before", Cursor(Delivery), "/api/v1/webhooks/HOOK/deliveries?before=X", ""),
     ("GET", "/api/v1/webhooks/{id}/deliveries", "query:limit", Not, "", ""),
+    ("POST", "/api/v1/webhooks/{id}/test", "path:id", Id(Webhook), "/api/v1/webhooks/X/test", ""),
+    ("POST", "/api/v1/webhooks/{id}/deliveries/{delivery}/redeliver", "path:id", Id(Webhook), "/api/v1/webhooks/X/deliveries/1/redeliver", ""),
+    ("POST", "/api/v1/webhooks/{id}/deliveries/{delivery}/redeliver", "path:delivery", Id(Delivery), "/api/v1/webhooks/HOOK/deliveries/X/redeliver", ""),
     // Live events: see `events_from_b_positions` (a stream does not end).
     ("GET", "/api/v1/events", "query:after", Not, "", ""),
     // The generic channel's own message id (checked apart: B's through A's channel is A's).

@@ -64,6 +64,15 @@ impl Receiver {
             .collect()
     }
 
+    /// Answers every request to `hook` with `status` from now on (`None`: 200 again).
+    pub(crate) fn answer(&self, hook: &str, status: Option<u16>) {
+        let mut always = self.always.lock().unwrap();
+        match status {
+            Some(s) => always.insert(hook.to_owned(), s),
+            None => always.remove(hook),
+        };
+    }
+
     /// Waits for a request to `hook` whose payload satisfies `what`.
     pub(crate) async fn expect(&self, hook: &str, what: impl Fn(&Value) -> bool) -> Hit {
         let deadline = tokio::time::Instant::now() + LONG;
@@ -151,7 +160,7 @@ fn expected_signature(secret: &str, body: &str) -> String {
 }
 
 /// Checks a delivery's headers and signature; returns its payload.
-fn verified(hit: &Hit, secret: &str) -> Value {
+pub(crate) fn verified(hit: &Hit, secret: &str) -> Value {
     assert_eq!(hit.header("content-type"), "application/json");
     assert_eq!(
         hit.header("x-atende-signature-256"),
@@ -165,7 +174,7 @@ fn verified(hit: &Hit, secret: &str) -> Value {
 }
 
 /// Waits until a webhook's log has a delivery of this type in a final state; returns it.
-async fn logged(
+pub(crate) async fn logged(
     addr: SocketAddr,
     cookie: &str,
     hook: i64,
