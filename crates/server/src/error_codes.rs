@@ -107,6 +107,7 @@ codes! {
     DEPARTMENT_HAS_CHILDREN = "department_has_children": "The department has child departments (`params.count`).";
     DEPARTMENT_HAS_CONVERSATIONS = "department_has_conversations": "The department has conversations.";
     DEPARTMENT_HAS_BINDINGS = "department_has_bindings": "Role bindings are scoped to the department (`params.count`).";
+    DEPARTMENT_HAS_CHANNELS = "department_has_channels": "Channels land in the department (`params.count`).";
     BAD_ACCESS = "bad_access": "No such department access.";
     BAD_SETTING = "bad_setting": "A setting's value is wrong.";
     BAD_NETWORK = "bad_network": "Not a network address (`params.value`).";

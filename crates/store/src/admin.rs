@@ -405,6 +405,18 @@ impl AdminTx {
                     format!("{bindings} role binding(s) are scoped to the department: change those users' roles first"),
                 ));
             }
+            let channels: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM channels WHERE account_id = $1 AND department_id = $2")
+                .bind(account.0)
+                .bind(d.0)
+                .fetch_one(&mut *conn)
+                .await?;
+            if channels > 0 {
+                return Err(StoreError::conflict_counting(
+                    "department_has_channels",
+                    channels,
+                    format!("{channels} channel(s) land in the department: point them to another department first"),
+                ));
+            }
             sqlx::query("DELETE FROM memberships WHERE account_id = $1 AND department_id = $2")
                 .bind(account.0)
                 .bind(d.0)

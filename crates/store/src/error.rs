@@ -49,6 +49,7 @@ pub const CONFLICT_CODES: &[&str] = &[
     "department_has_children",
     "department_has_conversations",
     "department_has_bindings",
+    "department_has_channels",
     "tag_exists",
     "same_tag",
     "phone_taken",

@@ -75,11 +75,28 @@ pub(super) async fn story_rest(w: &World, c: Carried) {
                 .await
         }
     };
+    // A department a channel lands in (and nothing else).
+    let landing = create("Entrada do site", None).await;
+    let mut tx = w.store.directory().begin_admin(w.a).await.unwrap();
+    tx.create_channel(
+        store::ChannelKind::Generic,
+        &store::ChannelWrite {
+            name: "Site",
+            department: Some(access::DepartmentId(landing)),
+            active: true,
+            ..store::ChannelWrite::default()
+        },
+        0,
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
     // Each refusal has its own code; the web says it in the user's language.
     for (id, why, code) in [
         (norte, "child", "department_has_children"),
         (fin, "conversations", "department_has_conversations"),
         (w.geral.0, "default", "default_department"),
+        (landing, "channel", "department_has_channels"),
     ] {
         let r = del(id).await;
         assert_eq!((r.status, r.code().as_str()), (409, code), "{why}");
