@@ -9,29 +9,10 @@
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { createServer } from 'node:http';
 import { test } from 'node:test';
-import { BASE, PHONE, SHOTS, STAMP, apiJson, apiPost, loggedIn, noProblems, unlabelledFields } from './helpers.mjs';
+import { BASE, PHONE, SHOTS, STAMP, apiJson, apiPost, fakeGraph, loggedIn, noProblems, unlabelledFields } from './helpers.mjs';
 
 const FIXTURES = new URL('../crates/server/tests/fixtures/', import.meta.url);
-
-/** A fake Graph API: `GET /v21.0/{number}` answers the number for `token` while `graph.ok`, else Meta's 401. */
-async function fakeGraph(number, token) {
-  const graph = { ok: true };
-  graph.server = createServer((req, res) => {
-    const [, version, id] = req.url.split('?')[0].split('/');
-    res.setHeader('connection', 'close');
-    if (graph.ok && req.headers.authorization === `Bearer ${token}` && version === 'v21.0' && id === number) {
-      res.writeHead(200, { 'content-type': 'application/json' });
-      return res.end(JSON.stringify({ id: number, display_phone_number: '+55 11 4000-0000' }));
-    }
-    res.writeHead(401, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ error: { message: 'Invalid OAuth access token.', type: 'OAuthException', code: 190 } }));
-  });
-  await new Promise((resolve) => graph.server.listen(0, '127.0.0.1', resolve));
-  graph.base = `http://127.0.0.1:${graph.server.address().port}/v21.0`;
-  return graph;
-}
 
 const card = (page, name) => page.locator('.channel-card').filter({ has: page.getByRole('heading', { level: 3, name }) });
 

@@ -5,6 +5,7 @@
 
 import assert from 'node:assert/strict';
 import { mkdir } from 'node:fs/promises';
+import { createServer } from 'node:http';
 import { after, before } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
@@ -133,4 +134,22 @@ export async function unlabelledFields(root) {
       .filter((f) => !f.labels?.length && !f.getAttribute('aria-label') && !f.getAttribute('aria-labelledby'))
       .map((f) => f.outerHTML),
   );
+}
+
+/** A fake Graph API: `GET /v21.0/{number}` answers the number for `token` while `graph.ok`, else Meta's 401. */
+export async function fakeGraph(number, token) {
+  const graph = { ok: true };
+  graph.server = createServer((req, res) => {
+    const [, version, id] = req.url.split('?')[0].split('/');
+    res.setHeader('connection', 'close');
+    if (graph.ok && req.headers.authorization === `Bearer ${token}` && version === 'v21.0' && id === number) {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      return res.end(JSON.stringify({ id: number, display_phone_number: '+55 11 4000-0000' }));
+    }
+    res.writeHead(401, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ error: { message: 'Invalid OAuth access token.', type: 'OAuthException', code: 190 } }));
+  });
+  await new Promise((resolve) => graph.server.listen(0, '127.0.0.1', resolve));
+  graph.base = `http://127.0.0.1:${graph.server.address().port}/v21.0`;
+  return graph;
 }

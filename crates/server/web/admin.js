@@ -13,6 +13,7 @@ import { channelsSection } from './admin-channels.js';
 import { departmentsSection } from './admin-departments.js';
 import { rolesSection } from './admin-roles.js';
 import { settingsSection } from './admin-settings.js';
+import { startSection } from './admin-start.js';
 import { tagsSection } from './admin-tags.js';
 import { usersSection } from './admin-users.js';
 import { viewersSection } from './admin-viewers.js';
@@ -21,6 +22,7 @@ import { langSwitch } from './login.js';
 
 /** The sections, in order, with the server's offer that opens each (`null`: every user). */
 export const SECTIONS = [
+  { id: 'start', offer: 'account.edit', build: startSection },
   { id: 'departments', offer: null, build: departmentsSection },
   { id: 'users', offer: 'users.open', build: usersSection },
   { id: 'roles', offer: 'roles.open', build: rolesSection },

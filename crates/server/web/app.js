@@ -87,7 +87,7 @@ async function boot() {
         show(() =>
           setupScreen(root, {
             onDone: (me) => {
-              location.hash = '#/admin/settings';
+              location.hash = '#/admin/start';
               enter(me);
             },
           }),
