@@ -53,6 +53,9 @@ test('tags: the owner creates, renames, recolours, merges and removes tags; an a
   assert.equal((await unknown.json()).error.code, 'unknown_tag');
   const tagged = await apiPost(ana.context, `/api/v1/conversations/${id}/tag`, { tag: name });
   assert.ok(tagged.tags.includes(name));
+  // In the pane, the tag is drawn in its colour.
+  await ana.page.goto(`/#/mine/${id}`);
+  await ana.page.locator(`.tags .tag.tag-c-blue`).filter({ hasText: name }).waitFor();
   await page.reload();
   await row(page, name).getByText('1 atendimento', { exact: true }).waitFor();
 

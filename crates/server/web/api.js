@@ -179,7 +179,8 @@ export const api = {
   messagesBefore: (id, before, limit = 100) =>
     get(`/api/v1/conversations/${encodeURIComponent(id)}/messages${query({ before, limit })}`),
   directory: () => get('/api/v1/directory'),
-  tags: () => get('/api/v1/tags').then((all) => all.map((tag) => tag.name)),
+  /** The company's tags with their colours. */
+  tagList: () => get('/api/v1/tags'),
   transferTargets: (id) => get(`/api/v1/conversations/${encodeURIComponent(id)}/transfer_targets`),
   act: (id, action, body) =>
     post(`/api/v1/conversations/${encodeURIComponent(id)}/${action}`, body ?? {}),

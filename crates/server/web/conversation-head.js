@@ -18,8 +18,8 @@ export function backLink(ctx) {
 }
 
 /**
- * The head's nodes for state `s`. `ctx` is the pane's (me, deptName, userName, departments,
- * backHref); `cb`: act(action, body, opts), setForm(form), redrawHead().
+ * The head's nodes for state `s`. `ctx` is the pane's (me, deptName, userName, tagColour,
+ * departments, backHref); `cb`: act(action, body, opts), setForm(form), redrawHead().
  */
 export function headContent(s, ctx, cb) {
   const d = s.detail;
@@ -52,7 +52,7 @@ export function headContent(s, ctx, cb) {
     ),
     meta,
     historyBlock(s, ctx, cb.redrawHead),
-    d.details_hidden ? null : tagsRow(s, cb),
+    d.details_hidden ? null : tagsRow(s, ctx, cb),
     actionsRow(s, ctx, cb),
   ];
 }
@@ -61,13 +61,13 @@ function metaItem(label, value, cls) {
   return h('div', { class: `meta-item ${cls || ''}` }, h('dt', { class: 'visually-hidden' }, label), h('dd', null, value));
 }
 
-function tagsRow(s, { act, setForm }) {
+function tagsRow(s, ctx, { act, setForm }) {
   const d = s.detail;
   const canUntag = allowed(s, 'untag');
   const chips = d.tags.map((tag) =>
     h(
       'li',
-      { class: 'tag' },
+      { class: `tag tag-c-${ctx.tagColour?.(tag) ?? 'gray'}` },
       h('span', null, tag),
       canUntag
         ? h(

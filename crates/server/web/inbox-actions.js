@@ -207,11 +207,11 @@ export function createActions(s, view, pane, { onLogout, onSessionEnded }) {
         api.departments(),
         api.availability().catch(() => null),
         api.directory().catch(() => []),
-        api.tags().catch(() => []),
+        api.tagList().catch(() => []),
       ]);
       if (destroyed) return;
-      setAccount(s, { departments, availability, directory });
-      view.setTags(tags);
+      setAccount(s, { departments, availability, directory, tags });
+      view.setTags(tags.map((tag) => tag.name));
     } catch (err) {
       if (err instanceof ApiError && err.status === 401) return;
       toast(describe(err), 'error');

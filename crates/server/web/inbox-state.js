@@ -51,8 +51,9 @@ export function blank(me) {
 }
 
 /** Takes the account's data read at start (or again after an access change). */
-export function setAccount(s, { departments, availability, directory }) {
+export function setAccount(s, { departments, availability, directory, tags = [] }) {
   s.names = new Map(directory.map((u) => [u.id, u.name]));
+  s.tagColours = new Map(tags.map((tag) => [tag.name, tag.colour]));
   s.departments = departments;
   s.deptById = new Map(departments.map((d) => [d.id, d]));
   s.availability = availability?.availability ?? null;
@@ -60,6 +61,9 @@ export function setAccount(s, { departments, availability, directory }) {
 
 /** A department's name (`#id` when unknown). */
 export const deptName = (s, id) => s.deptById.get(id)?.name ?? `#${id}`;
+
+/** A company tag's colour (a palette name of tags.css; `gray` when unknown). */
+export const tagColour = (s, name) => s.tagColours?.get(name) ?? 'gray';
 
 /** A user's name (null: unknown). */
 export const userName = (s, id) => s.names.get(id) ?? null;

@@ -9,7 +9,7 @@ import { onLangChange } from './i18n.js';
 import { replace } from './dom.js';
 import { connect } from './live.js';
 import { createActions } from './inbox-actions.js';
-import { blank, deptName, orderedDepartments, userName } from './inbox-state.js';
+import { blank, deptName, orderedDepartments, tagColour, userName } from './inbox-state.js';
 import { createView } from './inbox-view.js';
 
 export { TABS } from './inbox-state.js';
@@ -26,6 +26,7 @@ export function inboxScreen(root, { me, onLogout, onSessionEnded }) {
     departments: () => orderedDepartments(s),
     deptName: (id) => deptName(s, id),
     userName: (id) => userName(s, id),
+    tagColour: (name) => tagColour(s, name),
     backHref: () => `#/${s.tab}`,
     onGone: (id, notFound) => actions.paneGone(id, notFound),
     onUpdated: () => actions.scheduleRefresh(),
