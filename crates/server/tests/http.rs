@@ -403,6 +403,22 @@ async fn get(w: &World, cookie: &str, path: &str) -> Response {
     request(w.addr, "GET", path, &[("Cookie", cookie)], None).await
 }
 
+/// A JSON request with any method; the status and the body read as JSON (`Null` when empty).
+async fn send_json(w: &World, cookie: &str, method: &str, path: &str, body: Value) -> (u16, Value) {
+    let r = request(
+        w.addr,
+        method,
+        path,
+        &[("Cookie", cookie)],
+        Some(&body.to_string()),
+    )
+    .await;
+    (
+        r.status,
+        serde_json::from_str(&r.body).unwrap_or(Value::Null),
+    )
+}
+
 async fn post(w: &World, cookie: &str, path: &str, body: Value) -> Response {
     request(
         w.addr,

@@ -26,7 +26,24 @@ export function field(label, input, hint) {
   return h('div', { class: 'field' }, h('label', { for: id }, label), input, hintEl);
 }
 
-export function brand() {
+/**
+ * A page outside the inbox (login, password change, first-run setup): the language switch
+ * (and `top`, such as a logout button) above a card with the brand, `title`, `subtitle` and
+ * `content`.
+ */
+export function authPage(root, { id, title, subtitle, top = null }, ...content) {
+  replace(
+    root,
+    h(
+      'main',
+      { class: 'auth' },
+      h('div', { class: 'auth-top' }, langSwitch(), top),
+      h('section', { class: 'auth-card', 'aria-labelledby': id }, brand(), h('h1', { id }, title), h('p', { class: 'auth-subtitle' }, subtitle), ...content),
+    ),
+  );
+}
+
+function brand() {
   return h(
     'div',
     { class: 'auth-brand' },
@@ -128,22 +145,7 @@ export function loginScreen(root, { onLoggedIn, notice = '' }) {
       }
     });
 
-    replace(
-      root,
-      h(
-        'main',
-        { class: 'auth' },
-        h('div', { class: 'auth-top' }, langSwitch()),
-        h(
-          'section',
-          { class: 'auth-card', 'aria-labelledby': 'login-title' },
-          brand(),
-          h('h1', { id: 'login-title' }, t('login.title')),
-          h('p', { class: 'auth-subtitle' }, t('login.subtitle')),
-          form,
-        ),
-      ),
-    );
+    authPage(root, { id: 'login-title', title: t('login.title'), subtitle: t('login.subtitle') }, form);
     (email ? passwordInput : emailInput).focus();
   }
 
@@ -220,22 +222,7 @@ export function passwordScreen(root, { me, onChanged, onLogout }) {
       },
       t('header.logout'),
     );
-    replace(
-      root,
-      h(
-        'main',
-        { class: 'auth' },
-        h('div', { class: 'auth-top' }, langSwitch(), logout),
-        h(
-          'section',
-          { class: 'auth-card', 'aria-labelledby': 'password-title' },
-          brand(),
-          h('h1', { id: 'password-title' }, t('password.title')),
-          h('p', { class: 'auth-subtitle' }, t('password.explain')),
-          form,
-        ),
-      ),
-    );
+    authPage(root, { id: 'password-title', title: t('password.title'), subtitle: t('password.explain'), top: logout }, form);
     current.focus();
   }
 

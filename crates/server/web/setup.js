@@ -5,9 +5,9 @@
 // a preset, the departments, the agents and the first channel, each on its own screen.
 
 import { ApiError, describe, post } from './api.js';
-import { h, replace } from './dom.js';
+import { h } from './dom.js';
 import { addStrings, onLangChange, t } from './i18n.js';
-import { brand, field, langSwitch } from './login.js';
+import { authPage, field } from './login.js';
 
 addStrings(
   {
@@ -98,22 +98,7 @@ export function setupScreen(root, { onDone }) {
         if (wrong) fields.code.focus();
       }
     });
-    replace(
-      root,
-      h(
-        'main',
-        { class: 'auth' },
-        h('div', { class: 'auth-top' }, langSwitch()),
-        h(
-          'section',
-          { class: 'auth-card', 'aria-labelledby': 'setup-title' },
-          brand(),
-          h('h1', { id: 'setup-title' }, t('setup.title')),
-          h('p', { class: 'auth-subtitle' }, t('setup.subtitle')),
-          form,
-        ),
-      ),
-    );
+    authPage(root, { id: 'setup-title', title: t('setup.title'), subtitle: t('setup.subtitle') }, form);
     fields.code.focus();
   }
 

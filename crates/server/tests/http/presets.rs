@@ -7,23 +7,7 @@
 
 use serde_json::{Value, json};
 
-use super::{World, get, login, on_postgres, on_sqlite, post, start};
-use crate::common::request;
-
-async fn send(w: &World, cookie: &str, method: &str, path: &str, body: Value) -> (u16, Value) {
-    let r = request(
-        w.addr,
-        method,
-        path,
-        &[("Cookie", cookie)],
-        Some(&body.to_string()),
-    )
-    .await;
-    (
-        r.status,
-        serde_json::from_str(&r.body).unwrap_or(Value::Null),
-    )
-}
+use super::{World, get, login, on_postgres, on_sqlite, post, send_json, start};
 
 /// What `who` (a user id) sees in all, as the access explorer counts it for the owner.
 async fn sees(w: &World, dona: &str, who: access::UserId) -> u64 {
@@ -67,7 +51,7 @@ async fn presets_story(w: World) {
         .unwrap();
 
     // An agent may neither preview nor undo.
-    let (status, _) = send(
+    let (status, _) = send_json(
         &w,
         &ana,
         "POST",
@@ -76,7 +60,7 @@ async fn presets_story(w: World) {
     )
     .await;
     assert_eq!(status, 403);
-    let (status, _) = send(&w, &ana, "POST", "/api/v1/presets/undo", json!({})).await;
+    let (status, _) = send_json(&w, &ana, "POST", "/api/v1/presets/undo", json!({})).await;
     assert_eq!(status, 403);
 
     // The preview: what changes, who sees more; nothing written.
@@ -112,7 +96,7 @@ async fn presets_story(w: World) {
         "the largest change first: {p}"
     );
     assert_eq!(access_of(&w, &dona, w.suporte).await, "agent");
-    let (status, body) = send(&w, &dona, "POST", "/api/v1/presets/undo", json!({})).await;
+    let (status, body) = send_json(&w, &dona, "POST", "/api/v1/presets/undo", json!({})).await;
     assert_eq!(
         (status, body["error"]["code"].clone()),
         (409, json!("nothing_to_undo")),
@@ -129,13 +113,13 @@ async fn presets_story(w: World) {
         (json!(true), json!("helena")),
         "{u}"
     );
-    let (status, body) = send(&w, &dona, "POST", "/api/v1/presets/undo", json!({})).await;
+    let (status, body) = send_json(&w, &dona, "POST", "/api/v1/presets/undo", json!({})).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(access_of(&w, &dona, w.suporte).await, "agent");
     assert_eq!(sees(&w, &dona, w.bia).await, bia_now);
     let audit = get(&w, &dona, "/api/v1/audit?limit=1").await.json();
     assert_eq!(audit["items"][0]["action"], "preset.undo", "{audit}");
-    let (status, _) = send(&w, &dona, "POST", "/api/v1/presets/undo", json!({})).await;
+    let (status, _) = send_json(&w, &dona, "POST", "/api/v1/presets/undo", json!({})).await;
     assert_eq!(status, 409, "undone once");
 
     // Opa!: roles created and users rebound, all undone.
@@ -144,7 +128,7 @@ async fn presets_story(w: World) {
     let r = post(&w, &dona, "/api/v1/presets/opa", json!({})).await;
     assert_eq!(r.status, 200, "{}", r.body);
     assert_ne!(get(&w, &dona, "/api/v1/roles").await.json(), roles_before);
-    let (status, body) = send(&w, &dona, "POST", "/api/v1/presets/undo", json!({})).await;
+    let (status, body) = send_json(&w, &dona, "POST", "/api/v1/presets/undo", json!({})).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(get(&w, &dona, "/api/v1/roles").await.json(), roles_before);
     assert_eq!(get(&w, &dona, "/api/v1/users").await.json(), users_before);
@@ -152,7 +136,7 @@ async fn presets_story(w: World) {
     // A change after a preset: no longer undone.
     let r = post(&w, &dona, "/api/v1/presets/oklac", json!({})).await;
     assert_eq!(r.status, 200, "{}", r.body);
-    let (status, body) = send(
+    let (status, body) = send_json(
         &w,
         &dona,
         "PATCH",
@@ -165,7 +149,7 @@ async fn presets_story(w: World) {
         get(&w, &dona, "/api/v1/presets/undo").await.json()["available"],
         false
     );
-    let (status, _) = send(&w, &dona, "POST", "/api/v1/presets/undo", json!({})).await;
+    let (status, _) = send_json(&w, &dona, "POST", "/api/v1/presets/undo", json!({})).await;
     assert_eq!(status, 409);
 }
 

@@ -7,23 +7,7 @@
 
 use serde_json::{Value, json};
 
-use super::{World, get, login, on_postgres, on_sqlite, post, start};
-use crate::common::request;
-
-async fn send(w: &World, cookie: &str, method: &str, path: &str, body: Value) -> (u16, Value) {
-    let r = request(
-        w.addr,
-        method,
-        path,
-        &[("Cookie", cookie)],
-        Some(&body.to_string()),
-    )
-    .await;
-    (
-        r.status,
-        serde_json::from_str(&r.body).unwrap_or(Value::Null),
-    )
-}
+use super::{World, get, login, on_postgres, on_sqlite, post, send_json, start};
 
 /// `name`'s entry of the tag list as `who` reads it with counts.
 async fn listed(w: &World, who: &str, name: &str) -> Option<Value> {
@@ -96,15 +80,15 @@ async fn tags_story(w: World) {
     // Renamed and recoloured by `tags.company.manage` only; a taken name or an unknown colour
     // is refused in words.
     let one = format!("/api/v1/tags/{name}");
-    let (status, _) = send(&w, &ana, "PATCH", &one, json!({"colour": "red"})).await;
+    let (status, _) = send_json(&w, &ana, "PATCH", &one, json!({"colour": "red"})).await;
     assert_eq!(status, 403);
-    let (status, body) = send(&w, &dona, "PATCH", &one, json!({"name": "urgente"})).await;
+    let (status, body) = send_json(&w, &dona, "PATCH", &one, json!({"name": "urgente"})).await;
     assert_eq!(
         (status, body["error"]["code"].clone()),
         (409, json!("tag_exists")),
         "{body}"
     );
-    let (status, body) = send(&w, &dona, "PATCH", &one, json!({"colour": "magenta"})).await;
+    let (status, body) = send_json(&w, &dona, "PATCH", &one, json!({"colour": "magenta"})).await;
     assert_eq!(
         (status, body["error"]["code"].clone()),
         (400, json!("bad_tag_colour")),
@@ -112,7 +96,7 @@ async fn tags_story(w: World) {
     );
     assert_eq!(body["error"]["params"]["colour"], "magenta", "{body}");
     let renamed = format!("renomeada-{}", w.tag);
-    let (status, body) = send(
+    let (status, body) = send_json(
         &w,
         &dona,
         "PATCH",
@@ -132,17 +116,17 @@ async fn tags_story(w: World) {
 
     // Merged: every conversation carries the tag that stays, once.
     let merge = format!("/api/v1/tags/{renamed}/merge");
-    let (status, _) = send(&w, &ana, "POST", &merge, json!({"into": "vip"})).await;
+    let (status, _) = send_json(&w, &ana, "POST", &merge, json!({"into": "vip"})).await;
     assert_eq!(status, 403);
-    let (status, body) = send(&w, &dona, "POST", &merge, json!({"into": renamed})).await;
+    let (status, body) = send_json(&w, &dona, "POST", &merge, json!({"into": renamed})).await;
     assert_eq!(
         (status, body["error"]["code"].clone()),
         (409, json!("same_tag")),
         "{body}"
     );
-    let (status, _) = send(&w, &dona, "POST", &merge, json!({"into": "nenhuma-assim"})).await;
+    let (status, _) = send_json(&w, &dona, "POST", &merge, json!({"into": "nenhuma-assim"})).await;
     assert_eq!(status, 404);
-    let (status, body) = send(&w, &dona, "POST", &merge, json!({"into": "vip"})).await;
+    let (status, body) = send_json(&w, &dona, "POST", &merge, json!({"into": "vip"})).await;
     assert_eq!((status, body), (200, json!({"conversations": 3})));
     assert!(listed(&w, &dona, &renamed).await.is_none());
     assert_eq!(listed(&w, &dona, "vip").await.unwrap()["conversations"], 3);
@@ -158,7 +142,7 @@ async fn tags_story(w: World) {
         ("PATCH", "", json!({"colour": "blue"})),
         ("POST", "/merge", json!({"into": "vip"})),
     ] {
-        let b = send(
+        let b = send_json(
             &w,
             &dona,
             method,
@@ -166,7 +150,7 @@ async fn tags_story(w: World) {
             body.clone(),
         )
         .await;
-        let none = send(
+        let none = send_json(
             &w,
             &dona,
             method,
